@@ -1,0 +1,1 @@
+"""Matching models arrive with the matching engine (scores, requests, matches)."""

@@ -1,0 +1,124 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from . import selectors, services
+from .models import Language, Member, Tag, User, VettingStatus
+
+
+class EmailUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class EmailUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = EmailUserChangeForm
+    add_form = EmailUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name", "role", "vetting_status", "is_paused", "capacity",
+        "time_zone", "onboarded", "last_active_at", "created_at",
+    ]
+    list_filter = [
+        "role", "vetting_status", "is_paused", "recovery_goal", "open_to_harm_reduction",
+        "languages", "tags",
+    ]
+    search_fields = ["display_name", "user__email"]
+    list_select_related = ["user", "vetted_by"]
+    list_per_page = 50
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["languages", "tags"]
+    readonly_fields = ["vetted_by", "vetted_at", "last_active_at", "onboarding_step",
+                       "onboarded_at", "created_at", "updated_at"]
+    actions = ["approve_mentors", "reject_mentors"]
+    fieldsets = [
+        (None, {"fields": ["user", "role", "display_name", "pronouns", "gender",
+                           "gender_self_description", "birth_year", "languages", "time_zone"]}),
+        ("Recovery", {"fields": ["recovery_goal", "recovery_start_date", "tags", "bio",
+                                 "preferred_mentor_genders", "availability"]}),
+        ("Mentor", {"fields": ["vetting_status", "vetted_by", "vetted_at", "capacity", "is_paused",
+                               "open_to_harm_reduction", "training_note"]}),
+        ("Sharing with a matched peer", {"classes": ["collapse"], "fields": [
+            "share_display_name", "share_pronouns", "share_gender", "share_age_range",
+            "share_pathways", "share_substances", "share_life_situation", "share_community",
+            "share_languages", "share_bio", "share_availability", "share_contact",
+            "contact_details"]}),
+        ("Activity", {"fields": ["last_active_at", "onboarding_step", "onboarded_at",
+                                 "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return selectors.members_for_admin()
+
+    @admin.display(boolean=True, description="Onboarded", ordering="onboarded_at")
+    def onboarded(self, member):
+        return member.onboarded_at is not None
+
+    def _vet(self, request, queryset, status):
+        mentors = queryset.filter(role="mentor")
+        count = 0
+        for member_id in mentors.values_list("pk", flat=True):
+            services.mentor_set_vetting(member_id=member_id, status=status, staff_user=request.user)
+            count += 1
+        skipped = queryset.count() - count
+        label = VettingStatus(status).label.lower()
+        self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} newcomer(s) skipped: only mentors are vetted.",
+                              messages.WARNING)
+
+    @admin.action(description="Approve selected mentors", permissions=["change"])
+    def approve_mentors(self, request, queryset):
+        self._vet(request, queryset, VettingStatus.APPROVED)
+
+    @admin.action(description="Reject selected mentors", permissions=["change"])
+    def reject_mentors(self, request, queryset):
+        self._vet(request, queryset, VettingStatus.REJECTED)
+
+    def save_model(self, request, obj, form, change):
+        # A vetting decision made on the edit page is recorded like the action.
+        if change and "vetting_status" in form.changed_data:
+            super().save_model(request, obj, form, change)
+            services.mentor_set_vetting(member_id=obj.pk, status=obj.vetting_status,
+                                        staff_user=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "peer_phrase", "is_active", "sort_order"]
+    list_filter = ["category", "is_active"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name", "code"]

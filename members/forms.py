@@ -1,0 +1,265 @@
+"""Forms for sign-up, onboarding and profile editing.
+
+Each onboarding step is one small form; the profile page edits the same
+sections with the same forms, so validation lives in exactly one place.
+"""
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.manage_email import email_already_exists
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .models import (
+    AVAILABILITY_SLOTS,
+    SHARING_CATEGORIES,
+    Gender,
+    Language,
+    Member,
+    Role,
+    Tag,
+    TagCategory,
+    time_zone_choices,
+)
+
+
+def validate_birth_year(birth_year: int) -> None:
+    today = timezone.localdate()
+    minimum_age = settings.PEERLINK_MINIMUM_AGE
+    if birth_year > today.year - minimum_age:
+        raise forms.ValidationError(
+            f"PeerLink is for people aged {minimum_age} and over.", code="too_young"
+        )
+    if birth_year < today.year - 110:
+        raise forms.ValidationError("Please check the year.", code="implausible")
+
+
+class SignupForm(AllauthSignupForm):
+    """Sign-up: an email, a password, a role and a name to be called by."""
+
+    role = forms.ChoiceField(
+        label="I am here to",
+        choices=[
+            (Role.NEWCOMER, "Find a peer who is a few steps ahead"),
+            (Role.MENTOR, "Become a peer mentor"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    display_name = forms.CharField(
+        label="What should we call you?",
+        max_length=60,
+        help_text="A first name or an alias is fine. We never ask for your legal name.",
+    )
+    birth_year = forms.IntegerField(label="Year you were born", min_value=1900)
+    is_adult = forms.BooleanField(label="I confirm I am 18 or older", required=True)
+
+    field_order = ["role", "display_name", "birth_year", "is_adult", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        minimum_age = settings.PEERLINK_MINIMUM_AGE
+        self.fields["is_adult"].label = f"I confirm I am {minimum_age} or older"
+        self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["email"].help_text = "Used to sign in and for reminders. Never shown to peers without your consent."
+
+    def validate_unique_email(self, value):
+        # Tell people at once that the address is taken rather than silently
+        # emailing the owner: sign-in and password reset still reveal nothing.
+        email, self.account_already_exists = email_already_exists(value, always_raise=True)
+        return email
+
+    def clean_birth_year(self):
+        birth_year = self.cleaned_data["birth_year"]
+        validate_birth_year(birth_year)
+        return birth_year
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            services.member_create(
+                user=user,
+                role=self.cleaned_data["role"],
+                display_name=self.cleaned_data["display_name"],
+                birth_year=self.cleaned_data["birth_year"],
+            )
+        return user
+
+
+class TagsByCategoryMixin:
+    """Edit the member's tags one category at a time.
+
+    Each category gets its own field limited to that category's active tags,
+    so a tampered id from another category is refused with a field error.
+    """
+
+    tag_fields: dict[str, str] = {}
+
+    def init_tag_fields(self):
+        member = self.instance
+        current = set(member.tags.values_list("pk", flat=True)) if member.pk else set()
+        for field_name, category in self.tag_fields.items():
+            queryset = Tag.objects.filter(category=category, is_active=True)
+            self.fields[field_name] = forms.ModelMultipleChoiceField(
+                queryset=queryset,
+                required=False,
+                label=self.tag_labels.get(field_name, TagCategory(category).label),
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.initial.setdefault(
+                field_name, [tag.pk for tag in queryset if tag.pk in current]
+            )
+
+    def save_tags(self, member):
+        categories = list(self.tag_fields.values())
+        kept = list(member.tags.exclude(category__in=categories))
+        chosen = [tag for name in self.tag_fields for tag in self.cleaned_data[name]]
+        member.tags.set(kept + chosen)
+
+
+class AboutForm(forms.ModelForm):
+    languages = forms.ModelMultipleChoiceField(
+        queryset=Language.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Languages you can talk in",
+        error_messages={"required": "Choose at least one language."},
+    )
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        label="Your time zone",
+        help_text="So reminders reach you at a sensible hour.",
+    )
+
+    class Meta:
+        model = Member
+        fields = ["display_name", "pronouns", "gender", "gender_self_description", "birth_year",
+                  "languages", "time_zone"]
+        labels = {
+            "display_name": "What should we call you?",
+            "pronouns": "Pronouns (optional)",
+            "gender": "Gender (optional)",
+            "gender_self_description": "In your own words (optional)",
+            "birth_year": "Year you were born",
+        }
+        widgets = {"time_zone": forms.Select(attrs={"data-guess-time-zone": "true"})}
+
+    def clean_birth_year(self):
+        birth_year = self.cleaned_data["birth_year"]
+        validate_birth_year(birth_year)
+        return birth_year
+
+
+class RecoveryForm(TagsByCategoryMixin, forms.ModelForm):
+    tag_fields = {"pathways": TagCategory.PATHWAY, "substances": TagCategory.SUBSTANCE}
+    tag_labels = {
+        "pathways": "Which pathways are part of your recovery? Choose any.",
+        "substances": "Substances you have experience with (optional)",
+    }
+
+    class Meta:
+        model = Member
+        fields = ["recovery_goal", "recovery_start_date", "open_to_harm_reduction"]
+        labels = {
+            "recovery_goal": "What is your goal right now?",
+            "recovery_start_date": "When did your recovery start? (optional)",
+            "open_to_harm_reduction": "I am open to supporting someone whose goal is reducing harm",
+        }
+        widgets = {
+            "recovery_goal": forms.RadioSelect,
+            "recovery_start_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_tag_fields()
+        date_field = self.fields["recovery_start_date"]
+        date_field.widget.attrs["max"] = timezone.localdate().isoformat()
+        if self.instance.is_mentor:
+            date_field.required = True
+            date_field.label = "When did your recovery start?"
+            date_field.help_text = (
+                "Used to match you with people a few steps behind you. Never shown as a counter."
+            )
+            self.fields["recovery_goal"].label = "How would you describe your own recovery?"
+        else:
+            del self.fields["open_to_harm_reduction"]
+            date_field.help_text = "Leave it empty if you prefer. It is never shown as a counter."
+
+
+class ExperienceForm(TagsByCategoryMixin, forms.ModelForm):
+    tag_fields = {"life_situation": TagCategory.LIFE_SITUATION, "community": TagCategory.COMMUNITY}
+    tag_labels = {
+        "life_situation": "Parts of your life a peer might share (optional)",
+        "community": "Communities you belong to (optional)",
+    }
+    preferred_mentor_genders = forms.MultipleChoiceField(
+        choices=[(g.value, g.label) for g in Gender if g != Gender.SELF_DESCRIBED],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="I would prefer a peer mentor who is (leave empty for no preference)",
+    )
+
+    class Meta:
+        model = Member
+        fields = ["bio", "preferred_mentor_genders"]
+        labels = {"bio": "A few words about you (optional)"}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 600})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_tag_fields()
+        if self.instance.is_mentor:
+            del self.fields["preferred_mentor_genders"]
+            self.fields["bio"].help_text = "Newcomers read this when they choose a peer."
+
+
+class AvailabilityForm(forms.ModelForm):
+    availability = forms.MultipleChoiceField(
+        choices=AVAILABILITY_SLOTS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "slot-grid"}),
+        label="When are you usually free to talk? (in your own time zone)",
+    )
+
+    class Meta:
+        model = Member
+        fields = ["availability", "capacity", "is_paused", "training_note"]
+        labels = {
+            "capacity": "How many newcomers can you support at once? (1–10)",
+            "is_paused": "Pause new requests for now",
+            "training_note": "Peer-support training or certification (optional)",
+        }
+        widgets = {
+            "capacity": forms.NumberInput(attrs={"min": 1, "max": 10, "inputmode": "numeric"}),
+            "training_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_mentor:
+            for name in ("capacity", "is_paused", "training_note"):
+                del self.fields[name]
+
+    def clean_availability(self):
+        chosen = set(self.cleaned_data["availability"])
+        return [slot for slot, _ in AVAILABILITY_SLOTS if slot in chosen]
+
+
+class SharingForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = [name for name, _ in SHARING_CATEGORIES] + ["contact_details"]
+        labels = dict(SHARING_CATEGORIES) | {"contact_details": "How can a matched peer reach you?"}
+        widgets = {"contact_details": forms.TextInput(attrs={"placeholder": "e.g. text me on …"})}
+
+
+ONBOARDING_SECTIONS = [
+    ("about", "About you", AboutForm),
+    ("recovery", "Your recovery", RecoveryForm),
+    ("experience", "Your experience", ExperienceForm),
+    ("availability", "Your time", AvailabilityForm),
+    ("sharing", "What a peer may see", SharingForm),
+]
+SECTION_FORMS = {slug: form for slug, _, form in ONBOARDING_SECTIONS}
+SECTION_TITLES = {slug: title for slug, title, _ in ONBOARDING_SECTIONS}

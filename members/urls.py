@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("me/", views.home, name="home"),
+    path("welcome/", views.onboarding_resume, name="onboarding"),
+    path("welcome/<slug:step>/", views.onboarding_step, name="onboarding_step"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/<slug:section>/", views.profile_edit, name="profile_edit"),
+]

@@ -1,0 +1,114 @@
+"""Member pages: sign-up, the onboarding wizard and the profile."""
+
+from allauth.account.views import SignupView as AllauthSignupView
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from . import selectors, services
+from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES
+from .models import Member, Role
+
+STEP_SLUGS = [slug for slug, _, _ in ONBOARDING_SECTIONS]
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, with the role preselected from the home page's two doors."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        role = self.request.GET.get("role")
+        if role in Role.values:
+            initial["role"] = role
+        return initial
+
+
+def _member_or_none(request) -> Member | None:
+    try:
+        return selectors.member_with_profile(user_id=request.user.pk)
+    except Member.DoesNotExist:
+        return None
+
+
+@login_required
+def home(request):
+    """Send a signed-in person to where they left off."""
+    member = _member_or_none(request)
+    if member is None:
+        return redirect("admin:index" if request.user.is_staff else "home")
+    if not member.is_onboarded:
+        return redirect("members:onboarding")
+    return redirect("members:profile")
+
+
+@login_required
+def onboarding_resume(request):
+    member = _member_or_none(request)
+    if member is None:
+        raise Http404("No member profile for this account.")
+    next_index = min(member.onboarding_step, len(STEP_SLUGS) - 1)
+    return redirect("members:onboarding_step", step=STEP_SLUGS[next_index])
+
+
+@never_cache
+@login_required
+def onboarding_step(request, step: str):
+    member = _member_or_none(request)
+    if member is None or step not in SECTION_FORMS:
+        raise Http404
+    index = STEP_SLUGS.index(step)
+    if index > member.onboarding_step:
+        # Steps are taken in order; jumping ahead lands on the first unfinished one.
+        return redirect("members:onboarding_step", step=STEP_SLUGS[member.onboarding_step])
+    form = SECTION_FORMS[step](request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        services.member_save_section(
+            member=member, form=form, step=index + 1, steps=len(STEP_SLUGS)
+        )
+        if index + 1 < len(STEP_SLUGS):
+            return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
+        messages.success(request, "Your profile is ready.")
+        return redirect("members:profile")
+    return render(request, "members/onboarding.html", {
+        "member": member,
+        "form": form,
+        "step": step,
+        "title": SECTION_TITLES[step],
+        "step_number": index + 1,
+        "step_count": len(STEP_SLUGS),
+        "previous_step": STEP_SLUGS[index - 1] if index else None,
+    })
+
+
+@never_cache
+@login_required
+def profile(request):
+    member = _member_or_none(request)
+    if member is None:
+        raise Http404("No member profile for this account.")
+    if not member.is_onboarded:
+        return redirect("members:onboarding")
+    preview = selectors.shared_profile(member, match_accepted=True)
+    return render(request, "members/profile.html", {
+        "member": member,
+        "sections": ONBOARDING_SECTIONS,
+        "peer_preview": preview,
+    })
+
+
+@never_cache
+@login_required
+def profile_edit(request, section: str):
+    member = _member_or_none(request)
+    if member is None or section not in SECTION_FORMS:
+        raise Http404
+    form = SECTION_FORMS[section](request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        services.member_save_section(member=member, form=form)
+        messages.success(request, "Saved.")
+        return redirect("members:profile")
+    return render(request, "members/profile_edit.html", {
+        "member": member, "form": form, "title": SECTION_TITLES[section],
+    })

@@ -1,0 +1,14 @@
+"""Test settings: fast hashing, in-memory email, and the same database and
+broker choice as base (SQLite and the embedded broker unless DATABASE_URL and
+CELERY_BROKER_URL point at PostgreSQL and Redis)."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

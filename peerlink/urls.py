@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from members.views import SignupView
+
+from . import views
+
+admin.site.site_header = "PeerLink staff"
+admin.site.site_title = "PeerLink staff"
+admin.site.index_title = "Programme administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/signup/", SignupView.as_view(), name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("members.urls")),
+]
+
+handler500 = "peerlink.views.server_error"

@@ -49,3 +49,32 @@ def shared_profile(member: Member, *, match_accepted: bool) -> dict:
     if match_accepted and member.share_contact:
         shared["contact"] = {"email": member.user.email, "details": member.contact_details}
     return shared
+
+
+SHARED_LABELS = {
+    "display_name": "Name",
+    "pronouns": "Pronouns",
+    "gender": "Gender",
+    "age_range": "Age range",
+    "pathways": "Pathways",
+    "substances": "Substances",
+    "life_situation": "Life situation",
+    "community": "Communities",
+    "languages": "Languages",
+    "bio": "About",
+    "availability": "Usually free",
+}
+
+
+def shared_profile_rows(shared: dict) -> list[tuple[str, str]]:
+    """Return a shared profile as (label, text) rows for a page."""
+    rows = []
+    for key, value in shared.items():
+        if key == "contact":
+            text = " · ".join(part for part in (value["email"], value["details"]) if part)
+            rows.append(("Contact (only after a match is accepted)", text))
+        elif isinstance(value, list):
+            rows.append((SHARED_LABELS[key], ", ".join(value)))
+        else:
+            rows.append((SHARED_LABELS[key], value))
+    return rows

@@ -90,7 +90,9 @@ def profile(request):
         raise Http404("No member profile for this account.")
     if not member.is_onboarded:
         return redirect("members:onboarding")
-    preview = selectors.shared_profile(member, match_accepted=True)
+    preview = selectors.shared_profile_rows(
+        selectors.shared_profile(member, match_accepted=True)
+    )
     return render(request, "members/profile.html", {
         "member": member,
         "sections": ONBOARDING_SECTIONS,

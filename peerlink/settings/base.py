@@ -186,7 +186,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Without CELERY_BROKER_URL the broker is kombu's filesystem transport: no
 # server needed, so the worker and beat run on a bare machine.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {

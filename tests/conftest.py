@@ -1,0 +1,54 @@
+"""People as fixtures: a newcomer, a mentor, someone with no access, and staff."""
+
+import pytest
+from django.test import Client
+
+from tests.factories import MentorFactory, NewcomerFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def newcomer(db):
+    return NewcomerFactory(user__email="alice@example.org", display_name="Alice")
+
+
+@pytest.fixture
+def mentor(db):
+    return MentorFactory(user__email="bob@example.org", display_name="Bob")
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def newcomer_client(newcomer):
+    return _client_for(newcomer.user)
+
+
+@pytest.fixture
+def mentor_client(mentor):
+    return _client_for(mentor.user)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return _client_for(staff_user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

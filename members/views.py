@@ -27,9 +27,12 @@ class SignupView(AllauthSignupView):
 
 def _member_or_none(request) -> Member | None:
     try:
-        return selectors.member_with_profile(user_id=request.user.pk)
+        member = selectors.member_with_profile(user_id=request.user.pk)
     except Member.DoesNotExist:
         return None
+    # Cache it on the user so the page header does not load it a second time.
+    request.user.member = member
+    return member
 
 
 @login_required

@@ -1,0 +1,84 @@
+import pytest
+from django.urls import reverse
+
+from members.models import Member
+from members.selectors import shared_profile
+from tests.factories import MemberFactory, NewcomerFactory, tag
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sharing_defaults_are_name_pathways_life_situation_and_languages():
+    member = NewcomerFactory(
+        display_name="Kit", pronouns="she/her", bio="Private story",
+        contact_details="555-0100",
+        tags=[tag("pathway-12-step"), tag("substance-opioids"),
+              tag("life_situation-parenting"), tag("community-lgbtq")],
+    )
+    shared = shared_profile(member, match_accepted=False)
+    assert shared == {
+        "display_name": "Kit",
+        "pathways": ["12-step"],
+        "life_situation": ["Parenting"],
+        "languages": ["English"],
+    }
+
+
+def test_contact_details_appear_only_after_a_match_is_accepted():
+    member = NewcomerFactory(contact_details="Signal: kit")
+    assert "contact" not in shared_profile(member, match_accepted=False)
+    assert shared_profile(member, match_accepted=True)["contact"] == {
+        "email": member.user.email, "details": "Signal: kit",
+    }
+
+
+def test_contact_stays_private_when_not_shared_even_after_acceptance():
+    member = NewcomerFactory(contact_details="Signal: kit", share_contact=False)
+    assert "contact" not in shared_profile(member, match_accepted=True)
+
+
+def test_turning_off_a_category_hides_it_at_once():
+    member = NewcomerFactory(tags=[tag("pathway-12-step")])
+    member.share_pathways = False
+    member.share_display_name = False
+    member.save()
+    shared = shared_profile(Member.objects.get(pk=member.pk), match_accepted=True)
+    assert "pathways" not in shared
+    assert shared["display_name"] == "A peer"
+
+
+def test_profile_page_runs_a_fixed_number_of_queries(
+    newcomer_client, newcomer, django_assert_max_num_queries
+):
+    newcomer.tags.set([tag("pathway-12-step"), tag("life_situation-grief"),
+                       tag("substance-alcohol"), tag("community-rural")])
+    newcomer_client.get(reverse("members:profile"))  # the first request records "last active"
+    with django_assert_max_num_queries(5):
+        response = newcomer_client.get(reverse("members:profile"))
+    assert response.status_code == 200
+    assert "Grief" in response.content.decode()
+
+
+def test_profile_pages_are_not_cached(newcomer_client):
+    response = newcomer_client.get(reverse("members:profile"))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_profile_shows_only_the_signed_in_members_data(newcomer_client):
+    other = MemberFactory(display_name="Zed Private", bio="zed's story")
+    page = newcomer_client.get(reverse("members:profile")).content.decode()
+    assert "Zed Private" not in page
+    assert other.user.email not in page
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("members:profile"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_last_active_is_recorded_when_a_member_uses_the_site(newcomer_client, newcomer):
+    assert newcomer.last_active_at is None
+    newcomer_client.get(reverse("members:profile"))
+    newcomer.refresh_from_db()
+    assert newcomer.last_active_at is not None

@@ -1,0 +1,78 @@
+"""Every page shows crisis resources; pages are served without the internet."""
+
+import json
+import re
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from peerlink.views import server_error
+
+pytestmark = pytest.mark.django_db
+
+CRISIS_TEXT = ["988", "1-800-662-4357", "911", "not an emergency service"]
+
+
+def assert_crisis_resources(html: str):
+    for text in CRISIS_TEXT:
+        assert text in html, text
+
+
+@pytest.mark.parametrize("url", ["/", "/accounts/signup/", "/accounts/login/",
+                                 "/accounts/password/reset/", "/no-such-page/"])
+def test_signed_out_pages_and_404_show_crisis_resources(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 404)
+    assert_crisis_resources(response.content.decode())
+
+
+def test_signed_in_pages_show_crisis_resources(newcomer_client):
+    assert_crisis_resources(newcomer_client.get(reverse("members:profile")).content.decode())
+    assert_crisis_resources(newcomer_client.get("/profile/about/").content.decode())
+
+
+def test_server_error_page_shows_crisis_resources_without_a_stack_trace():
+    response = server_error(RequestFactory().get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert_crisis_resources(html)
+    assert "Traceback" not in html
+
+
+def test_crisis_resources_come_from_settings(client, settings):
+    settings.PEERLINK_CRISIS_RESOURCES = [
+        {"label": "Samaritans", "detail": "Call 116 123", "href": "tel:116123"},
+    ]
+    settings.PEERLINK_CRISIS_NOTICE = "PeerLink is not an emergency service. In an emergency call 999."
+    html = client.get("/").content.decode()
+    assert "Samaritans" in html and "116 123" in html and "call 999" in html
+    assert "1-800-662-4357" not in html
+
+
+def test_crisis_resources_can_be_configured_from_the_environment(monkeypatch):
+    import subprocess
+    import sys
+
+    resources = [{"label": "Lifeline", "detail": "13 11 14", "href": "tel:131114"}]
+    code = ("import django; from django.conf import settings; django.setup(); "
+            "print(settings.PEERLINK_CRISIS_RESOURCES[0]['label'])")
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
+           "PEERLINK_CRISIS_RESOURCES": json.dumps(resources)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "Lifeline"
+
+
+def test_pages_load_nothing_from_the_internet(client):
+    html = client.get("/").content.decode() + client.get("/accounts/signup/").content.decode()
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert external == []
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"

@@ -28,7 +28,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -39,35 +42,117 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
     list_display = [
-        "display_name", "role", "vetting_status", "is_paused", "capacity",
-        "time_zone", "onboarded", "last_active_at", "created_at",
+        "display_name",
+        "role",
+        "vetting_status",
+        "is_paused",
+        "capacity",
+        "time_zone",
+        "onboarded",
+        "last_active_at",
+        "created_at",
     ]
     list_filter = [
-        "role", "vetting_status", "is_paused", "recovery_goal", "open_to_harm_reduction",
-        "languages", "tags",
+        "role",
+        "vetting_status",
+        "is_paused",
+        "recovery_goal",
+        "open_to_harm_reduction",
+        "languages",
+        "tags",
     ]
     search_fields = ["display_name", "user__email"]
     list_select_related = ["user", "vetted_by"]
     list_per_page = 50
     autocomplete_fields = ["user"]
     filter_horizontal = ["languages", "tags"]
-    readonly_fields = ["vetted_by", "vetted_at", "last_active_at", "onboarding_step",
-                       "onboarded_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "vetted_by",
+        "vetted_at",
+        "last_active_at",
+        "onboarding_step",
+        "onboarded_at",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["approve_mentors", "reject_mentors"]
     fieldsets = [
-        (None, {"fields": ["user", "role", "display_name", "pronouns", "gender",
-                           "gender_self_description", "birth_year", "languages", "time_zone"]}),
-        ("Recovery", {"fields": ["recovery_goal", "recovery_start_date", "tags", "bio",
-                                 "preferred_mentor_genders", "availability"]}),
-        ("Mentor", {"fields": ["vetting_status", "vetted_by", "vetted_at", "capacity", "is_paused",
-                               "open_to_harm_reduction", "training_note"]}),
-        ("Sharing with a matched peer", {"classes": ["collapse"], "fields": [
-            "share_display_name", "share_pronouns", "share_gender", "share_age_range",
-            "share_pathways", "share_substances", "share_life_situation", "share_community",
-            "share_languages", "share_bio", "share_availability", "share_contact",
-            "contact_details"]}),
-        ("Activity", {"fields": ["last_active_at", "onboarding_step", "onboarded_at",
-                                 "created_at", "updated_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "user",
+                    "role",
+                    "display_name",
+                    "pronouns",
+                    "gender",
+                    "gender_self_description",
+                    "birth_year",
+                    "languages",
+                    "time_zone",
+                ]
+            },
+        ),
+        (
+            "Recovery",
+            {
+                "fields": [
+                    "recovery_goal",
+                    "recovery_start_date",
+                    "tags",
+                    "bio",
+                    "preferred_mentor_genders",
+                    "availability",
+                ]
+            },
+        ),
+        (
+            "Mentor",
+            {
+                "fields": [
+                    "vetting_status",
+                    "vetted_by",
+                    "vetted_at",
+                    "capacity",
+                    "is_paused",
+                    "open_to_harm_reduction",
+                    "training_note",
+                ]
+            },
+        ),
+        (
+            "Sharing with a matched peer",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "share_display_name",
+                    "share_pronouns",
+                    "share_gender",
+                    "share_age_range",
+                    "share_pathways",
+                    "share_substances",
+                    "share_life_situation",
+                    "share_community",
+                    "share_languages",
+                    "share_bio",
+                    "share_availability",
+                    "share_contact",
+                    "contact_details",
+                ],
+            },
+        ),
+        (
+            "Activity",
+            {
+                "fields": [
+                    "last_active_at",
+                    "onboarding_step",
+                    "onboarded_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -87,8 +172,11 @@ class MemberAdmin(admin.ModelAdmin):
         label = VettingStatus(status).label.lower()
         self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} newcomer(s) skipped: only mentors are vetted.",
-                              messages.WARNING)
+            self.message_user(
+                request,
+                f"{skipped} newcomer(s) skipped: only mentors are vetted.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Approve selected mentors", permissions=["change"])
     def approve_mentors(self, request, queryset):
@@ -102,8 +190,9 @@ class MemberAdmin(admin.ModelAdmin):
         # A vetting decision made on the edit page is recorded like the action.
         if change and "vetting_status" in form.changed_data:
             super().save_model(request, obj, form, change)
-            services.mentor_set_vetting(member_id=obj.pk, status=obj.vetting_status,
-                                        staff_user=request.user)
+            services.mentor_set_vetting(
+                member_id=obj.pk, status=obj.vetting_status, staff_user=request.user
+            )
         else:
             super().save_model(request, obj, form, change)
 

@@ -55,14 +55,26 @@ class SignupForm(AllauthSignupForm):
     birth_year = forms.IntegerField(label="Year you were born", min_value=1900)
     is_adult = forms.BooleanField(label="I confirm I am 18 or older", required=True)
 
-    field_order = ["role", "display_name", "birth_year", "is_adult", "email", "password1", "password2"]
+    field_order = [
+        "role",
+        "display_name",
+        "birth_year",
+        "is_adult",
+        "email",
+        "password1",
+        "password2",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         minimum_age = settings.PEERLINK_MINIMUM_AGE
         self.fields["is_adult"].label = f"I confirm I am {minimum_age} or older"
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
-        self.fields["email"].help_text = "Used to sign in and for reminders. Never shown to peers without your consent."
+        self.fields[
+            "email"
+        ].help_text = (
+            "Used to sign in and for reminders. Never shown to peers without your consent."
+        )
 
     def validate_unique_email(self, value):
         # Tell people at once that the address is taken rather than silently
@@ -107,9 +119,7 @@ class TagsByCategoryMixin:
                 label=self.tag_labels.get(field_name, TagCategory(category).label),
                 widget=forms.CheckboxSelectMultiple,
             )
-            self.initial.setdefault(
-                field_name, [tag.pk for tag in queryset if tag.pk in current]
-            )
+            self.initial.setdefault(field_name, [tag.pk for tag in queryset if tag.pk in current])
 
     def save_tags(self, member):
         categories = list(self.tag_fields.values())
@@ -133,8 +143,15 @@ class AboutForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = ["display_name", "pronouns", "gender", "gender_self_description", "birth_year",
-                  "languages", "time_zone"]
+        fields = [
+            "display_name",
+            "pronouns",
+            "gender",
+            "gender_self_description",
+            "birth_year",
+            "languages",
+            "time_zone",
+        ]
         labels = {
             "display_name": "What should we call you?",
             "pronouns": "Pronouns (optional)",

@@ -107,7 +107,7 @@ class Tag(models.Model):
     peer_phrase = models.CharField(
         max_length=120,
         blank=True,
-        help_text="How a shared tag is explained to a newcomer, e.g. \"You're both parents\".",
+        help_text='How a shared tag is explained to a newcomer, e.g. "You\'re both parents".',
     )
     is_active = models.BooleanField(
         default=True, help_text="Inactive tags are kept on profiles but no longer offered."
@@ -117,7 +117,9 @@ class Tag(models.Model):
     class Meta:
         ordering = ["category", "sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "name"], name="tag_unique_name_per_category")
+            models.UniqueConstraint(
+                fields=["category", "name"], name="tag_unique_name_per_category"
+            )
         ]
 
     def __str__(self):
@@ -218,7 +220,9 @@ def validate_availability(value) -> None:
 class Member(models.Model):
     """A person's recovery profile: a newcomer or a peer mentor."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member"
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     display_name = models.CharField(
         max_length=60, help_text="A first name or an alias. No legal name needed."
@@ -230,14 +234,18 @@ class Member(models.Model):
     languages = models.ManyToManyField(Language, related_name="members", blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     availability = models.JSONField(
-        default=list, blank=True, validators=[validate_availability],
+        default=list,
+        blank=True,
+        validators=[validate_availability],
         help_text="Weekly slots in the member's own time zone, e.g. 'mon-evening'.",
     )
     recovery_goal = models.CharField(
         max_length=20, choices=RecoveryGoal.choices, default=RecoveryGoal.NOT_SURE
     )
     recovery_start_date = models.DateField(
-        null=True, blank=True, validators=[validate_not_in_future],
+        null=True,
+        blank=True,
+        validators=[validate_not_in_future],
         help_text="Optional for newcomers, required for mentors. Never shown as a counter.",
     )
     bio = models.TextField(max_length=600, blank=True)
@@ -246,14 +254,19 @@ class Member(models.Model):
         default=list, blank=True, help_text="Empty means no preference."
     )
     contact_details = models.CharField(
-        max_length=200, blank=True,
-        help_text="How a matched peer can reach you (phone, messaging app). Shared only after a match is accepted.",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "How a matched peer can reach you (phone, messaging app). "
+            "Shared only after a match is accepted."
+        ),
     )
     last_active_at = models.DateTimeField(null=True, blank=True)
 
     # Mentor-only fields.
     capacity = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="How many newcomers this mentor can support at once (1–10).",
     )
     is_paused = models.BooleanField(
@@ -299,7 +312,8 @@ class Member(models.Model):
         indexes = [models.Index(fields=["role", "vetting_status", "is_paused"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(capacity__gte=1, capacity__lte=10), name="member_capacity_1_to_10"
+                condition=models.Q(capacity__gte=1, capacity__lte=10),
+                name="member_capacity_1_to_10",
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="member_role_valid"

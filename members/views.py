@@ -74,15 +74,19 @@ def onboarding_step(request, step: str):
             return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
         messages.success(request, "Your profile is ready.")
         return redirect("members:profile")
-    return render(request, "members/onboarding.html", {
-        "member": member,
-        "form": form,
-        "step": step,
-        "title": SECTION_TITLES[step],
-        "step_number": index + 1,
-        "step_count": len(STEP_SLUGS),
-        "previous_step": STEP_SLUGS[index - 1] if index else None,
-    })
+    return render(
+        request,
+        "members/onboarding.html",
+        {
+            "member": member,
+            "form": form,
+            "step": step,
+            "title": SECTION_TITLES[step],
+            "step_number": index + 1,
+            "step_count": len(STEP_SLUGS),
+            "previous_step": STEP_SLUGS[index - 1] if index else None,
+        },
+    )
 
 
 @never_cache
@@ -93,14 +97,16 @@ def profile(request):
         raise Http404("No member profile for this account.")
     if not member.is_onboarded:
         return redirect("members:onboarding")
-    preview = selectors.shared_profile_rows(
-        selectors.shared_profile(member, match_accepted=True)
+    preview = selectors.shared_profile_rows(selectors.shared_profile(member, match_accepted=True))
+    return render(
+        request,
+        "members/profile.html",
+        {
+            "member": member,
+            "sections": ONBOARDING_SECTIONS,
+            "peer_preview": preview,
+        },
     )
-    return render(request, "members/profile.html", {
-        "member": member,
-        "sections": ONBOARDING_SECTIONS,
-        "peer_preview": preview,
-    })
 
 
 @never_cache
@@ -114,6 +120,12 @@ def profile_edit(request, section: str):
         services.member_save_section(member=member, form=form)
         messages.success(request, "Saved.")
         return redirect("members:profile")
-    return render(request, "members/profile_edit.html", {
-        "member": member, "form": form, "title": SECTION_TITLES[section],
-    })
+    return render(
+        request,
+        "members/profile_edit.html",
+        {
+            "member": member,
+            "form": form,
+            "title": SECTION_TITLES[section],
+        },
+    )

@@ -36,7 +36,7 @@ cat <<TXT
 
   PeerLink is running at http://localhost:$PORT/
   Staff admin:           http://localhost:$PORT/admin/
-$(grep -E '^\s*(Staff|Newcomer|Mentor)' "$VAR_DIR/demo-logins.txt" 2>/dev/null | sed 's/^/  /')
+$(grep -E '^\s*(Staff|Newcomer|Mentor):' "$VAR_DIR/demo-logins.txt" 2>/dev/null | sed 's/^/  /')
   Emails (sign-up links, password resets) print in this terminal.
   Press Ctrl-C to stop.
 

@@ -34,10 +34,24 @@ def worker(tmp_path):
     }
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "peerlink", "worker", "--loglevel=INFO",
-             "--concurrency=1", "--pool=solo", f"--hostname={hostname}", "--without-gossip",
-             "--without-mingle"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "peerlink",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--pool=solo",
+                f"--hostname={hostname}",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield process, hostname, log_path

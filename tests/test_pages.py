@@ -19,8 +19,10 @@ def assert_crisis_resources(html: str):
         assert text in html, text
 
 
-@pytest.mark.parametrize("url", ["/", "/accounts/signup/", "/accounts/login/",
-                                 "/accounts/password/reset/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/accounts/signup/", "/accounts/login/", "/accounts/password/reset/", "/no-such-page/"],
+)
 def test_signed_out_pages_and_404_show_crisis_resources(client, url):
     response = client.get(url)
     assert response.status_code in (200, 404)
@@ -44,7 +46,9 @@ def test_crisis_resources_come_from_settings(client, settings):
     settings.PEERLINK_CRISIS_RESOURCES = [
         {"label": "Samaritans", "detail": "Call 116 123", "href": "tel:116123"},
     ]
-    settings.PEERLINK_CRISIS_NOTICE = "PeerLink is not an emergency service. In an emergency call 999."
+    settings.PEERLINK_CRISIS_NOTICE = (
+        "PeerLink is not an emergency service. In an emergency call 999."
+    )
     html = client.get("/").content.decode()
     assert "Samaritans" in html and "116 123" in html and "call 999" in html
     assert "1-800-662-4357" not in html
@@ -55,12 +59,18 @@ def test_crisis_resources_can_be_configured_from_the_environment(monkeypatch):
     import sys
 
     resources = [{"label": "Lifeline", "detail": "13 11 14", "href": "tel:131114"}]
-    code = ("import django; from django.conf import settings; django.setup(); "
-            "print(settings.PEERLINK_CRISIS_RESOURCES[0]['label'])")
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
-           "PEERLINK_CRISIS_RESOURCES": json.dumps(resources)}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.PEERLINK_CRISIS_RESOURCES[0]['label'])"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
+        "PEERLINK_CRISIS_RESOURCES": json.dumps(resources),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "Lifeline"
 
 

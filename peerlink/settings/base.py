@@ -12,7 +12,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 class Env(environ.Env):
-    """django-environ, but a malformed value fails with the variable's name."""
+    """django-environ, but strict: a malformed value fails at start-up naming the variable."""
+
+    TRUE_WORDS = {"true", "on", "ok", "y", "yes", "1"}
+    FALSE_WORDS = {"false", "off", "n", "no", "0", ""}
+
+    @staticmethod
+    def _malformed(var, exc):
+        return ImproperlyConfigured(f"The environment variable {var} is malformed: {exc}")
 
     def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
         try:
@@ -20,18 +27,42 @@ class Env(environ.Env):
         except ImproperlyConfigured:
             raise
         except (ValueError, TypeError) as exc:
-            raise ImproperlyConfigured(f"The environment variable {var} is malformed: {exc}") from exc
+            raise self._malformed(var, exc) from exc
+
+    def bool(self, var, default=environ.Env.NOTSET):
+        # django-environ reads any unknown word as False: "ture" would
+        # silently turn a security setting off.
+        raw = self.str(var, default=None)
+        if raw is None:
+            if default is environ.Env.NOTSET:
+                return super().bool(var)
+            return default
+        word = raw.strip().lower()
+        if word not in self.TRUE_WORDS | self.FALSE_WORDS:
+            raise self._malformed(var, f"{raw!r} is neither true nor false")
+        return word in self.TRUE_WORDS
+
+    def _parsed_url(self, method, var, default):
+        try:
+            return method(var, default=default)
+        except ImproperlyConfigured as exc:
+            if var in str(exc):
+                raise
+            raise self._malformed(var, exc) from exc
+        except (ValueError, TypeError, KeyError) as exc:
+            raise self._malformed(var, exc) from exc
 
     def db_url(self, var="DATABASE_URL", default=environ.Env.NOTSET, engine=None):
-        try:
-            config = super().db_url(var, default=default, engine=engine)
-        except ImproperlyConfigured:
-            raise
-        except (ValueError, TypeError, KeyError) as exc:
-            raise ImproperlyConfigured(f"The environment variable {var} is malformed: {exc}") from exc
-        if not config.get("ENGINE"):
-            raise ImproperlyConfigured(f"The environment variable {var} names no known database.")
+        config = self._parsed_url(super().db_url, var, default)
+        if "." not in (config.get("ENGINE") or ""):
+            raise self._malformed(var, "it names no known database")
         return config
+
+    def cache_url(self, var="CACHE_URL", default=environ.Env.NOTSET, backend=None):
+        return self._parsed_url(super().cache_url, var, default)
+
+    def email_url(self, var="EMAIL_URL", default=environ.Env.NOTSET, backend=None):
+        return self._parsed_url(super().email_url, var, default)
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -99,9 +130,7 @@ TEMPLATES = [
 # the file, so use WAL (readers never block the writer) and wait for locks
 # instead of failing at once.
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'peerlink.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'peerlink.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -242,10 +271,21 @@ PEERLINK_CRISIS_NOTICE = env.str(
     default="PeerLink is not an emergency service. If you are in danger, call for help now.",
 )
 
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"The environment variable DJANGO_LOG_LEVEL is malformed: {LOG_LEVEL}"
+    )
+ACCOUNT_EMAIL_VERIFICATION = ACCOUNT_EMAIL_VERIFICATION.lower()
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        "The environment variable PEERLINK_EMAIL_VERIFICATION must be mandatory, optional or none."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -25,8 +25,16 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("query", ["", "?role__exact=mentor", "?vetting_status__exact=pending",
-                                   "?languages__code__exact=en", "?q=Sam"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?role__exact=mentor",
+        "?vetting_status__exact=pending",
+        "?languages__code__exact=en",
+        "?q=Sam",
+    ],
+)
 def test_member_list_runs_a_fixed_number_of_queries(staff_client, query):
     make_people(3)
     few = count_queries(staff_client, MEMBER_LIST + query)
@@ -55,9 +63,14 @@ def test_member_list_filters_by_role_vetting_and_tag(staff_client):
 def test_staff_approve_a_mentor_and_the_decision_records_who_and_when(staff_client, staff_user):
     mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
     assert not mentor.is_available()
-    response = staff_client.post(MEMBER_LIST, {
-        "action": "approve_mentors", "_selected_action": [mentor.pk],
-    }, follow=True)
+    response = staff_client.post(
+        MEMBER_LIST,
+        {
+            "action": "approve_mentors",
+            "_selected_action": [mentor.pk],
+        },
+        follow=True,
+    )
     assert "1 mentor(s) marked approved." in response.content.decode()
     mentor.refresh_from_db()
     assert mentor.vetting_status == VettingStatus.APPROVED
@@ -69,9 +82,14 @@ def test_staff_approve_a_mentor_and_the_decision_records_who_and_when(staff_clie
 def test_rejecting_skips_newcomers_and_says_so(staff_client, staff_user):
     mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
     newcomer = NewcomerFactory()
-    response = staff_client.post(MEMBER_LIST, {
-        "action": "reject_mentors", "_selected_action": [mentor.pk, newcomer.pk],
-    }, follow=True)
+    response = staff_client.post(
+        MEMBER_LIST,
+        {
+            "action": "reject_mentors",
+            "_selected_action": [mentor.pk, newcomer.pk],
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert "1 mentor(s) marked not approved." in page
     assert "1 newcomer(s) skipped" in page
@@ -88,11 +106,18 @@ def test_members_cannot_open_the_admin(newcomer_client):
 
 
 def test_staff_manage_the_tag_taxonomy(staff_client):
-    response = staff_client.post(reverse("admin:members_tag_add"), {
-        "category": "life_situation", "name": "Shift work", "slug": "life-situation-shift-work",
-        "description": "", "peer_phrase": "You both work shifts", "is_active": "on",
-        "sort_order": "5",
-    })
+    response = staff_client.post(
+        reverse("admin:members_tag_add"),
+        {
+            "category": "life_situation",
+            "name": "Shift work",
+            "slug": "life-situation-shift-work",
+            "description": "",
+            "peer_phrase": "You both work shifts",
+            "is_active": "on",
+            "sort_order": "5",
+        },
+    )
     assert response.status_code == 302
     assert tag("life-situation-shift-work").peer_phrase == "You both work shifts"
 

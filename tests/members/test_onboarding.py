@@ -18,16 +18,24 @@ def step_url(step: str) -> str:
 @pytest.fixture
 def fresh_newcomer():
     return MemberFactory(
-        role=Role.NEWCOMER, display_name="Jo", onboarding_step=0, onboarded_at=None,
-        time_zone="UTC", availability=[],
+        role=Role.NEWCOMER,
+        display_name="Jo",
+        onboarding_step=0,
+        onboarded_at=None,
+        time_zone="UTC",
+        availability=[],
     )
 
 
 @pytest.fixture
 def fresh_mentor():
     return MemberFactory(
-        role=Role.MENTOR, display_name="Max", onboarding_step=0, onboarded_at=None,
-        time_zone="UTC", availability=[],
+        role=Role.MENTOR,
+        display_name="Max",
+        onboarding_step=0,
+        onboarded_at=None,
+        time_zone="UTC",
+        availability=[],
     )
 
 
@@ -93,7 +101,9 @@ def test_newcomer_completes_onboarding_and_sees_their_profile(fresh_newcomer):
     assert client.post(step_url("about"), about()).url == step_url("recovery")
     assert client.post(step_url("recovery"), recovery()).url == step_url("experience")
     assert client.post(step_url("experience"), experience()).url == step_url("availability")
-    response = client.post(step_url("availability"), {"availability": ["sat-morning", "mon-evening"]})
+    response = client.post(
+        step_url("availability"), {"availability": ["sat-morning", "mon-evening"]}
+    )
     assert response.url == step_url("sharing")
     response = client.post(step_url("sharing"), sharing())
     assert response.url == reverse("members:profile")
@@ -105,7 +115,10 @@ def test_newcomer_completes_onboarding_and_sees_their_profile(fresh_newcomer):
     assert member.recovery_start_date is None
     assert sorted(language.code for language in member.languages.all()) == ["en", "es"]
     assert {t.name for t in member.tags.all()} == {
-        "Harm reduction", "SMART Recovery", "Alcohol", "Parenting",
+        "Harm reduction",
+        "SMART Recovery",
+        "Alcohol",
+        "Parenting",
     }
     assert member.preferred_mentor_genders == ["woman", "non_binary"]
     assert member.availability == ["mon-evening", "sat-morning"]
@@ -129,7 +142,8 @@ def test_onboarding_keeps_progress_when_abandoned_halfway(fresh_newcomer):
 
     back = client.get(step_url("recovery"))
     assert set(back.context["form"].initial["pathways"]) == {
-        tag("pathway-smart").pk, tag("pathway-harm-reduction").pk,
+        tag("pathway-smart").pk,
+        tag("pathway-harm-reduction").pk,
     }
 
 
@@ -190,9 +204,7 @@ def test_tampered_language_code_is_refused(fresh_newcomer):
 def test_tag_from_the_wrong_category_is_refused(fresh_newcomer):
     client = client_for(fresh_newcomer)
     client.post(step_url("about"), about())
-    response = client.post(
-        step_url("recovery"), recovery(pathways=[tag("substance-opioids").pk])
-    )
+    response = client.post(step_url("recovery"), recovery(pathways=[tag("substance-opioids").pk]))
     assert "pathways" in response.context["form"].errors
     assert Member.objects.get(pk=fresh_newcomer.pk).tags.count() == 0
 
@@ -231,8 +243,10 @@ def test_newcomer_cannot_set_mentor_only_fields(fresh_newcomer):
     fresh_newcomer.onboarding_step = 3
     fresh_newcomer.save()
     client = client_for(fresh_newcomer)
-    client.post(step_url("availability"), {"availability": ["mon-morning"], "capacity": "9",
-                                           "is_paused": "on"})
+    client.post(
+        step_url("availability"),
+        {"availability": ["mon-morning"], "capacity": "9", "is_paused": "on"},
+    )
     member = Member.objects.get(pk=fresh_newcomer.pk)
     assert member.capacity == 3
     assert member.is_paused is False
@@ -241,9 +255,14 @@ def test_newcomer_cannot_set_mentor_only_fields(fresh_newcomer):
 def test_mentor_onboarding_records_harm_reduction_openness_and_capacity(fresh_mentor):
     client = client_for(fresh_mentor)
     client.post(step_url("about"), about())
-    client.post(step_url("recovery"), recovery(
-        recovery_goal="abstinence", recovery_start_date="2019-03-01", open_to_harm_reduction="on",
-    ))
+    client.post(
+        step_url("recovery"),
+        recovery(
+            recovery_goal="abstinence",
+            recovery_start_date="2019-03-01",
+            open_to_harm_reduction="on",
+        ),
+    )
     client.post(step_url("experience"), experience())
     client.post(step_url("availability"), {"availability": ["tue-evening"], "capacity": "4"})
     client.post(step_url("sharing"), sharing())
@@ -274,7 +293,19 @@ def test_unknown_profile_section_is_not_found(newcomer_client):
 def test_tags_are_seeded_in_every_category():
     for category in ["pathway", "substance", "life_situation", "community"]:
         assert Tag.objects.filter(category=category).count() >= 5
-    for name in ["12-step", "SMART Recovery", "Medication-supported recovery", "Harm reduction",
-                 "Faith-based", "Secular", "Parenting", "Justice involvement", "Veteran",
-                 "LGBTQ+", "Chronic pain", "Grief", "Housing insecurity"]:
+    for name in [
+        "12-step",
+        "SMART Recovery",
+        "Medication-supported recovery",
+        "Harm reduction",
+        "Faith-based",
+        "Secular",
+        "Parenting",
+        "Justice involvement",
+        "Veteran",
+        "LGBTQ+",
+        "Chronic pain",
+        "Grief",
+        "Housing insecurity",
+    ]:
         assert Tag.objects.filter(name=name).exists(), name

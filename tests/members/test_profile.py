@@ -10,10 +10,16 @@ pytestmark = pytest.mark.django_db
 
 def test_sharing_defaults_are_name_pathways_life_situation_and_languages():
     member = NewcomerFactory(
-        display_name="Kit", pronouns="she/her", bio="Private story",
+        display_name="Kit",
+        pronouns="she/her",
+        bio="Private story",
         contact_details="555-0100",
-        tags=[tag("pathway-12-step"), tag("substance-opioids"),
-              tag("life_situation-parenting"), tag("community-lgbtq")],
+        tags=[
+            tag("pathway-12-step"),
+            tag("substance-opioids"),
+            tag("life_situation-parenting"),
+            tag("community-lgbtq"),
+        ],
     )
     shared = shared_profile(member, match_accepted=False)
     assert shared == {
@@ -28,7 +34,8 @@ def test_contact_details_appear_only_after_a_match_is_accepted():
     member = NewcomerFactory(contact_details="Signal: kit")
     assert "contact" not in shared_profile(member, match_accepted=False)
     assert shared_profile(member, match_accepted=True)["contact"] == {
-        "email": member.user.email, "details": "Signal: kit",
+        "email": member.user.email,
+        "details": "Signal: kit",
     }
 
 
@@ -50,8 +57,14 @@ def test_turning_off_a_category_hides_it_at_once():
 def test_profile_page_runs_a_fixed_number_of_queries(
     newcomer_client, newcomer, django_assert_max_num_queries
 ):
-    newcomer.tags.set([tag("pathway-12-step"), tag("life_situation-grief"),
-                       tag("substance-alcohol"), tag("community-rural")])
+    newcomer.tags.set(
+        [
+            tag("pathway-12-step"),
+            tag("life_situation-grief"),
+            tag("substance-alcohol"),
+            tag("community-rural"),
+        ]
+    )
     newcomer_client.get(reverse("members:profile"))  # the first request records "last active"
     with django_assert_max_num_queries(5):
         response = newcomer_client.get(reverse("members:profile"))

@@ -161,6 +161,10 @@ class AboutForm(forms.ModelForm):
         }
         widgets = {"time_zone": forms.Select(attrs={"data-guess-time-zone": "true"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gender"].choices = [("", "Prefer not to say"), *Gender.choices]
+
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]
         validate_birth_year(birth_year)

@@ -1,0 +1,67 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against a live server.
+
+Browsers cannot be downloaded here, so the tests use the system `chromium`
+(CI installs it from Debian's packages) and are skipped when it is missing.
+"""
+
+import importlib
+import os
+import shutil
+
+import pytest
+from django.apps import apps
+
+CHROMIUM = os.environ.get("PEERLINK_CHROMIUM") or shutil.which("chromium")
+
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# these tests make from that thread (fixtures, flushes) are still synchronous.
+# Allowed only while a browser test runs, so no other test inherits it.
+def pytest_runtest_setup(item):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_taxonomy(transactional_db):
+    """Browser tests run on a flushed database; put the seeded taxonomy back."""
+    seed_migration = importlib.import_module("members.migrations.0002_seed_taxonomy")
+    seed_migration.seed(apps, None)
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason="no chromium binary (apt-get install chromium)")
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A phone-sized screen first.
+    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}

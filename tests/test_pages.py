@@ -86,3 +86,9 @@ def test_pages_send_security_headers(client):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_signed_in_members_are_offered_to_continue_instead_of_signing_up(newcomer_client):
+    html = newcomer_client.get("/").content.decode()
+    assert 'href="/me/"' in html
+    assert "?role=newcomer" not in html

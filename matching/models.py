@@ -1,1 +1,275 @@
-"""Matching models arrive with the matching engine (scores, requests, matches)."""
+"""Matching: programme settings, matches and their lifecycle, blocks, batch runs.
+
+A `Match` is one newcomer–mentor pairing from the first request or proposal
+to its end. Its score, the per-component breakdown and the weights used are
+stored on the row, so a later change of weights never rewrites history.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from members.models import Member
+
+WEIGHT_FIELDS = {
+    "pathway": "weight_pathway",
+    "age": "weight_age",
+    "life_situation": "weight_life_situation",
+    "availability": "weight_availability",
+    "steps_ahead": "weight_steps_ahead",
+    "substance": "weight_substance",
+}
+
+
+def _weight(default: float, label: str):
+    return models.FloatField(
+        default=default,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text=f"Weight of {label} in the score (0 switches it off).",
+    )
+
+
+class MatchingSettings(models.Model):
+    """The programme's matching rules; one row, edited by staff in the admin."""
+
+    # Defaults follow the peer-support evidence: pathway, age and family or
+    # life situation mattered to participants, substance did not.
+    weight_pathway = _weight(3.0, "recovery pathway overlap")
+    weight_age = _weight(2.0, "closeness in age")
+    weight_life_situation = _weight(2.0, "shared life-situation tags")
+    weight_availability = _weight(1.0, "overlapping free time")
+    weight_steps_ahead = _weight(2.0, "the steps-ahead sweet spot")
+    weight_substance = _weight(0.5, "shared substance tags")
+
+    min_gap_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MaxValueValidator(240)],
+        help_text="A mentor must be at least this many months further along.",
+    )
+    sweet_spot_max_months = models.PositiveSmallIntegerField(
+        default=120,
+        validators=[MaxValueValidator(600)],
+        help_text="Full steps-ahead bonus up to this many months ahead; it tapers after.",
+    )
+    taper_months = models.PositiveSmallIntegerField(
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Months over which the bonus falls to zero beyond the sweet spot.",
+    )
+    age_scale_years = models.PositiveSmallIntegerField(
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(80)],
+        help_text="An age gap of this many years or more scores zero for age closeness.",
+    )
+    require_staff_approval = models.BooleanField(
+        default=False, help_text="Staff approve every pairing before the mentor sees it."
+    )
+    request_expiry_hours = models.PositiveSmallIntegerField(
+        default=72,
+        validators=[MinValueValidator(1)],
+        help_text="A request the mentor has not answered expires after this many hours.",
+    )
+    suggestion_count = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    unmatched_queue_days = models.PositiveSmallIntegerField(
+        default=7, help_text="The staff queue shows newcomers unmatched for this many days."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "matching settings"
+        verbose_name_plural = "matching settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    weight_pathway__gte=0,
+                    weight_age__gte=0,
+                    weight_life_situation__gte=0,
+                    weight_availability__gte=0,
+                    weight_steps_ahead__gte=0,
+                    weight_substance__gte=0,
+                ),
+                name="matching_weights_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return "Matching settings"
+
+    @classmethod
+    def current(cls) -> "MatchingSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def weights(self) -> dict[str, float]:
+        return {name: float(getattr(self, field)) for name, field in WEIGHT_FIELDS.items()}
+
+
+class MatchState(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Waiting for staff approval"
+    AWAITING_MENTOR = "awaiting_mentor", "Waiting for the mentor"
+    ACTIVE = "active", "Active"
+    DECLINED = "declined", "Declined by the mentor"
+    EXPIRED = "expired", "Expired without an answer"
+    WITHDRAWN = "withdrawn", "Withdrawn by the newcomer"
+    REJECTED = "rejected", "Not approved by staff"
+    ENDED = "ended", "Ended"
+
+
+OPEN_STATES = [MatchState.PENDING_APPROVAL, MatchState.AWAITING_MENTOR, MatchState.ACTIVE]
+REQUEST_STATES = [MatchState.PENDING_APPROVAL, MatchState.AWAITING_MENTOR]
+
+
+class MatchOrigin(models.TextChoices):
+    REQUEST = "request", "Requested by the newcomer"
+    RANKED = "ranked", "Newcomer's ranked choice"
+    BATCH = "batch", "Proposed by a matching run"
+    STAFF = "staff", "Proposed by staff"
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", "I don't have room right now"
+    NOT_A_FIT = "not_a_fit", "I don't think I'm the right fit"
+    AVAILABILITY = "availability", "Our times don't line up"
+    OTHER = "other", "Another reason"
+
+
+class EndedBy(models.TextChoices):
+    NEWCOMER = "newcomer", "Newcomer"
+    MENTOR = "mentor", "Mentor"
+    STAFF = "staff", "Staff"
+
+
+class BatchRun(models.Model):
+    """One run of batch matching: its preview and, once applied, its proposals."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    parameters = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    pairs = models.JSONField(default=list, help_text="Proposed [newcomer id, mentor id, score].")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    proposals_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Matching run {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Match(models.Model):
+    newcomer = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="matches_as_newcomer"
+    )
+    mentor = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="matches_as_mentor")
+    state = models.CharField(max_length=20, choices=MatchState.choices)
+    origin = models.CharField(max_length=10, choices=MatchOrigin.choices)
+    choice_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_choices = models.JSONField(
+        default=list, blank=True, help_text="Mentor ids the request moves to on decline or expiry."
+    )
+    batch_run = models.ForeignKey(
+        BatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+    )
+
+    score = models.FloatField()
+    breakdown = models.JSONField(default=dict, help_text="Component scores, each in [0, 1].")
+    weights = models.JSONField(default=dict, help_text="The weights used for this score.")
+    reasons = models.JSONField(
+        default=list, help_text="Plain-language reasons shown to the newcomer."
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_to_mentor_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_note = models.CharField(max_length=300, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "matches"
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["mentor", "state"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newcomer"],
+                condition=Q(state__in=OPEN_STATES),
+                name="one_open_request_or_match_per_newcomer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(newcomer=models.F("mentor")), name="match_not_with_oneself"
+            ),
+        ]
+
+    def __str__(self):
+        names = f"{self.newcomer.display_name} → {self.mentor.display_name}"
+        return f"{names} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_request(self) -> bool:
+        return self.state in REQUEST_STATES
+
+
+class Block(models.Model):
+    """One member blocks another: the pair is never suggested, proposed or matched again."""
+
+    blocker = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_received")
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once_per_pair"),
+        ]
+
+    def __str__(self):
+        return f"Block {self.blocker_id} → {self.blocked_id}"
+
+
+class MatchNotification(models.Model):
+    """One email about one match event: the unique key makes sending idempotent."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["match", "event"], name="one_notification_per_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} email for match {self.match_id}"

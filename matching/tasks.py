@@ -1,9 +1,45 @@
 """Celery tasks for matching. Tasks take ids only and are idempotent."""
 
+import logging
+
 from celery import shared_task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="peerlink.ping")
 def ping() -> str:
     """Answer 'pong': lets operators and the smoke test see a worker run a task."""
     return "pong"
+
+
+@shared_task(
+    name="matching.send_match_notification",
+    bind=True,
+    max_retries=5,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+)
+def send_match_notification(self, match_id: int, event: str) -> None:
+    """Email the person a match event concerns (request, accept, decline, expiry)."""
+    from .notifications import send_match_email
+
+    send_match_email(match_id=match_id, event=event)
+
+
+@shared_task(name="matching.expire_requests")
+def expire_requests() -> int:
+    """Expire requests whose time is up; each moves to the newcomer's next choice."""
+    from .models import Match, MatchState
+    from .services import match_expire
+
+    due = Match.objects.filter(
+        state=MatchState.AWAITING_MENTOR, expires_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    match_ids = list(due[:500])
+    for match_id in match_ids:
+        match_expire(match_id=match_id)
+    logger.info("Expired %d requests", len(match_ids))
+    return len(match_ids)

@@ -300,6 +300,13 @@ class Member(models.Model):
     share_availability = models.BooleanField(default=False)
     share_contact = models.BooleanField(default=True)
 
+    # Set when a member presses "I need help now" or staff raise a concern:
+    # nobody is matched automatically until staff clear it.
+    held_for_review = models.BooleanField(
+        default=False, help_text="Held out of automatic matching until staff review it."
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+
     onboarding_step = models.PositiveSmallIntegerField(
         default=0, help_text="Number of onboarding steps completed."
     )
@@ -346,6 +353,17 @@ class Member(models.Model):
             and not self.is_paused
             and self.user.is_active
         )
+
+    def months_in_recovery(self, today: datetime.date | None = None) -> int:
+        """Return whole months since recovery started; 0 without a date ("at the start")."""
+        if self.recovery_start_date is None:
+            return 0
+        today = today or timezone.localdate()
+        start = self.recovery_start_date
+        months = (today.year - start.year) * 12 + today.month - start.month
+        if today.day < start.day:
+            months -= 1
+        return max(months, 0)
 
     def age_in(self, year: int) -> int:
         return year - self.birth_year

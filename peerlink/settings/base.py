@@ -243,6 +243,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- PeerLink ---------------------------------------------------------------
 PEERLINK_MINIMUM_AGE = env.int("PEERLINK_MINIMUM_AGE", default=18)
+# The address people reach PeerLink at, for links in emails.
+PEERLINK_SITE_URL = env.str("PEERLINK_SITE_URL", default="http://localhost:8000")
 
 # Crisis resources shown in the footer of every page. Override with a JSON list
 # of {"label", "detail", "href"} objects for a deployment outside the US.

@@ -1,0 +1,298 @@
+"""Score newcomer–mentor pairs: pure, vectorised, no database.
+
+`score(newcomers, mentors, parameters)` takes two `People` feature sets built
+by `matching.selectors` and returns, for every pair at once, whether the pair
+is allowed (the hard constraints), each soft component in [0, 1], and the
+weighted total in [0, 1]. `explain` turns one pair into plain words for the
+newcomer; numbers are never shown to members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+COMPONENTS = ("pathway", "age", "life_situation", "availability", "steps_ahead", "substance")
+
+# Availability is compared in UTC on blocks of this many hours (42 per week).
+AVAILABILITY_BLOCK_HOURS = 4
+AVAILABILITY_BLOCKS = 7 * 24 // AVAILABILITY_BLOCK_HOURS
+
+
+@dataclass(frozen=True)
+class Parameters:
+    weights: dict[str, float]
+    min_gap_months: float = 12
+    sweet_spot_max_months: float = 120
+    taper_months: float = 120
+    age_scale_years: float = 25
+
+    def __post_init__(self):
+        for name in COMPONENTS:
+            value = self.weights.get(name, 0.0)
+            if not isinstance(value, int | float) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"The weight of {name} must be a number of zero or more.")
+        if sum(self.weights.get(name, 0.0) for name in COMPONENTS) <= 0:
+            raise ValueError("At least one weight must be above zero.")
+
+
+@dataclass(frozen=True)
+class People:
+    """Feature arrays for one side, one row per person.
+
+    Tag, language and gender columns use the same vocabulary on both sides.
+    """
+
+    ids: np.ndarray  # int64 (n,)
+    months_in_recovery: np.ndarray  # float32 (n,); 0 without a date: "at the start"
+    birth_year: np.ndarray  # float32 (n,)
+    gender: np.ndarray  # int16 (n,); index into the gender vocabulary, -1 when not given
+    languages: np.ndarray  # bool (n, languages)
+    pathways: np.ndarray  # bool (n, pathway tags)
+    life_situation: np.ndarray  # bool (n, life-situation and community tags)
+    substances: np.ndarray  # bool (n, substance tags)
+    availability: np.ndarray  # bool (n, AVAILABILITY_BLOCKS), in UTC
+    # Newcomer side.
+    reducing_harm: np.ndarray  # bool (n,)
+    preferred_genders: np.ndarray  # bool (n, genders); all False means no preference
+    held: np.ndarray  # bool (n,): held for staff review after a crisis flag
+    # Mentor side.
+    open_to_harm_reduction: np.ndarray  # bool (n,)
+    available: np.ndarray  # bool (n,): vetted, not paused, active account
+    capacity_left: np.ndarray  # int32 (n,)
+    # What each person lets a matched peer see (for the explanations).
+    shares: dict[str, np.ndarray] = field(default_factory=dict)  # category -> bool (n,)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Scores:
+    allowed: np.ndarray  # bool (n, m)
+    components: dict[str, np.ndarray]  # name -> float32 (n, m) in [0, 1]
+    total: np.ndarray  # float32 (n, m) in [0, 1]; meaningful where allowed
+
+    def for_solver(self) -> np.ndarray:
+        """Return totals the solver accepts: forbidden pairs 0, allowed pairs above 0."""
+        # A pair with nothing in common is still allowed: lift it just above zero.
+        return np.where(self.allowed, self.total + np.float32(1e-3), np.float32(0.0))
+
+    def breakdown(self, row: int, column: int) -> dict[str, float]:
+        return {
+            name: round(float(values[row, column]), 4) for name, values in self.components.items()
+        }
+
+
+def _coverage(newcomer_tags: np.ndarray, mentor_tags: np.ndarray) -> np.ndarray:
+    """Return the share of each newcomer's tags that each mentor also has."""
+    if newcomer_tags.shape[1] == 0:
+        return np.zeros((len(newcomer_tags), len(mentor_tags)), dtype=np.float32)
+    shared = newcomer_tags.astype(np.float32) @ mentor_tags.astype(np.float32).T
+    own = newcomer_tags.sum(axis=1, dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(own[:, None] > 0, shared / own[:, None], np.float32(0.0)).astype(np.float32)
+
+
+def steps_ahead_bonus(gap_months: np.ndarray, parameters: Parameters) -> np.ndarray:
+    """Return the steps-ahead component: 1 in the sweet spot, tapering linearly after it."""
+    beyond = gap_months - parameters.sweet_spot_max_months
+    bonus = 1.0 - np.clip(beyond, 0, None) / parameters.taper_months
+    bonus = np.clip(bonus, 0.0, 1.0)
+    return np.where(gap_months >= parameters.min_gap_months, bonus, 0.0).astype(np.float32)
+
+
+def allowed_pairs(
+    newcomers: People,
+    mentors: People,
+    parameters: Parameters,
+    blocked: np.ndarray | None = None,
+    gap_months: np.ndarray | None = None,
+) -> np.ndarray:
+    """Return the hard constraints as a boolean (newcomers × mentors) matrix.
+
+    `blocked` is an integer array of (newcomer row, mentor row) pairs blocked
+    in either direction.
+    """
+    if gap_months is None:
+        gap_months = mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
+    allowed = gap_months >= parameters.min_gap_months
+    allowed &= (mentors.available & (mentors.capacity_left > 0))[None, :]
+    allowed &= ~newcomers.held[:, None]
+    speaks = newcomers.languages.astype(np.float32) @ mentors.languages.astype(np.float32).T
+    allowed &= speaks > 0
+    allowed &= ~(newcomers.reducing_harm[:, None] & ~mentors.open_to_harm_reduction[None, :])
+
+    has_preference = newcomers.preferred_genders.any(axis=1)
+    if has_preference.any():
+        known = mentors.gender >= 0
+        mentor_gender = np.where(known, mentors.gender, 0)
+        matches_preference = newcomers.preferred_genders[:, mentor_gender] & known[None, :]
+        allowed &= ~has_preference[:, None] | matches_preference
+
+    if blocked is not None and len(blocked):
+        blocked = np.asarray(blocked, dtype=np.int64).reshape(-1, 2)
+        allowed[blocked[:, 0], blocked[:, 1]] = False
+    return allowed
+
+
+def score(
+    newcomers: People,
+    mentors: People,
+    parameters: Parameters,
+    blocked: np.ndarray | None = None,
+) -> Scores:
+    """Score every newcomer against every mentor."""
+    gap_months = mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
+    age_gap = np.abs(newcomers.birth_year[:, None] - mentors.birth_year[None, :])
+    components = {
+        "pathway": _coverage(newcomers.pathways, mentors.pathways),
+        "age": np.clip(1.0 - age_gap / parameters.age_scale_years, 0.0, 1.0).astype(np.float32),
+        "life_situation": _coverage(newcomers.life_situation, mentors.life_situation),
+        "availability": _coverage(newcomers.availability, mentors.availability),
+        "steps_ahead": steps_ahead_bonus(gap_months, parameters),
+        "substance": _coverage(newcomers.substances, mentors.substances),
+    }
+    weights = {name: float(parameters.weights.get(name, 0.0)) for name in COMPONENTS}
+    total_weight = sum(weights.values())
+    total = np.zeros(gap_months.shape, dtype=np.float32)
+    for name, values in components.items():
+        if weights[name]:
+            total += np.float32(weights[name] / total_weight) * values
+    allowed = allowed_pairs(newcomers, mentors, parameters, blocked, gap_months)
+    return Scores(allowed=allowed, components=components, total=total)
+
+
+def why_not_allowed(
+    newcomers: People,
+    row: int,
+    mentors: People,
+    column: int,
+    parameters: Parameters,
+    is_blocked: bool = False,
+) -> str | None:
+    """Return the first hard constraint one pair breaks, in words, or None if allowed."""
+    gap = float(mentors.months_in_recovery[column] - newcomers.months_in_recovery[row])
+    preferred = newcomers.preferred_genders[row]
+    mentor_gender = int(mentors.gender[column])
+    checks = [
+        (is_blocked, "This pair is blocked."),
+        (not mentors.available[column], "This mentor is not taking requests right now."),
+        (mentors.capacity_left[column] <= 0, "This mentor has no room for another newcomer."),
+        (bool(newcomers.held[row]), "Matching is on hold until our staff have been in touch."),
+        (
+            not (newcomers.languages[row] & mentors.languages[column]).any(),
+            "You have no language in common.",
+        ),
+        (
+            bool(newcomers.reducing_harm[row]) and not mentors.open_to_harm_reduction[column],
+            "This mentor is not open to supporting a harm-reduction goal.",
+        ),
+        (
+            bool(preferred.any()) and (mentor_gender < 0 or not preferred[mentor_gender]),
+            "This mentor does not match your preference.",
+        ),
+        (gap < parameters.min_gap_months, "This mentor is not far enough ahead in recovery."),
+    ]
+    return next((message for failed, message in checks if failed), None)
+
+
+# --- Explanations ---------------------------------------------------------------
+
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Names for the columns of the feature arrays."""
+
+    pathway_phrases: list[str]
+    life_situation_phrases: list[str]
+    substance_phrases: list[str]
+    language_names: list[str]
+    life_situation_categories: list[str] = field(default_factory=list)  # per column
+    common_language: int = 0  # not worth mentioning: most people speak it
+
+
+def how_far_ahead(gap_months: float) -> str:
+    """Say in words how much further along a mentor is, without a counter."""
+    years = gap_months / 12
+    if years < 1.5:
+        return "About a year further along"
+    if years > 10.5:
+        return "More than ten years further along"
+    return f"About {NUMBER_WORDS[round(years)]} years further along"
+
+
+def explain(
+    newcomers: People,
+    row: int,
+    mentors: People,
+    column: int,
+    vocabulary: Vocabulary,
+    limit: int = 4,
+) -> list[str]:
+    """Return plain-language reasons a newcomer might relate to this mentor.
+
+    Only what the mentor agreed to share with a peer is mentioned.
+    """
+    mentor_shares = {name: bool(values[column]) for name, values in mentors.shares.items()}
+    reasons: list[str] = []
+
+    def shared_phrases(newcomer_tags, mentor_tags, phrases, categories=None, allowed=None):
+        both = np.flatnonzero(newcomer_tags[row] & mentor_tags[column])
+        for index in both:
+            category = categories[index] if categories else None
+            if allowed is None or allowed.get(category, True):
+                yield phrases[index]
+
+    if mentor_shares.get("pathways", True):
+        reasons.extend(
+            shared_phrases(newcomers.pathways, mentors.pathways, vocabulary.pathway_phrases)
+        )
+    gap = float(mentors.months_in_recovery[column] - newcomers.months_in_recovery[row])
+    reasons.append(how_far_ahead(gap))
+    reasons.extend(
+        shared_phrases(
+            newcomers.life_situation,
+            mentors.life_situation,
+            vocabulary.life_situation_phrases,
+            vocabulary.life_situation_categories or None,
+            {
+                "life_situation": mentor_shares.get("life_situation", True),
+                "community": mentor_shares.get("community", True),
+            },
+        )
+    )
+    if abs(
+        float(newcomers.birth_year[row] - mentors.birth_year[column])
+    ) <= 5 and mentor_shares.get("age_range", False):
+        reasons.append("Close to you in age")
+    if (newcomers.availability[row] & mentors.availability[column]).any():
+        reasons.append("Free at some of the same times as you")
+    languages = np.flatnonzero(newcomers.languages[row] & mentors.languages[column])
+    non_default = [
+        vocabulary.language_names[i] for i in languages if i != vocabulary.common_language
+    ]
+    if non_default:
+        reasons.append(f"You can talk in {non_default[0]}")
+    if mentor_shares.get("substances", False):
+        reasons.extend(
+            shared_phrases(newcomers.substances, mentors.substances, vocabulary.substance_phrases)
+        )
+    seen: set[str] = set()
+    unique = [reason for reason in reasons if not (reason in seen or seen.add(reason))]
+    return unique[:limit]

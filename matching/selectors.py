@@ -1,0 +1,398 @@
+"""Reads for matching: feature arrays for the scorer, suggestions, inboxes, queues.
+
+Feature loading runs a fixed number of queries whatever the number of people
+(members, their tags, their languages, open matches, blocks, vocabulary), and
+reads plain tuples rather than model instances so that it stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from members.models import (
+    AVAILABILITY_SLOTS,
+    DayPart,
+    Gender,
+    Language,
+    Member,
+    RecoveryGoal,
+    Role,
+    Tag,
+    TagCategory,
+    VettingStatus,
+)
+
+from . import scoring
+from .models import OPEN_STATES, Block, Match, MatchingSettings, MatchState
+
+GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.SELF_DESCRIBED]
+SLOT_INDEX = {code: index for index, (code, _) in enumerate(AVAILABILITY_SLOTS)}
+PART_HOURS = {
+    DayPart.MORNING: (8, 12),
+    DayPart.AFTERNOON: (12, 17),
+    DayPart.EVENING: (17, 21),
+    DayPart.LATE: (21, 24),
+}
+SHARE_FIELDS = {
+    "pathways": "share_pathways",
+    "life_situation": "share_life_situation",
+    "community": "share_community",
+    "substances": "share_substances",
+    "age_range": "share_age_range",
+}
+
+
+def parameters_from(settings_row: MatchingSettings) -> scoring.Parameters:
+    return scoring.Parameters(
+        weights=settings_row.weights(),
+        min_gap_months=settings_row.min_gap_months,
+        sweet_spot_max_months=settings_row.sweet_spot_max_months,
+        taper_months=settings_row.taper_months,
+        age_scale_years=settings_row.age_scale_years,
+    )
+
+
+@dataclass(frozen=True)
+class VocabularyIndex:
+    """Column positions of tags, languages and genders in the feature arrays."""
+
+    columns: dict[int, tuple[str, int]]  # tag id -> (feature name, column)
+    sizes: dict[str, int]
+    language_columns: dict[str, int]
+    vocabulary: scoring.Vocabulary
+
+    @classmethod
+    def load(cls) -> VocabularyIndex:
+        groups = {"pathways": [], "life_situation": [], "substances": []}
+        feature_of = {
+            TagCategory.PATHWAY: "pathways",
+            TagCategory.LIFE_SITUATION: "life_situation",
+            TagCategory.COMMUNITY: "life_situation",
+            TagCategory.SUBSTANCE: "substances",
+        }
+        for tag_id, category, name, phrase in Tag.objects.order_by("pk").values_list(
+            "pk", "category", "name", "peer_phrase"
+        ):
+            groups[feature_of[category]].append((tag_id, category, phrase or f"You both: {name}"))
+        columns = {
+            tag_id: (feature, column)
+            for feature, tags in groups.items()
+            for column, (tag_id, _, _) in enumerate(tags)
+        }
+        languages = list(Language.objects.values_list("code", "name"))
+        language_columns = {code: column for column, (code, _) in enumerate(languages)}
+        vocabulary = scoring.Vocabulary(
+            pathway_phrases=[phrase for _, _, phrase in groups["pathways"]],
+            life_situation_phrases=[phrase for _, _, phrase in groups["life_situation"]],
+            life_situation_categories=[category for _, category, _ in groups["life_situation"]],
+            substance_phrases=[phrase for _, _, phrase in groups["substances"]],
+            language_names=[name for _, name in languages],
+            common_language=0,
+        )
+        return cls(columns, {k: len(v) for k, v in groups.items()}, language_columns, vocabulary)
+
+
+@lru_cache(maxsize=1024)
+def _slot_blocks(time_zone: str, offset_hours: int) -> np.ndarray:
+    """Return which UTC availability blocks each local weekly slot covers (28 × 42)."""
+    blocks = np.zeros((len(AVAILABILITY_SLOTS), scoring.AVAILABILITY_BLOCKS), dtype=bool)
+    for index, (code, _) in enumerate(AVAILABILITY_SLOTS):
+        day = index // len(DayPart)
+        part = code.split("-", 1)[1]
+        start, end = PART_HOURS[part]
+        for hour in range(start, end):
+            utc_hour = (day * 24 + hour - offset_hours) % (7 * 24)
+            blocks[index, utc_hour // scoring.AVAILABILITY_BLOCK_HOURS] = True
+    return blocks
+
+
+def _utc_offset_hours(time_zone: str, now: datetime.datetime) -> int:
+    try:
+        offset = now.astimezone(zoneinfo.ZoneInfo(time_zone)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return 0
+    return round(offset.total_seconds() / 3600)
+
+
+def _months_since(dates: list[datetime.date | None], today: datetime.date) -> np.ndarray:
+    months = np.zeros(len(dates), dtype=np.float32)
+    for index, start in enumerate(dates):
+        if start is not None:
+            value = (today.year - start.year) * 12 + today.month - start.month
+            months[index] = max(value - (today.day < start.day), 0)
+    return months
+
+
+MEMBER_COLUMNS = [
+    "pk",
+    "birth_year",
+    "gender",
+    "recovery_start_date",
+    "recovery_goal",
+    "preferred_mentor_genders",
+    "held_for_review",
+    "open_to_harm_reduction",
+    "vetting_status",
+    "is_paused",
+    "user__is_active",
+    "capacity",
+    "time_zone",
+    "availability",
+    *SHARE_FIELDS.values(),
+]
+
+
+def load_people(
+    members: QuerySet[Member], index: VocabularyIndex, *, now: datetime.datetime | None = None
+) -> scoring.People:
+    """Load feature arrays for `members` (ordered by id) in four queries."""
+    now = now or timezone.now()
+    rows = list(members.order_by("pk").values_list(*MEMBER_COLUMNS))
+    count = len(rows)
+    position = {row[0]: i for i, row in enumerate(rows)}
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=count)
+
+    tag_arrays = {name: np.zeros((count, size), dtype=bool) for name, size in index.sizes.items()}
+    through = Member.tags.through.objects.filter(member__in=members.order_by())
+    for member_id, tag_id in through.values_list("member_id", "tag_id"):
+        feature, column = index.columns.get(tag_id, (None, None))
+        if feature is not None and member_id in position:
+            tag_arrays[feature][position[member_id], column] = True
+
+    languages = np.zeros((count, len(index.language_columns)), dtype=bool)
+    through = Member.languages.through.objects.filter(member__in=members.order_by())
+    for member_id, code in through.values_list("member_id", "language_id"):
+        if member_id in position and code in index.language_columns:
+            languages[position[member_id], index.language_columns[code]] = True
+
+    open_counts = np.zeros(count, dtype=np.int32)
+    for mentor_id, total in (
+        Match.objects.filter(mentor__in=members.order_by(), state__in=OPEN_STATES)
+        .values("mentor_id")
+        .annotate(total=Count("pk"))
+        .values_list("mentor_id", "total")
+    ):
+        open_counts[position[mentor_id]] = total
+
+    column = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
+
+    def values(name, dtype):
+        return np.fromiter((row[column[name]] for row in rows), dtype=dtype, count=count)
+
+    gender_index = {gender.value: i for i, gender in enumerate(GENDERS)}
+    preferred = np.zeros((count, len(GENDERS)), dtype=bool)
+    local_slots = np.zeros((count, len(AVAILABILITY_SLOTS)), dtype=bool)
+    zones: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        for gender in row[column["preferred_mentor_genders"]] or []:
+            if gender in gender_index:
+                preferred[i, gender_index[gender]] = True
+        for slot in row[column["availability"]] or []:
+            if slot in SLOT_INDEX:
+                local_slots[i, SLOT_INDEX[slot]] = True
+        zones.setdefault(row[column["time_zone"]], []).append(i)
+    availability = np.zeros((count, scoring.AVAILABILITY_BLOCKS), dtype=bool)
+    for zone, members_in_zone in zones.items():
+        blocks = _slot_blocks(zone, _utc_offset_hours(zone, now)).astype(np.float32)
+        availability[members_in_zone] = (
+            local_slots[members_in_zone].astype(np.float32) @ blocks
+        ) > 0
+
+    return scoring.People(
+        ids=ids,
+        months_in_recovery=_months_since(
+            [row[column["recovery_start_date"]] for row in rows], timezone.localdate(now)
+        ),
+        birth_year=values("birth_year", np.float32),
+        gender=np.fromiter(
+            (gender_index.get(row[column["gender"]], -1) for row in rows),
+            dtype=np.int16,
+            count=count,
+        ),
+        languages=languages,
+        pathways=tag_arrays["pathways"],
+        life_situation=tag_arrays["life_situation"],
+        substances=tag_arrays["substances"],
+        availability=availability,
+        reducing_harm=np.fromiter(
+            (row[column["recovery_goal"]] == RecoveryGoal.REDUCING_HARM for row in rows),
+            dtype=bool,
+            count=count,
+        ),
+        preferred_genders=preferred,
+        held=values("held_for_review", bool),
+        open_to_harm_reduction=values("open_to_harm_reduction", bool),
+        available=np.fromiter(
+            (
+                row[column["vetting_status"]] == VettingStatus.APPROVED
+                and not row[column["is_paused"]]
+                and row[column["user__is_active"]]
+                for row in rows
+            ),
+            dtype=bool,
+            count=count,
+        ),
+        capacity_left=values("capacity", np.int32) - open_counts,
+        shares={name: values(field_name, bool) for name, field_name in SHARE_FIELDS.items()},
+    )
+
+
+def blocked_pairs(newcomers: scoring.People, mentors: scoring.People) -> np.ndarray:
+    """Return (newcomer row, mentor row) pairs blocked in either direction, in one query."""
+    newcomer_rows = {member_id: i for i, member_id in enumerate(newcomers.ids.tolist())}
+    mentor_rows = {member_id: i for i, member_id in enumerate(mentors.ids.tolist())}
+    pairs = []
+    blocks = (
+        Block.objects.filter(
+            Q(blocker_id__in=newcomer_rows, blocked_id__in=mentor_rows)
+            | Q(blocker_id__in=mentor_rows, blocked_id__in=newcomer_rows)
+        )
+        if len(newcomer_rows) < 1000 and len(mentor_rows) < 5000
+        else Block.objects.all()
+    )
+    for blocker, blocked in blocks.values_list("blocker_id", "blocked_id"):
+        for newcomer_id, mentor_id in ((blocker, blocked), (blocked, blocker)):
+            if newcomer_id in newcomer_rows and mentor_id in mentor_rows:
+                pairs.append((newcomer_rows[newcomer_id], mentor_rows[mentor_id]))
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def mentor_pool() -> QuerySet[Member]:
+    """Return the mentors who may be suggested (capacity is checked in the arrays)."""
+    return Member.objects.filter(
+        role=Role.MENTOR,
+        vetting_status=VettingStatus.APPROVED,
+        is_paused=False,
+        user__is_active=True,
+        onboarded_at__isnull=False,
+    )
+
+
+def newcomers_to_match() -> QuerySet[Member]:
+    """Return onboarded newcomers with no open request or match."""
+    return Member.objects.filter(
+        role=Role.NEWCOMER,
+        onboarded_at__isnull=False,
+        user__is_active=True,
+    ).exclude(matches_as_newcomer__state__in=OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    mentor: Member
+    score: float
+    breakdown: dict[str, float]
+    reasons: list[str]
+
+
+def suggestions_for(newcomer: Member, *, limit: int | None = None) -> list[Suggestion]:
+    """Return the mentors a newcomer may request, best first, with the reasons why."""
+    settings_row = MatchingSettings.current()
+    parameters = parameters_from(settings_row)
+    limit = limit or settings_row.suggestion_count
+    index = VocabularyIndex.load()
+    newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
+    mentors = load_people(mentor_pool(), index)
+    if not len(mentors):
+        return []
+    scores = scoring.score(newcomers, mentors, parameters, blocked_pairs(newcomers, mentors))
+    ranked = np.flatnonzero(scores.allowed[0])
+    ranked = ranked[np.argsort(-scores.total[0, ranked], kind="stable")][:limit]
+    chosen = {
+        member.pk: member
+        for member in Member.objects.filter(pk__in=mentors.ids[ranked].tolist())
+        .select_related("user")
+        .prefetch_related("tags", "languages")
+    }
+    return [
+        Suggestion(
+            mentor=chosen[int(mentors.ids[column])],
+            score=float(scores.total[0, column]),
+            breakdown=scores.breakdown(0, column),
+            reasons=scoring.explain(newcomers, 0, mentors, column, index.vocabulary),
+        )
+        for column in ranked
+    ]
+
+
+@dataclass(frozen=True)
+class PairAssessment:
+    allowed: bool
+    refusal: str | None
+    score: float
+    breakdown: dict[str, float]
+    reasons: list[str]
+
+
+def assess_pair(newcomer: Member, mentor: Member) -> PairAssessment:
+    """Score one pair and say which hard constraint, if any, it breaks."""
+    parameters = parameters_from(MatchingSettings.current())
+    index = VocabularyIndex.load()
+    newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
+    mentors = load_people(Member.objects.filter(pk=mentor.pk), index)
+    blocked = blocked_pairs(newcomers, mentors)
+    scores = scoring.score(newcomers, mentors, parameters, blocked)
+    refusal = None
+    if newcomer.role != Role.NEWCOMER or mentor.role != Role.MENTOR:
+        refusal = "Matches pair a newcomer with a mentor."
+    refusal = refusal or scoring.why_not_allowed(
+        newcomers, 0, mentors, 0, parameters, is_blocked=bool(len(blocked))
+    )
+    return PairAssessment(
+        allowed=refusal is None,
+        refusal=refusal,
+        score=float(scores.total[0, 0]),
+        breakdown=scores.breakdown(0, 0),
+        reasons=scoring.explain(newcomers, 0, mentors, 0, index.vocabulary),
+    )
+
+
+def open_match_for(newcomer: Member) -> Match | None:
+    return (
+        Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)
+        .select_related("mentor__user", "newcomer__user")
+        .first()
+    )
+
+
+def matches_for_newcomer(newcomer: Member) -> QuerySet[Match]:
+    return Match.objects.filter(newcomer=newcomer).select_related("mentor__user")
+
+
+def inbox_for(mentor: Member) -> QuerySet[Match]:
+    """Return requests waiting for this mentor's answer, oldest first."""
+    return (
+        Match.objects.filter(mentor=mentor, state=MatchState.AWAITING_MENTOR)
+        .select_related("newcomer__user")
+        .prefetch_related("newcomer__tags", "newcomer__languages")
+        .order_by("sent_to_mentor_at", "pk")
+    )
+
+
+def active_matches_for_mentor(mentor: Member) -> QuerySet[Match]:
+    return (
+        Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE)
+        .select_related("newcomer__user")
+        .prefetch_related("newcomer__tags", "newcomer__languages")
+    )
+
+
+def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
+    """Return newcomers with no open request or match for more than `days` days."""
+    days = MatchingSettings.current().unmatched_queue_days if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return (
+        newcomers_to_match()
+        .filter(onboarded_at__lte=cutoff)
+        .exclude(matches_as_newcomer__decided_at__gt=cutoff)
+        .exclude(matches_as_newcomer__ended_at__gt=cutoff)
+        .select_related("user")
+        .distinct()
+    )

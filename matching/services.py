@@ -1,0 +1,339 @@
+"""Writes for matching: one function per lifecycle transition.
+
+Each runs in a transaction and locks the rows it contends for: the newcomer
+(one open request or match) and, on accept, the mentor (capacity). Every
+refusal raises `MatchError` with a message a person can read; views turn it
+into a form error or an HTTP 409.
+
+    requested / proposed ──(staff approval, if required)──▶ awaiting mentor
+    awaiting mentor ──▶ active | declined | expired | withdrawn
+    declined / expired / rejected ──▶ next ranked choice, else the staff queue
+    active ──▶ ended (by either side or staff) ──▶ the newcomer may match again
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from members.models import Member, Role, User
+
+from . import selectors
+from .models import (
+    OPEN_STATES,
+    REQUEST_STATES,
+    BatchRun,
+    Block,
+    DeclineReason,
+    EndedBy,
+    Match,
+    MatchingSettings,
+    MatchOrigin,
+    MatchState,
+)
+
+MAX_RANKED_CHOICES = 3
+
+
+class MatchError(Exception):
+    """A matching change the rules do not allow; the message is for people."""
+
+
+def _notify(match: Match, event: str) -> None:
+    from .tasks import send_match_notification
+
+    transaction.on_commit(lambda: send_match_notification.delay(match.pk, event))
+
+
+def _lock_member(member_id: int) -> Member:
+    return Member.objects.select_for_update().get(pk=member_id)
+
+
+def _lock_match(match_id: int) -> Match:
+    try:
+        return Match.objects.select_for_update().get(pk=match_id)
+    except Match.DoesNotExist as exc:
+        raise MatchError("This request no longer exists.") from exc
+
+
+def _require_state(match: Match, allowed: list[str], action: str) -> None:
+    if match.state not in allowed:
+        raise MatchError(
+            f"This match can't be {action}: it is {match.get_state_display().lower()}."
+        )
+
+
+def _create(
+    *,
+    newcomer: Member,
+    mentor: Member,
+    origin: str,
+    created_by: User | None,
+    next_choices: list[int] | None = None,
+    choice_rank: int | None = None,
+    batch_run: BatchRun | None = None,
+) -> Match:
+    """Create an open request for a checked pair; the newcomer row must be locked."""
+    if Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES).exists():
+        raise MatchError("You already have an open request or an active match.")
+    assessment = selectors.assess_pair(newcomer, mentor)
+    if not assessment.allowed:
+        raise MatchError(assessment.refusal)
+    programme = MatchingSettings.current()
+    now = timezone.now()
+    needs_approval = programme.require_staff_approval and origin != MatchOrigin.STAFF
+    match = Match(
+        newcomer=newcomer,
+        mentor=mentor,
+        origin=origin,
+        created_by=created_by,
+        next_choices=next_choices or [],
+        choice_rank=choice_rank,
+        batch_run=batch_run,
+        score=assessment.score,
+        breakdown=assessment.breakdown,
+        weights=programme.weights(),
+        reasons=assessment.reasons,
+        state=MatchState.PENDING_APPROVAL if needs_approval else MatchState.AWAITING_MENTOR,
+    )
+    if not needs_approval:
+        match.sent_to_mentor_at = now
+        match.expires_at = now + datetime.timedelta(hours=programme.request_expiry_hours)
+    try:
+        with transaction.atomic():
+            match.save()
+    except IntegrityError as exc:
+        raise MatchError("You already have an open request or an active match.") from exc
+    if not needs_approval:
+        _notify(match, "requested")
+    return match
+
+
+@transaction.atomic
+def match_request(*, newcomer: Member, mentor_ids: list[int], user: User | None) -> Match:
+    """Request one mentor, or rank up to three: later choices are tried in order."""
+    if newcomer.role != Role.NEWCOMER:
+        raise MatchError("Only newcomers can request a mentor.")
+    choices = list(dict.fromkeys(int(mentor_id) for mentor_id in mentor_ids))
+    if not choices:
+        raise MatchError("Choose a mentor first.")
+    if len(choices) > MAX_RANKED_CHOICES:
+        raise MatchError(f"You can rank up to {MAX_RANKED_CHOICES} mentors.")
+    newcomer = _lock_member(newcomer.pk)
+    mentors = Member.objects.filter(pk__in=choices, role=Role.MENTOR).in_bulk()
+    if len(mentors) != len(choices):
+        raise MatchError("That mentor is not available.")
+    return _create(
+        newcomer=newcomer,
+        mentor=mentors[choices[0]],
+        created_by=user,
+        origin=MatchOrigin.RANKED if len(choices) > 1 else MatchOrigin.REQUEST,
+        next_choices=choices[1:],
+        choice_rank=1 if len(choices) > 1 else None,
+    )
+
+
+@transaction.atomic
+def match_propose(
+    *,
+    newcomer: Member,
+    mentor: Member,
+    origin: str = MatchOrigin.STAFF,
+    user: User | None = None,
+    batch_run: BatchRun | None = None,
+) -> Match:
+    """Propose a pairing on behalf of staff or a batch run."""
+    newcomer = _lock_member(newcomer.pk)
+    return _create(
+        newcomer=newcomer, mentor=mentor, origin=origin, created_by=user, batch_run=batch_run
+    )
+
+
+@transaction.atomic
+def match_approve(*, match_id: int, staff_user: User) -> Match:
+    """Staff approve a pairing; the mentor is asked now."""
+    match = _lock_match(match_id)
+    _require_state(match, [MatchState.PENDING_APPROVAL], "approved")
+    now = timezone.now()
+    match.state = MatchState.AWAITING_MENTOR
+    match.approved_by = staff_user
+    match.sent_to_mentor_at = now
+    match.expires_at = now + datetime.timedelta(
+        hours=MatchingSettings.current().request_expiry_hours
+    )
+    match.save()
+    _notify(match, "requested")
+    return match
+
+
+def _cascade(match: Match) -> Match | None:
+    """Move a closed request to the newcomer's next allowed choice, if any."""
+    remaining = list(match.next_choices)
+    rank = match.choice_rank or 1
+    while remaining:
+        mentor_id = remaining.pop(0)
+        rank += 1
+        mentor = Member.objects.filter(pk=mentor_id, role=Role.MENTOR).first()
+        if mentor is None:
+            continue
+        try:
+            with transaction.atomic():
+                return _create(
+                    newcomer=match.newcomer,
+                    mentor=mentor,
+                    origin=MatchOrigin.RANKED,
+                    created_by=None,
+                    next_choices=remaining,
+                    choice_rank=rank,
+                )
+        except MatchError:
+            continue
+    return None  # No choice left: the newcomer appears in the staff queue.
+
+
+def _close_request(match: Match, state: str) -> Match | None:
+    match.state = state
+    match.decided_at = timezone.now()
+    match.save()
+    _lock_member(match.newcomer_id)
+    return _cascade(match)
+
+
+@transaction.atomic
+def match_reject(*, match_id: int, staff_user: User, reason: str = "") -> Match | None:
+    """Staff turn a pairing down before the mentor sees it; the cascade continues."""
+    match = _lock_match(match_id)
+    _require_state(match, [MatchState.PENDING_APPROVAL], "rejected")
+    match.approved_by = staff_user
+    match.end_reason = reason
+    return _close_request(match, MatchState.REJECTED)
+
+
+@transaction.atomic
+def match_accept(*, match_id: int, mentor: Member) -> Match:
+    """The mentor accepts: the match becomes active, never above the mentor's capacity."""
+    match = _lock_match(match_id)
+    if match.mentor_id != mentor.pk:
+        raise MatchError("This request is not addressed to you.")
+    _require_state(match, [MatchState.AWAITING_MENTOR], "accepted")
+    if match.expires_at and match.expires_at <= timezone.now():
+        raise MatchError("This request has expired.")
+    # The mentor row is the lock that serialises concurrent accepts.
+    mentor = _lock_member(mentor.pk)
+    active = Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE).count()
+    if active >= mentor.capacity:
+        raise MatchError("You are already supporting as many newcomers as your capacity allows.")
+    match.state = MatchState.ACTIVE
+    match.decided_at = timezone.now()
+    match.save()
+    _notify(match, "accepted")
+    return match
+
+
+@transaction.atomic
+def match_decline(*, match_id: int, mentor: Member, reason: str, note: str = "") -> Match | None:
+    """The mentor declines with a reason; the request moves to the next choice."""
+    if reason not in DeclineReason.values:
+        raise MatchError("Choose a reason.")
+    match = _lock_match(match_id)
+    if match.mentor_id != mentor.pk:
+        raise MatchError("This request is not addressed to you.")
+    _require_state(match, [MatchState.AWAITING_MENTOR], "declined")
+    match.decline_reason = reason
+    match.decline_note = note[:300]
+    next_match = _close_request(match, MatchState.DECLINED)
+    _notify(match, "declined")
+    return next_match
+
+
+@transaction.atomic
+def match_expire(*, match_id: int) -> Match | None:
+    """Expire an unanswered request whose time is up; it moves to the next choice."""
+    match = _lock_match(match_id)
+    if match.state != MatchState.AWAITING_MENTOR or not match.expires_at:
+        return None
+    if match.expires_at > timezone.now():
+        return None
+    next_match = _close_request(match, MatchState.EXPIRED)
+    _notify(match, "expired")
+    return next_match
+
+
+@transaction.atomic
+def match_withdraw(*, match_id: int, newcomer: Member) -> Match:
+    """The newcomer withdraws their request before the mentor answers."""
+    match = _lock_match(match_id)
+    if match.newcomer_id != newcomer.pk:
+        raise MatchError("This request is not yours.")
+    _require_state(match, REQUEST_STATES, "withdrawn")
+    match.state = MatchState.WITHDRAWN
+    match.decided_at = timezone.now()
+    match.save()
+    return match
+
+
+@transaction.atomic
+def match_end(*, match_id: int, ended_by: str, reason: str, member: Member | None = None) -> Match:
+    """End an active match with a short reason; the newcomer can then match again."""
+    match = _lock_match(match_id)
+    if ended_by == EndedBy.NEWCOMER and (member is None or match.newcomer_id != member.pk):
+        raise MatchError("This match is not yours.")
+    if ended_by == EndedBy.MENTOR and (member is None or match.mentor_id != member.pk):
+        raise MatchError("This match is not yours.")
+    _require_state(match, [MatchState.ACTIVE], "ended")
+    if not reason.strip():
+        raise MatchError("Please give a short reason.")
+    match.state = MatchState.ENDED
+    match.ended_at = timezone.now()
+    match.ended_by = ended_by
+    match.end_reason = reason.strip()[:300]
+    match.save()
+    return match
+
+
+@transaction.atomic
+def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
+    """Staff move an open request to another mentor, checked like any new pairing."""
+    match = _lock_match(match_id)
+    _require_state(match, REQUEST_STATES, "reassigned")
+    assessment = selectors.assess_pair(match.newcomer, mentor)
+    if not assessment.allowed:
+        raise MatchError(assessment.refusal)
+    match.state = MatchState.REJECTED
+    match.decided_at = timezone.now()
+    match.approved_by = staff_user
+    match.end_reason = f"Reassigned by staff to {mentor.display_name}"
+    match.save()
+    return _create(
+        newcomer=_lock_member(match.newcomer_id),
+        mentor=mentor,
+        origin=MatchOrigin.STAFF,
+        created_by=staff_user,
+    )
+
+
+@transaction.atomic
+def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block:
+    """Block a member: open requests or matches between the two end at once."""
+    if blocker.pk == blocked.pk:
+        raise MatchError("You can't block yourself.")
+    block, _ = Block.objects.get_or_create(
+        blocker=blocker, blocked=blocked, defaults={"reason": reason[:300]}
+    )
+    now = timezone.now()
+    pair = (
+        Match.objects.select_for_update()
+        .filter(state__in=OPEN_STATES)
+        .filter(newcomer__in=[blocker, blocked], mentor__in=[blocker, blocked])
+    )
+    for match in pair:
+        if match.state == MatchState.ACTIVE:
+            match.state, match.ended_at = MatchState.ENDED, now
+            match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
+            match.end_reason = "Blocked"
+        else:
+            match.state, match.decided_at = MatchState.WITHDRAWN, now
+        match.save()
+    return block

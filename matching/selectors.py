@@ -396,3 +396,19 @@ def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
         .select_related("user")
         .distinct()
     )
+
+
+def reasons_for_mentor(match: Match, mentor_tag_ids: set[int]) -> list[str]:
+    """Return why a newcomer was matched with this mentor, from what the newcomer shares."""
+    newcomer = match.newcomer
+    shared_categories = {
+        TagCategory.PATHWAY: newcomer.share_pathways,
+        TagCategory.LIFE_SITUATION: newcomer.share_life_situation,
+        TagCategory.COMMUNITY: newcomer.share_community,
+        TagCategory.SUBSTANCE: newcomer.share_substances,
+    }
+    return [
+        tag.peer_phrase or tag.name
+        for tag in newcomer.tags.all()
+        if shared_categories.get(tag.category) and tag.pk in mentor_tag_ids
+    ]

@@ -43,7 +43,7 @@ def home(request):
         return redirect("admin:index" if request.user.is_staff else "home")
     if not member.is_onboarded:
         return redirect("members:onboarding")
-    return redirect("members:profile")
+    return redirect("matching:suggestions" if member.is_newcomer else "matching:inbox")
 
 
 @login_required
@@ -73,7 +73,7 @@ def onboarding_step(request, step: str):
         if index + 1 < len(STEP_SLUGS):
             return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
         messages.success(request, "Your profile is ready.")
-        return redirect("members:profile")
+        return redirect("members:home")
     return render(
         request,
         "members/onboarding.html",

@@ -74,8 +74,9 @@ def wait_for(predicate, timeout: float, interval: float = 0.3):
     return None
 
 
-def test_worker_answers_a_ping_runs_a_task_and_stops_cleanly(worker):
+def test_worker_answers_a_ping_runs_a_task_and_stops_cleanly(worker, monkeypatch):
     process, hostname, log_path = worker
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
     replies = wait_for(
         lambda: celery_app.control.ping(destination=[hostname], timeout=1.0), timeout=60

@@ -43,6 +43,7 @@ def sign_up(client: Client, *, role: str, email: str, name: str) -> None:
 
 
 def onboard(client: Client, *, name: str, mentor: bool) -> None:
+    """Take every onboarding step; a newcomer lands on suggestions, a mentor on the inbox."""
     steps = {
         "about": {
             "display_name": name,
@@ -67,7 +68,8 @@ def onboard(client: Client, *, name: str, mentor: bool) -> None:
         assert response.redirect_chain[-1][0] == reverse("members:onboarding_step", args=[step])
         response = client.post(reverse("members:onboarding_step", args=[step]), data, follow=True)
         assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == reverse("members:profile")
+    landing = "matching:inbox" if mentor else "matching:suggestions"
+    assert response.redirect_chain[-1][0] == reverse(landing)
 
 
 def test_newcomer_and_mentor_sign_up_and_staff_approve_the_mentor():

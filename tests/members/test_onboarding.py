@@ -106,7 +106,7 @@ def test_newcomer_completes_onboarding_and_sees_their_profile(fresh_newcomer):
     )
     assert response.url == step_url("sharing")
     response = client.post(step_url("sharing"), sharing())
-    assert response.url == reverse("members:profile")
+    assert response.url == reverse("members:home")
 
     member = Member.objects.get(pk=fresh_newcomer.pk)
     assert member.is_onboarded

@@ -1,0 +1,200 @@
+"""Matching pages: suggestions, requests and their status, the mentor inbox."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from members.models import Member
+from members.selectors import shared_profile, shared_profile_rows
+
+from . import selectors, services
+from .forms import DeclineForm, EndForm, RankForm
+from .models import EndedBy, Match, MatchState
+
+
+def _member(request, role: str) -> Member:
+    member = Member.objects.filter(user=request.user, role=role).first()
+    if member is None:
+        raise Http404("This page is for a different kind of member.")
+    return member
+
+
+def _onboarded_newcomer(request):
+    member = _member(request, "newcomer")
+    if not member.is_onboarded:
+        return None
+    return member
+
+
+@never_cache
+@login_required
+def suggestions(request):
+    newcomer = _onboarded_newcomer(request)
+    if newcomer is None:
+        return redirect("members:onboarding")
+    open_match = selectors.open_match_for(newcomer)
+    if open_match is not None:
+        return redirect("matching:status")
+    found = selectors.suggestions_for(newcomer)
+    rows = [(s, shared_profile(s.mentor, match_accepted=False)) for s in found]
+    form = RankForm(mentor_ids=[s.mentor.pk for s in found])
+    return render(
+        request,
+        "matching/suggestions.html",
+        {
+            "member": newcomer,
+            "suggestions": rows,
+            "rank_form": form,
+        },
+    )
+
+
+@require_POST
+@login_required
+def request_mentor(request):
+    """Request one mentor (`mentor` field) or a ranking of up to three (`rank_<id>`)."""
+    newcomer = _onboarded_newcomer(request)
+    if newcomer is None:
+        return redirect("members:onboarding")
+    if "mentor" in request.POST:
+        mentor_ids = [request.POST["mentor"]]
+    else:
+        candidates = [
+            int(key[5:]) for key in request.POST if key.startswith("rank_") and key[5:].isdigit()
+        ]
+        form = RankForm(request.POST, mentor_ids=candidates)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.non_field_errors()) or "Check your ranking.")
+            return redirect("matching:suggestions")
+        mentor_ids = form.cleaned_data["ranked_mentor_ids"]
+    try:
+        services.match_request(newcomer=newcomer, mentor_ids=mentor_ids, user=request.user)
+    except (services.MatchError, ValueError) as error:
+        messages.error(request, str(error) or "That request could not be made.")
+        return redirect("matching:suggestions")
+    messages.success(request, "Your request is on its way.")
+    return redirect("matching:status")
+
+
+@never_cache
+@login_required
+def status(request):
+    newcomer = _member(request, "newcomer")
+    match = selectors.open_match_for(newcomer)
+    peer = None
+    if match is not None:
+        peer = shared_profile_rows(
+            shared_profile(match.mentor, match_accepted=match.state == MatchState.ACTIVE)
+        )
+    history = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))[:10]
+    return render(
+        request,
+        "matching/status.html",
+        {
+            "member": newcomer,
+            "match": match,
+            "peer": peer,
+            "history": history,
+            "end_form": EndForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request, match_id: int):
+    newcomer = _member(request, "newcomer")
+    try:
+        services.match_withdraw(match_id=match_id, newcomer=newcomer)
+        messages.success(request, "Your request was withdrawn.")
+    except services.MatchError as error:
+        messages.error(request, str(error))
+    return redirect("matching:status")
+
+
+@never_cache
+@login_required
+def inbox(request):
+    mentor = _member(request, "mentor")
+    mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
+    requests = [
+        (
+            match,
+            shared_profile_rows(shared_profile(match.newcomer, match_accepted=False)),
+            selectors.reasons_for_mentor(match, mentor_tag_ids),
+        )
+        for match in selectors.inbox_for(mentor)
+    ]
+    active = [
+        (match, shared_profile_rows(shared_profile(match.newcomer, match_accepted=True)))
+        for match in selectors.active_matches_for_mentor(mentor)
+    ]
+    return render(
+        request,
+        "matching/inbox.html",
+        {
+            "member": mentor,
+            "requests": requests,
+            "active": active,
+            "decline_form": DeclineForm(),
+            "end_form": EndForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def accept(request, match_id: int):
+    mentor = _member(request, "mentor")
+    get_object_or_404(Match, pk=match_id, mentor=mentor)
+    try:
+        services.match_accept(match_id=match_id, mentor=mentor)
+        messages.success(request, "You accepted. You can now see how to reach each other.")
+    except services.MatchError as error:
+        messages.error(request, str(error))
+    return redirect("matching:inbox")
+
+
+@require_POST
+@login_required
+def decline(request, match_id: int):
+    mentor = _member(request, "mentor")
+    match = get_object_or_404(Match, pk=match_id, mentor=mentor)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a reason so we can find them someone else.")
+        return redirect("matching:inbox")
+    try:
+        services.match_decline(match_id=match.pk, mentor=mentor, **form.cleaned_data)
+        messages.success(request, "Thanks for letting them know.")
+    except services.MatchError as error:
+        messages.error(request, str(error))
+    return redirect("matching:inbox")
+
+
+@require_POST
+@login_required
+def end(request, match_id: int):
+    member = Member.objects.filter(user=request.user).first()
+    match = get_object_or_404(Match.objects.filter(pk=match_id), pk=match_id)
+    if member is None or member.pk not in (match.newcomer_id, match.mentor_id):
+        raise Http404
+    ended_by = EndedBy.NEWCOMER if member.pk == match.newcomer_id else EndedBy.MENTOR
+    form = EndForm(request.POST)
+    target = "matching:status" if ended_by == EndedBy.NEWCOMER else "matching:inbox"
+    if not form.is_valid():
+        messages.error(request, "Please give a short reason.")
+        return redirect(target)
+    try:
+        services.match_end(
+            match_id=match.pk, ended_by=ended_by, member=member, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "The match has ended.")
+    except services.MatchError as error:
+        messages.error(request, str(error))
+    if ended_by == EndedBy.NEWCOMER:
+        return redirect("matching:suggestions")
+    return redirect(target)

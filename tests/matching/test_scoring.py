@@ -1,0 +1,268 @@
+"""The scorer on hand-built feature arrays: no database."""
+
+import re
+
+import numpy as np
+import pytest
+
+from matching import scoring
+
+P, L, S, LANG, G = 4, 3, 2, 2, 4  # pathway, life, substance, language, gender columns
+VOCABULARY = scoring.Vocabulary(
+    pathway_phrases=[
+        "You both follow a 12-step pathway",
+        "You both use SMART Recovery",
+        "Faith is part of recovery for you both",
+        "You both prefer a secular approach",
+    ],
+    life_situation_phrases=[
+        "You're both parents",
+        "You're both veterans",
+        "You're both part of the LGBTQ+ community",
+    ],
+    life_situation_categories=["life_situation", "life_situation", "community"],
+    substance_phrases=[
+        "You both have experience with alcohol",
+        "You both have experience with opioids",
+    ],
+    language_names=["English", "Spanish"],
+)
+PARAMETERS = scoring.Parameters(
+    weights={
+        "pathway": 3,
+        "age": 2,
+        "life_situation": 2,
+        "availability": 1,
+        "steps_ahead": 2,
+        "substance": 0.5,
+    }
+)
+
+
+def person(
+    months=0.0,
+    birth_year=1990,
+    gender=-1,
+    languages=(0,),
+    pathways=(),
+    life=(),
+    substances=(),
+    availability=(10,),
+    reducing_harm=False,
+    preferred=(),
+    held=False,
+    open_to_harm_reduction=True,
+    available=True,
+    capacity_left=3,
+    shares=None,
+):
+    def row(size, on):
+        values = np.zeros(size, dtype=bool)
+        values[list(on)] = True
+        return values
+
+    return {
+        "months_in_recovery": months,
+        "birth_year": birth_year,
+        "gender": gender,
+        "languages": row(LANG, languages),
+        "pathways": row(P, pathways),
+        "life_situation": row(L, life),
+        "substances": row(S, substances),
+        "availability": row(scoring.AVAILABILITY_BLOCKS, availability),
+        "reducing_harm": reducing_harm,
+        "preferred_genders": row(G, preferred),
+        "held": held,
+        "open_to_harm_reduction": open_to_harm_reduction,
+        "available": available,
+        "capacity_left": capacity_left,
+        "shares": shares
+        or {
+            "pathways": True,
+            "life_situation": True,
+            "community": True,
+            "substances": False,
+            "age_range": False,
+        },
+    }
+
+
+def people(*rows) -> scoring.People:
+    def stack(key, dtype):
+        return np.array([r[key] for r in rows], dtype=dtype)
+
+    return scoring.People(
+        ids=np.arange(1, len(rows) + 1, dtype=np.int64),
+        months_in_recovery=stack("months_in_recovery", np.float32),
+        birth_year=stack("birth_year", np.float32),
+        gender=stack("gender", np.int16),
+        languages=stack("languages", bool),
+        pathways=stack("pathways", bool),
+        life_situation=stack("life_situation", bool),
+        substances=stack("substances", bool),
+        availability=stack("availability", bool),
+        reducing_harm=stack("reducing_harm", bool),
+        preferred_genders=stack("preferred_genders", bool),
+        held=stack("held", bool),
+        open_to_harm_reduction=stack("open_to_harm_reduction", bool),
+        available=stack("available", bool),
+        capacity_left=stack("capacity_left", np.int32),
+        shares={key: np.array([r["shares"][key] for r in rows]) for key in rows[0]["shares"]},
+    )
+
+
+def allowed(newcomer, mentor, **kwargs) -> bool:
+    return bool(scoring.score(people(newcomer), people(mentor), PARAMETERS, **kwargs).allowed[0, 0])
+
+
+def test_a_compatible_pair_is_allowed():
+    assert allowed(person(), person(months=36))
+
+
+@pytest.mark.parametrize(
+    "mentor_change, why",
+    [
+        ({"available": False}, "not vetted, paused or inactive"),
+        ({"capacity_left": 0}, "full"),
+        ({"languages": (1,)}, "no shared language"),
+        ({"months": 11}, "less than the minimum gap ahead"),
+    ],
+)
+def test_a_mentor_breaking_a_hard_constraint_is_never_allowed(mentor_change, why):
+    mentor = person(**{"months": 36, **mentor_change})
+    assert not allowed(person(), mentor), why
+
+
+def test_a_held_newcomer_is_not_matched_automatically():
+    assert not allowed(person(held=True), person(months=36))
+
+
+def test_harm_reduction_goal_needs_a_mentor_open_to_it():
+    assert not allowed(person(reducing_harm=True), person(months=36, open_to_harm_reduction=False))
+    assert allowed(person(reducing_harm=True), person(months=36, open_to_harm_reduction=True))
+    assert allowed(person(reducing_harm=False), person(months=36, open_to_harm_reduction=False))
+
+
+def test_gender_preference_is_respected_when_given():
+    wants_women = person(preferred=(0,))
+    assert allowed(wants_women, person(months=36, gender=0))
+    assert not allowed(wants_women, person(months=36, gender=1))
+    assert not allowed(wants_women, person(months=36, gender=-1))
+    assert allowed(person(), person(months=36, gender=1))
+
+
+def test_a_blocked_pair_is_not_allowed():
+    assert not allowed(person(), person(months=36), blocked=np.array([[0, 0]]))
+
+
+def test_newcomer_without_a_date_counts_as_at_the_start():
+    assert allowed(person(months=0), person(months=12))
+    assert not allowed(person(months=6), person(months=12))
+
+
+def test_steps_ahead_sweet_spot_gives_full_bonus_then_tapers():
+    gaps = np.array([11, 12, 60, 120, 180, 240, 300], dtype=np.float32)
+    bonus = scoring.steps_ahead_bonus(gaps, PARAMETERS)
+    assert bonus.tolist() == pytest.approx([0.0, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
+
+
+def test_total_is_a_weighted_mean_of_components_in_zero_to_one():
+    newcomer = people(person(pathways=(0,), life=(0,), substances=(0,), availability=(5, 6)))
+    mentors = people(
+        person(
+            months=48,
+            birth_year=1990,
+            pathways=(0,),
+            life=(0,),
+            substances=(0,),
+            availability=(5, 6),
+        ),
+        person(months=48, birth_year=1960, pathways=(1,), life=(1,), availability=(30,)),
+    )
+    result = scoring.score(newcomer, mentors, PARAMETERS)
+    assert result.total[0, 0] == pytest.approx(1.0)
+    assert 0 <= result.total[0, 1] < 0.3
+    for values in result.components.values():
+        assert values.min() >= 0 and values.max() <= 1
+    assert result.breakdown(0, 0) == dict.fromkeys(scoring.COMPONENTS, 1.0)
+
+
+def test_sharing_more_of_the_newcomers_story_scores_higher():
+    newcomer = people(person(pathways=(0, 1), life=(0,)))
+    mentors = people(
+        person(months=48, pathways=(0, 1), life=(0,)), person(months=48, pathways=(0,))
+    )
+    totals = scoring.score(newcomer, mentors, PARAMETERS).total[0]
+    assert totals[0] > totals[1]
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"pathway": -1},
+        {"pathway": float("nan")},
+        {"pathway": "3"},
+        dict.fromkeys(scoring.COMPONENTS, 0),
+    ],
+)
+def test_bad_weights_are_refused(weights):
+    with pytest.raises(ValueError):
+        scoring.Parameters(weights=weights)
+
+
+def test_solver_scores_forbid_disallowed_pairs_and_keep_allowed_ones_positive():
+    newcomer = people(person())
+    mentors = people(person(months=36), person(months=36, languages=(1,)))
+    solver_scores = scoring.score(newcomer, mentors, PARAMETERS).for_solver()
+    assert solver_scores[0, 0] > 0
+    assert solver_scores[0, 1] == 0
+
+
+def test_explanation_names_shared_pathway_steps_ahead_and_life_situation_in_plain_words():
+    newcomer = people(person(pathways=(0,), life=(0,), languages=(0, 1)))
+    mentor = people(person(months=26, pathways=(0,), life=(0,), languages=(0, 1)))
+    reasons = scoring.explain(newcomer, 0, mentor, 0, VOCABULARY)
+    assert reasons[:3] == [
+        "You both follow a 12-step pathway",
+        "About two years further along",
+        "You're both parents",
+    ]
+    assert not any(re.search(r"\d+ (month|year)", reason) for reason in reasons)
+
+
+def test_explanation_leaves_out_what_the_mentor_does_not_share():
+    shares = {
+        "pathways": False,
+        "life_situation": False,
+        "community": True,
+        "substances": False,
+        "age_range": False,
+    }
+    newcomer = people(person(pathways=(0,), life=(0, 2)))
+    mentor = people(person(months=30, pathways=(0,), life=(0, 2), shares=shares))
+    reasons = scoring.explain(newcomer, 0, mentor, 0, VOCABULARY)
+    assert "You both follow a 12-step pathway" not in reasons
+    assert "You're both parents" not in reasons
+    assert "You're both part of the LGBTQ+ community" in reasons
+
+
+@pytest.mark.parametrize(
+    "months, words",
+    [
+        (12, "About a year further along"),
+        (36, "About three years further along"),
+        (121, "About ten years further along"),
+        (200, "More than ten years further along"),
+    ],
+)
+def test_how_far_ahead_is_said_without_a_counter(months, words):
+    assert scoring.how_far_ahead(months) == words
+
+
+def test_why_not_allowed_names_the_broken_constraint():
+    newcomer = people(person(reducing_harm=True))
+    mentor = people(person(months=36, open_to_harm_reduction=False))
+    assert scoring.why_not_allowed(newcomer, 0, mentor, 0, PARAMETERS) == (
+        "This mentor is not open to supporting a harm-reduction goal."
+    )
+    assert scoring.why_not_allowed(people(person()), 0, mentor, 0, PARAMETERS) is None

@@ -1,0 +1,152 @@
+"""Matching pages through the test client: suggestions, request, inbox, accept, end."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from matching.models import Match, MatchState
+from members.models import Language
+from tests.factories import MentorFactory, NewcomerFactory, tag
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(member) -> Client:
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def story():
+    """A newcomer and a mentor who share a pathway and parenting."""
+    newcomer = NewcomerFactory(
+        display_name="Robin", contact_details="Robin's number",
+        tags=[tag("pathway-12-step"), tag("life_situation-parenting"), tag("substance-opioids")],
+    )
+    mentor = MentorFactory(
+        display_name="Casey", contact_details="Signal: casey", bio="Dad of two.", share_bio=True,
+        tags=[tag("pathway-12-step"), tag("life_situation-parenting")],
+    )
+    return newcomer, mentor
+
+
+def test_newcomer_sees_suggestions_with_plain_reasons(story):
+    newcomer, mentor = story
+    # No shared language: never suggested.
+    MentorFactory(display_name="Zephyrine", languages=[Language.objects.get(code="es")])
+    page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Casey" in page
+    assert "You both follow a 12-step pathway" in page
+    assert "You&#x27;re both parents" in page
+    assert "Dad of two." in page
+    assert "Zephyrine" not in page
+    assert "Signal: casey" not in page, "contact details only after acceptance"
+
+
+def test_request_accept_and_contact_reveal(story):
+    newcomer, mentor = story
+    newcomer_client, mentor_client = client_for(newcomer), client_for(mentor)
+
+    response = newcomer_client.post(reverse("matching:request"), {"mentor": mentor.pk})
+    assert response.url == reverse("matching:status")
+    status_page = newcomer_client.get(reverse("matching:status")).content.decode()
+    assert "Your request is with your peer" in status_page
+
+    inbox = mentor_client.get(reverse("matching:inbox")).content.decode()
+    assert "Robin" in inbox
+    assert "You both follow a 12-step pathway" in inbox
+    assert "Opioids" not in inbox, "the newcomer did not share substances"
+    assert "Robin&#x27;s number" not in inbox
+
+    match = Match.objects.get(newcomer=newcomer)
+    mentor_client.post(reverse("matching:accept", args=[match.pk]))
+    match.refresh_from_db()
+    assert match.state == MatchState.ACTIVE
+
+    status_page = newcomer_client.get(reverse("matching:status")).content.decode()
+    assert "Signal: casey" in status_page
+    assert mentor.user.email in status_page
+    inbox = mentor_client.get(reverse("matching:inbox")).content.decode()
+    assert "Robin&#x27;s number" in inbox
+
+
+def test_double_click_on_request_makes_one_request(story):
+    newcomer, mentor = story
+    client = client_for(newcomer)
+    client.post(reverse("matching:request"), {"mentor": mentor.pk})
+    response = client.post(reverse("matching:request"), {"mentor": mentor.pk}, follow=True)
+    assert Match.objects.filter(newcomer=newcomer).count() == 1
+    assert response.status_code == 200
+
+
+def test_ranked_choices_are_requested_in_order(story):
+    newcomer, mentor = story
+    second = MentorFactory()
+    client = client_for(newcomer)
+    client.post(reverse("matching:request"), {f"rank_{second.pk}": "2", f"rank_{mentor.pk}": "1"})
+    match = Match.objects.get(newcomer=newcomer)
+    assert match.mentor == mentor and match.next_choices == [second.pk]
+
+
+def test_ranking_without_a_first_choice_is_refused_with_a_message(story):
+    newcomer, mentor = story
+    response = client_for(newcomer).post(
+        reverse("matching:request"), {f"rank_{mentor.pk}": "2"}, follow=True
+    )
+    assert "Start your ranking with a 1st choice." in response.content.decode()
+    assert not Match.objects.exists()
+
+
+def test_mentor_declines_with_a_reason(story):
+    newcomer, mentor = story
+    client_for(newcomer).post(reverse("matching:request"), {"mentor": mentor.pk})
+    match = Match.objects.get(newcomer=newcomer)
+    mentor_client = client_for(mentor)
+    response = mentor_client.post(reverse("matching:decline", args=[match.pk]), {}, follow=True)
+    assert "Choose a reason" in response.content.decode()
+    mentor_client.post(reverse("matching:decline", args=[match.pk]), {"reason": "availability"})
+    match.refresh_from_db()
+    assert match.state == MatchState.DECLINED and match.decline_reason == "availability"
+
+
+def test_another_mentor_gets_404_for_someone_elses_request(story):
+    newcomer, mentor = story
+    client_for(newcomer).post(reverse("matching:request"), {"mentor": mentor.pk})
+    match = Match.objects.get(newcomer=newcomer)
+    stranger = client_for(MentorFactory())
+    assert stranger.post(reverse("matching:accept", args=[match.pk])).status_code == 404
+    assert stranger.post(reverse("matching:decline", args=[match.pk]),
+                         {"reason": "other"}).status_code == 404
+    assert stranger.post(reverse("matching:end", args=[match.pk]),
+                         {"reason": "x"}).status_code == 404
+    match.refresh_from_db()
+    assert match.state == MatchState.AWAITING_MENTOR
+
+
+def test_newcomer_ends_a_match_and_is_offered_new_suggestions(story):
+    newcomer, mentor = story
+    client = client_for(newcomer)
+    client.post(reverse("matching:request"), {"mentor": mentor.pk})
+    match = Match.objects.get(newcomer=newcomer)
+    client_for(mentor).post(reverse("matching:accept", args=[match.pk]))
+    response = client.post(reverse("matching:end", args=[match.pk]), {"reason": "Moved city"})
+    assert response.url == reverse("matching:suggestions")
+    match.refresh_from_db()
+    assert match.state == MatchState.ENDED and match.ended_by == "newcomer"
+
+
+def test_mentor_pages_are_not_for_newcomers(story):
+    newcomer, _ = story
+    assert client_for(newcomer).get(reverse("matching:inbox")).status_code == 404
+
+
+def test_suggestions_page_runs_a_fixed_number_of_queries(story, django_assert_max_num_queries):
+    newcomer, _ = story
+    client = client_for(newcomer)
+    client.get(reverse("matching:suggestions"))
+    for _ in range(10):
+        MentorFactory(tags=[tag("pathway-12-step")])
+    with django_assert_max_num_queries(22):
+        response = client.get(reverse("matching:suggestions"))
+    assert response.status_code == 200

@@ -62,6 +62,11 @@ class MatchingSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(80)],
         help_text="An age gap of this many years or more scores zero for age closeness.",
     )
+    batch_minimum_score = models.FloatField(
+        default=0.3,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Matching runs never propose a pair scoring below this (0 to 1).",
+    )
     require_staff_approval = models.BooleanField(
         default=False, help_text="Staff approve every pairing before the mentor sees it."
     )
@@ -95,6 +100,15 @@ class MatchingSettings(models.Model):
                     weight_substance__gte=0,
                 ),
                 name="matching_weights_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_pathway__gt=0)
+                | Q(weight_age__gt=0)
+                | Q(weight_life_situation__gt=0)
+                | Q(weight_availability__gt=0)
+                | Q(weight_steps_ahead__gt=0)
+                | Q(weight_substance__gt=0),
+                name="matching_some_weight_above_zero",
             ),
         ]
 
@@ -154,7 +168,9 @@ class BatchRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     parameters = models.JSONField(default=dict)
     summary = models.JSONField(default=dict)
-    pairs = models.JSONField(default=list, help_text="Proposed [newcomer id, mentor id, score].")
+    pairs = models.JSONField(
+        default=list, help_text="Proposed [newcomer id, mentor id, score, breakdown], best first."
+    )
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

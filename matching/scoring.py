@@ -180,10 +180,10 @@ def why_not_allowed(
         (is_blocked, "This pair is blocked."),
         (not mentors.available[column], "This mentor is not taking requests right now."),
         (mentors.capacity_left[column] <= 0, "This mentor has no room for another newcomer."),
-        (bool(newcomers.held[row]), "Matching is on hold until our staff have been in touch."),
+        (bool(newcomers.held[row]), "Matching is on hold until staff have been in touch."),
         (
             not (newcomers.languages[row] & mentors.languages[column]).any(),
-            "You have no language in common.",
+            "No language in common.",
         ),
         (
             bool(newcomers.reducing_harm[row]) and not mentors.open_to_harm_reduction[column],
@@ -191,7 +191,7 @@ def why_not_allowed(
         ),
         (
             bool(preferred.any()) and (mentor_gender < 0 or not preferred[mentor_gender]),
-            "This mentor does not match your preference.",
+            "This mentor does not match the preferred gender.",
         ),
         (gap < parameters.min_gap_months, "This mentor is not far enough ahead in recovery."),
     ]

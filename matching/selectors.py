@@ -385,16 +385,24 @@ def active_matches_for_mentor(mentor: Member) -> QuerySet[Match]:
 
 
 def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
-    """Return newcomers with no open request or match for more than `days` days."""
+    """Return newcomers nobody has matched: waiting more than `days` days since
+    onboarding, or at once when their requests ran out (declined, expired,
+    rejected) with no open request left."""
     days = MatchingSettings.current().unmatched_queue_days if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
+    dead_end = Q(
+        matches_as_newcomer__state__in=[
+            MatchState.DECLINED,
+            MatchState.EXPIRED,
+            MatchState.REJECTED,
+        ]
+    )
     return (
         newcomers_to_match()
-        .filter(onboarded_at__lte=cutoff)
-        .exclude(matches_as_newcomer__decided_at__gt=cutoff)
-        .exclude(matches_as_newcomer__ended_at__gt=cutoff)
+        .filter(dead_end | Q(onboarded_at__lte=cutoff))
         .select_related("user")
         .distinct()
+        .order_by("onboarded_at")
     )
 
 

@@ -102,7 +102,7 @@ def test_requesting_a_blocked_mentor_is_refused(newcomer, mentor):
 
 def test_requesting_a_mentor_with_no_shared_language_is_refused(newcomer):
     mentor = MentorFactory(languages=[Language.objects.get(code="es")])
-    with pytest.raises(MatchError, match="no language in common"):
+    with pytest.raises(MatchError, match="No language in common"):
         request(newcomer, mentor)
 
 
@@ -281,3 +281,21 @@ def test_concurrent_accepts_stop_exactly_at_capacity():
     assert outcomes.count("accepted") == capacity
     assert outcomes.count("refused") == 5
     assert Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE).count() == capacity
+
+
+def test_request_expiry_is_scheduled_in_the_beat_database():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="matching.expire_requests")
+    assert task.enabled
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
+
+
+def test_a_newcomer_whose_choices_ran_out_joins_the_staff_queue_at_once(newcomer, mentor):
+    from matching.selectors import unmatched_queue
+
+    assert newcomer not in unmatched_queue()
+    match = request(newcomer, mentor)
+    assert newcomer not in unmatched_queue()
+    services.match_decline(match_id=match.pk, mentor=mentor, reason="not_a_fit")
+    assert newcomer in unmatched_queue()

@@ -21,11 +21,15 @@ def client_for(member) -> Client:
 def story():
     """A newcomer and a mentor who share a pathway and parenting."""
     newcomer = NewcomerFactory(
-        display_name="Robin", contact_details="Robin's number",
+        display_name="Robin",
+        contact_details="Robin's number",
         tags=[tag("pathway-12-step"), tag("life_situation-parenting"), tag("substance-opioids")],
     )
     mentor = MentorFactory(
-        display_name="Casey", contact_details="Signal: casey", bio="Dad of two.", share_bio=True,
+        display_name="Casey",
+        contact_details="Signal: casey",
+        bio="Dad of two.",
+        share_bio=True,
         tags=[tag("pathway-12-step"), tag("life_situation-parenting")],
     )
     return newcomer, mentor
@@ -116,10 +120,13 @@ def test_another_mentor_gets_404_for_someone_elses_request(story):
     match = Match.objects.get(newcomer=newcomer)
     stranger = client_for(MentorFactory())
     assert stranger.post(reverse("matching:accept", args=[match.pk])).status_code == 404
-    assert stranger.post(reverse("matching:decline", args=[match.pk]),
-                         {"reason": "other"}).status_code == 404
-    assert stranger.post(reverse("matching:end", args=[match.pk]),
-                         {"reason": "x"}).status_code == 404
+    assert (
+        stranger.post(reverse("matching:decline", args=[match.pk]), {"reason": "other"}).status_code
+        == 404
+    )
+    assert (
+        stranger.post(reverse("matching:end", args=[match.pk]), {"reason": "x"}).status_code == 404
+    )
     match.refresh_from_db()
     assert match.state == MatchState.AWAITING_MENTOR
 

@@ -1,0 +1,159 @@
+"""Benchmark the matching engine: scoring, assignment, suggestions, end to end.
+
+    python -m bench.matching [--newcomers 10000] [--mentors 3000] [--seed 7] [--small]
+
+It works in a throwaway database of its own, created and dropped the way the
+test runner does (PostgreSQL when DATABASE_URL points there, SQLite in memory
+otherwise), never in real data. Synthetic people come from `seed_demo`
+(capacities 1–5). The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--newcomers", type=int, default=10_000)
+    parser.add_argument("--mentors", type=int, default=3_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--suggestion-samples", type=int, default=100)
+    parser.add_argument("--small", action="store_true", help="600 newcomers, 200 mentors")
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the exact reference solver (slow at full size)",
+    )
+    args = parser.parse_args(argv)
+    if args.small:
+        args.newcomers, args.mentors, args.suggestion_samples = 600, 200, 30
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        return run(args, call_command, connection)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(args, call_command, connection) -> dict:
+    import io
+    import logging
+
+    import numpy as np
+
+    from matching import batch, scoring, selectors, solver
+    from matching.models import Match, MatchingSettings
+    from members.models import Member
+
+    # Emails go to memory (test settings); one log line per email is noise here.
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log(f"Seeding {args.newcomers} newcomers and {args.mentors} mentors...")
+    started = time.perf_counter()
+    call_command(
+        "seed_demo",
+        newcomers=args.newcomers,
+        mentors=args.mentors,
+        seed=args.seed,
+        stdout=io.StringIO(),
+    )
+    seed_seconds = time.perf_counter() - started
+
+    parameters = selectors.parameters_from(MatchingSettings.current())
+    index = selectors.VocabularyIndex.load()
+    started = time.perf_counter()
+    newcomers = selectors.load_people(selectors.newcomers_to_match(), index)
+    mentors = selectors.load_people(selectors.mentor_pool(), index)
+    blocked = selectors.blocked_pairs(newcomers, mentors)
+    load_seconds = time.perf_counter() - started
+
+    log("Scoring...")
+    started = time.perf_counter()
+    scores = scoring.score(newcomers, mentors, parameters, blocked)
+    solver_scores = scores.for_solver()
+    score_seconds = time.perf_counter() - started
+    capacity = np.maximum(mentors.capacity_left, 0)
+
+    log("Assigning...")
+    started = time.perf_counter()
+    pairs = solver.assign(solver_scores, capacity)
+    assign_seconds = time.perf_counter() - started
+    total = float(solver_scores[pairs[:, 0], pairs[:, 1]].sum())
+
+    reference_total = None
+    reference_seconds = None
+    if not args.no_reference:
+        log("Solving exactly for reference...")
+        started = time.perf_counter()
+        reference = solver.assign_exact(solver_scores, capacity)
+        reference_seconds = time.perf_counter() - started
+        reference_total = float(solver_scores[reference[:, 0], reference[:, 1]].sum())
+
+    log("Timing suggestions...")
+    sample_ids = random.Random(args.seed).sample(
+        list(Member.objects.filter(role="newcomer").values_list("pk", flat=True)),
+        k=min(args.suggestion_samples, args.newcomers),
+    )
+    selectors.suggestions_for(Member.objects.get(pk=sample_ids[0]))  # warm caches
+    timings = []
+    for member_id in sample_ids:
+        member = Member.objects.get(pk=member_id)
+        started = time.perf_counter()
+        selectors.suggestions_for(member)
+        timings.append((time.perf_counter() - started) * 1000)
+
+    log("End to end: database to proposals written...")
+    started = time.perf_counter()
+    run_row = batch.batch_run_preview(user=None)
+    batch.batch_run_apply(run_id=run_row.pk, user=None)
+    end_to_end_seconds = time.perf_counter() - started
+    proposals = Match.objects.filter(batch_run=run_row).count()
+
+    result = {
+        "database": connection.vendor,
+        "newcomers": len(newcomers),
+        "mentors": args.mentors,
+        "mentors_available": len(mentors),
+        "mentor_slots": int(capacity.sum()),
+        "allowed_pairs": int(scores.allowed.sum()),
+        "seed_seconds": round(seed_seconds, 2),
+        "load_seconds": round(load_seconds, 3),
+        "score_seconds": round(score_seconds, 3),
+        "assign_seconds": round(assign_seconds, 3),
+        "assigned": len(pairs),
+        "total_score": round(total, 4),
+        "reference_total_score": None if reference_total is None else round(reference_total, 4),
+        "reference_seconds": None if reference_seconds is None else round(reference_seconds, 2),
+        "quality": None if not reference_total else round(total / reference_total, 6),
+        "suggestions_p50_ms": round(percentile(timings, 0.50), 1),
+        "suggestions_p95_ms": round(percentile(timings, 0.95), 1),
+        "end_to_end_seconds": round(end_to_end_seconds, 2),
+        "proposals_written": proposals,
+    }
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))

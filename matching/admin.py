@@ -1,0 +1,619 @@
+"""Staff admin for matching: settings, pairings, batch runs, the unmatched queue, blocks.
+
+Every change goes through `services` or `batch` so that the admin obeys the same
+hard constraints as members do; a refusal is shown to staff as a message or a
+form error, never as a server error.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from members.models import Member, Role, VettingStatus
+
+from . import batch, scoring, selectors, services
+from .models import (
+    OPEN_STATES,
+    WEIGHT_FIELDS,
+    BatchRun,
+    Block,
+    Match,
+    MatchingSettings,
+    MatchState,
+)
+
+COMPONENT_LABELS = {
+    "pathway": "Recovery pathway overlap",
+    "age": "Closeness in age",
+    "life_situation": "Shared life-situation tags",
+    "availability": "Overlapping free time",
+    "steps_ahead": "Steps-ahead sweet spot",
+    "substance": "Shared substance tags",
+}
+PARAMETER_LABELS = {
+    "min_gap_months": "Mentor at least this many months further along",
+    "sweet_spot_max_months": "Full steps-ahead bonus up to (months ahead)",
+    "taper_months": "Bonus falls to zero over (months beyond that)",
+    "age_scale_years": "Age gap that scores zero (years)",
+}
+PREVIEW_PAIRS_SHOWN = 200
+QUEUE_PAGE_SIZE = 100
+
+
+def component_label(name: str) -> str:
+    return COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+# --- Settings -------------------------------------------------------------------
+
+
+class MatchingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = MatchingSettings
+        fields = [
+            *WEIGHT_FIELDS.values(),
+            "min_gap_months",
+            "sweet_spot_max_months",
+            "taper_months",
+            "age_scale_years",
+            "require_staff_approval",
+            "request_expiry_hours",
+            "suggestion_count",
+            "unmatched_queue_days",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = [cleaned.get(field) for field in WEIGHT_FIELDS.values()]
+        # Scoring divides by the sum of the weights: all zero would score nothing.
+        if all(weight is not None for weight in weights) and sum(weights) <= 0:
+            raise forms.ValidationError("At least one weight must be above zero.")
+        return cleaned
+
+
+@admin.register(MatchingSettings)
+class MatchingSettingsAdmin(admin.ModelAdmin):
+    form = MatchingSettingsForm
+    readonly_fields = ["updated_at", "updated_by"]
+    fieldsets = [
+        (
+            "Score weights",
+            {
+                "description": (
+                    "How much each kind of similarity counts in a pairing's score. Weights are "
+                    "relative: a component's share of the score is its weight divided by the sum "
+                    "of all weights, and 0 switches it off. Use numbers from 0 to 100; at least "
+                    "one must be above zero. Hard rules (vetted and unpaused mentor with room, "
+                    "no block, a shared language, gender preference, harm-reduction "
+                    "compatibility, the steps-ahead minimum, people held for review) are never "
+                    "weighed: no weight can override them. Changes apply to new suggestions and "
+                    "runs only; existing pairings keep the weights they were scored with."
+                ),
+                "fields": list(WEIGHT_FIELDS.values()),
+            },
+        ),
+        (
+            "A few steps ahead",
+            {
+                "fields": [
+                    "min_gap_months",
+                    "sweet_spot_max_months",
+                    "taper_months",
+                    "age_scale_years",
+                ]
+            },
+        ),
+        (
+            "Process",
+            {
+                "fields": [
+                    "require_staff_approval",
+                    "request_expiry_hours",
+                    "suggestion_count",
+                    "unmatched_queue_days",
+                ]
+            },
+        ),
+        ("Last change", {"fields": ["updated_at", "updated_by"]}),
+    ]
+
+    def has_add_permission(self, request):
+        # One row holds the programme's rules.
+        return super().has_add_permission(request) and not MatchingSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = MatchingSettings.current()
+        return redirect("admin:matching_matchingsettings_change", settings_row.pk)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# --- Matches ----------------------------------------------------------------------
+
+
+class ScoreRangeFilter(admin.SimpleListFilter):
+    title = "score"
+    parameter_name = "score_range"
+    ranges = {
+        "low": ("Below 0.4", Q(score__lt=0.4)),
+        "medium": ("0.4 to 0.7", Q(score__gte=0.4, score__lt=0.7)),
+        "high": ("0.7 and above", Q(score__gte=0.7)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.ranges.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.ranges:
+            return queryset.filter(self.ranges[self.value()][1])
+        return queryset
+
+
+class ReassignForm(forms.Form):
+    mentor = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        help_text="Approved mentors, with open requests and matches / capacity. The pairing is "
+        "checked against every hard rule before it is made.",
+    )
+
+    def __init__(self, *args, match: Match, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = (
+            Member.objects.filter(role=Role.MENTOR, vetting_status=VettingStatus.APPROVED)
+            .exclude(pk=match.mentor_id)
+            .select_related("user")
+            .annotate(
+                open_count=Count(
+                    "matches_as_mentor", filter=Q(matches_as_mentor__state__in=OPEN_STATES)
+                )
+            )
+            .order_by("display_name", "pk")
+        )
+        self.fields["mentor"].label_from_instance = self.mentor_label
+
+    @staticmethod
+    def mentor_label(mentor: Member) -> str:
+        paused = ", paused" if mentor.is_paused else ""
+        return (
+            f"{mentor.display_name} ({mentor.user.email}) — "
+            f"{mentor.open_count}/{mentor.capacity}{paused}"
+        )
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    change_list_template = "admin/matching/match/change_list.html"
+    change_form_template = "admin/matching/match/change_form.html"
+    list_display = [
+        "pair_id",
+        "newcomer_name",
+        "mentor_name",
+        "state",
+        "origin",
+        "score_display",
+        "created_at",
+        "age_in_days",
+    ]
+    list_display_links = ["pair_id", "newcomer_name"]
+    list_filter = ["state", "origin", ScoreRangeFilter, "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "newcomer__display_name",
+        "mentor__display_name",
+        "newcomer__user__email",
+        "mentor__user__email",
+    ]
+    list_select_related = ["newcomer", "mentor"]
+    list_per_page = 50
+    actions = ["approve_pairings", "reject_pairings"]
+    readonly_fields = ["breakdown_table", "reasons_list"]
+    fieldsets = [
+        (
+            "Pairing",
+            {"fields": ["newcomer", "mentor", "state", "origin", "choice_rank", "batch_run"]},
+        ),
+        ("Score", {"fields": ["score", "breakdown_table", "reasons_list"]}),
+        (
+            "Lifecycle",
+            {
+                "fields": [
+                    "created_by",
+                    "created_at",
+                    "sent_to_mentor_at",
+                    "expires_at",
+                    "approved_by",
+                    "decided_at",
+                    "decline_reason",
+                    "decline_note",
+                    "ended_at",
+                    "ended_by",
+                    "end_reason",
+                    "next_choices",
+                ]
+            },
+        ),
+    ]
+
+    # Matches change only through the lifecycle services (actions and the
+    # reassign page), so the detail page is read-only and nothing is added or
+    # deleted by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("queue/", view(self.queue_view), name="matching_match_queue"),
+            path(
+                "<int:match_id>/reassign/",
+                view(self.reassign_view),
+                name="matching_match_reassign",
+            ),
+            *super().get_urls(),
+        ]
+
+    # List columns.
+
+    @admin.display(description="#", ordering="pk")
+    def pair_id(self, match):
+        return match.pk
+
+    @admin.display(description="Newcomer", ordering="newcomer__display_name")
+    def newcomer_name(self, match):
+        return match.newcomer.display_name
+
+    @admin.display(description="Mentor", ordering="mentor__display_name")
+    def mentor_name(self, match):
+        return match.mentor.display_name
+
+    @admin.display(description="Score", ordering="score")
+    def score_display(self, match):
+        return f"{match.score:.2f}"
+
+    @admin.display(description="Age (days)", ordering="-created_at")
+    def age_in_days(self, match):
+        return (timezone.now() - match.created_at).days
+
+    # Detail fields.
+
+    @admin.display(description="Score breakdown")
+    def breakdown_table(self, match):
+        names = [
+            name for name in scoring.COMPONENTS if name in match.breakdown or name in match.weights
+        ]
+        names += [name for name in match.breakdown if name not in names]
+        total_weight = sum(float(weight) for weight in match.weights.values()) or 1.0
+
+        def number(value, digits=4):
+            return "–" if value is None else f"{float(value):.{digits}f}"
+
+        rows = []
+        for name in names:
+            value, weight = match.breakdown.get(name), match.weights.get(name)
+            contribution = (
+                float(value) * float(weight) / total_weight
+                if value is not None and weight is not None
+                else None
+            )
+            rows.append(
+                (component_label(name), number(value), number(weight, 2), number(contribution))
+            )
+        body = format_html_join("\n", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="score-breakdown"><thead><tr><th>Component</th>'
+            "<th>Value (0–1)</th><th>Weight used</th><th>Share of score</th></tr></thead>"
+            "<tbody>{}</tbody><tfoot><tr><th>Total</th><td></td><td>{}</td><th>{}</th></tr>"
+            "</tfoot></table>",
+            body,
+            number(total_weight, 2),
+            number(match.score),
+        )
+
+    @admin.display(description="Reasons shown to the newcomer")
+    def reasons_list(self, match):
+        if not match.reasons:
+            return "–"
+        items = format_html_join("\n", "<li>{}</li>", ((reason,) for reason in match.reasons))
+        return format_html("<ul>{}</ul>", items)
+
+    # Actions.
+
+    def _report(self, request, done: int, verb: str, errors: list[tuple[Match, str]]):
+        if done:
+            self.message_user(request, f"{done} pairing(s) {verb}.", messages.SUCCESS)
+        for match, message in errors:
+            self.message_user(request, f"{match}: {message}", messages.ERROR)
+
+    @admin.action(description="Approve selected pairings", permissions=["change"])
+    def approve_pairings(self, request, queryset):
+        done, errors = 0, []
+        for match in queryset.order_by("pk"):
+            try:
+                services.match_approve(match_id=match.pk, staff_user=request.user)
+            except services.MatchError as exc:
+                errors.append((match, str(exc)))
+            else:
+                done += 1
+        self._report(request, done, "approved", errors)
+
+    @admin.action(description="Reject selected pairings", permissions=["change"])
+    def reject_pairings(self, request, queryset):
+        done, moved, errors = 0, 0, []
+        for match in queryset.order_by("pk"):
+            try:
+                next_match = services.match_reject(match_id=match.pk, staff_user=request.user)
+            except services.MatchError as exc:
+                errors.append((match, str(exc)))
+            else:
+                done += 1
+                moved += next_match is not None
+        self._report(request, done, "rejected", errors)
+        if moved:
+            self.message_user(
+                request, f"{moved} newcomer(s) moved on to their next choice.", messages.INFO
+            )
+
+    # Custom views.
+
+    def reassign_view(self, request, match_id: int):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        match = get_object_or_404(Match.objects.select_related("newcomer", "mentor"), pk=match_id)
+        form = ReassignForm(request.POST or None, match=match)
+        if request.method == "POST" and form.is_valid():
+            try:
+                new_match = services.match_reassign(
+                    match_id=match.pk, mentor=form.cleaned_data["mentor"], staff_user=request.user
+                )
+            except services.MatchError as exc:
+                form.add_error("mentor", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"{match.newcomer.display_name} is now paired with "
+                    f"{new_match.mentor.display_name} ({new_match.get_state_display().lower()}).",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:matching_match_change", new_match.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Reassign {match.newcomer.display_name} to another mentor",
+            "match": match,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/matching/match/reassign.html", context)
+
+    def queue_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        programme = MatchingSettings.current()
+        last_match = Match.objects.filter(newcomer=OuterRef("pk")).order_by("-created_at", "-pk")
+        newcomers = (
+            selectors.unmatched_queue(programme.unmatched_queue_days)
+            .annotate(
+                last_match_state=Subquery(last_match.values("state")[:1]),
+                last_match_mentor=Subquery(last_match.values("mentor__display_name")[:1]),
+            )
+            .order_by("onboarded_at", "pk")
+        )
+        page = Paginator(newcomers, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        state_labels = dict(MatchState.choices)
+        rows = [
+            {
+                "member": member,
+                "last_match": state_labels.get(member.last_match_state),
+                "last_mentor": member.last_match_mentor,
+            }
+            for member in page
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Unmatched queue",
+            "days": programme.unmatched_queue_days,
+            "page": page,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/matching/match/queue.html", context)
+
+
+# --- Batch runs ------------------------------------------------------------------
+
+
+@admin.register(BatchRun)
+class BatchRunAdmin(admin.ModelAdmin):
+    change_list_template = "admin/matching/batchrun/change_list.html"
+    list_display = [
+        "run_name",
+        "created_at",
+        "created_by",
+        "proposed_pairs",
+        "matched_share",
+        "mean_score",
+        "applied_at",
+        "proposals_created",
+    ]
+    list_select_related = ["created_by", "applied_by"]
+    list_filter = ["applied_at"]
+
+    # Runs are made by "Run matching" and kept as a record of what was proposed.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("run/", view(self.run_view), name="matching_batchrun_run"),
+            path(
+                "<int:run_id>/preview/", view(self.preview_view), name="matching_batchrun_preview"
+            ),
+            path(
+                "<int:run_id>/apply/",
+                view(require_POST(self.apply_view)),
+                name="matching_batchrun_apply",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Run", ordering="pk")
+    def run_name(self, run):
+        url = reverse("admin:matching_batchrun_preview", args=[run.pk])
+        return format_html('<a href="{}">Run {}</a>', url, run.pk)
+
+    @admin.display(description="Proposed pairs")
+    def proposed_pairs(self, run):
+        return run.summary.get("proposed_pairs", "–")
+
+    @admin.display(description="Matched share")
+    def matched_share(self, run):
+        share = run.summary.get("matched_share")
+        return "–" if share is None else f"{share:.0%}"
+
+    @admin.display(description="Mean score")
+    def mean_score(self, run):
+        mean = run.summary.get("mean_score")
+        return "–" if mean is None else f"{mean:.2f}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:matching_batchrun_preview", object_id)
+
+    def _can_run(self, request) -> bool:
+        return request.user.has_perms(["matching.add_batchrun", "matching.add_match"])
+
+    def run_view(self, request):
+        if not self._can_run(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            run = batch.batch_run_preview(user=request.user)
+            return redirect("admin:matching_batchrun_preview", run.pk)
+        programme = MatchingSettings.current()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Run matching",
+            "newcomers_waiting": selectors.newcomers_to_match().count(),
+            "mentors_available": selectors.mentor_pool().count(),
+            "programme": programme,
+            "weights": [
+                (component_label(name), weight) for name, weight in programme.weights().items()
+            ],
+        }
+        return TemplateResponse(request, "admin/matching/batchrun/run.html", context)
+
+    def preview_view(self, request, run_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(
+            BatchRun.objects.select_related("created_by", "applied_by"), pk=run_id
+        )
+        shown = run.pairs[:PREVIEW_PAIRS_SHOWN]
+        names = dict(
+            Member.objects.filter(pk__in={pk for pair in shown for pk in pair[:2]}).values_list(
+                "pk", "display_name"
+            )
+        )
+        components = [name for name in scoring.COMPONENTS if shown and name in shown[0][3]]
+        rows = [
+            {
+                "newcomer_id": newcomer_id,
+                "newcomer": names.get(newcomer_id, "(removed)"),
+                "mentor_id": mentor_id,
+                "mentor": names.get(mentor_id, "(removed)"),
+                "score": score,
+                "components": [breakdown.get(name) for name in components],
+            }
+            for newcomer_id, mentor_id, score, breakdown in shown
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Matching run {run.pk}",
+            "run": run,
+            "summary": run.summary,
+            "weights": [
+                (component_label(name), weight)
+                for name, weight in run.parameters.get("weights", {}).items()
+            ],
+            "parameters": [
+                (PARAMETER_LABELS.get(name, name), value)
+                for name, value in run.parameters.items()
+                if name != "weights"
+            ],
+            "component_labels": [component_label(name) for name in components],
+            "rows": rows,
+            "shown": len(rows),
+            "total_pairs": len(run.pairs),
+            "can_apply": run.applied_at is None and self._can_run(request),
+            "matches_url": reverse("admin:matching_match_changelist")
+            + f"?batch_run__id__exact={run.pk}",
+        }
+        return TemplateResponse(request, "admin/matching/batchrun/preview.html", context)
+
+    def apply_view(self, request, run_id: int):
+        if not self._can_run(request):
+            raise PermissionDenied
+        try:
+            run = batch.batch_run_apply(run_id=run_id, user=request.user)
+        except services.MatchError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Created {run.proposals_created} proposal(s); "
+                f"skipped {run.summary.get('skipped', 0)}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:matching_batchrun_preview", args=[run_id]))
+
+
+# --- Blocks ------------------------------------------------------------------------
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    """Blocks are made by members; staff read them (and may lift one by deleting it)."""
+
+    list_display = ["blocker", "blocked", "reason", "created_at"]
+    list_select_related = ["blocker", "blocked"]
+    search_fields = [
+        "blocker__display_name",
+        "blocked__display_name",
+        "blocker__user__email",
+        "blocked__user__email",
+    ]
+    date_hierarchy = "created_at"
+    readonly_fields = ["blocker", "blocked", "reason", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

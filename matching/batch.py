@@ -88,16 +88,13 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
     # Best pairs first: the preview reads top-down, and applying in this order
     # lets the strongest pairs win if a mentor filled up in the meantime.
     order = np.argsort(-pair_scores, kind="stable")
-    components = scores.components if scores is not None else {}
+    components = scores.breakdowns(rows, columns) if scores is not None else {}
     stored_pairs = [
         [
             int(newcomers.ids[rows[i]]),
             int(mentors.ids[columns[i]]),
             round(float(pair_scores[i]), 4),
-            {
-                name: round(float(values[rows[i], columns[i]]), 4)
-                for name, values in components.items()
-            },
+            {name: round(float(values[i]), 4) for name, values in components.items()},
         ]
         for i in order
     ]

@@ -71,36 +71,32 @@ class People:
 @dataclass(frozen=True)
 class Scores:
     allowed: np.ndarray  # bool (n, m)
-    components: dict[str, np.ndarray]  # name -> float32 (n, m) in [0, 1]
     total: np.ndarray  # float32 (n, m) in [0, 1]; meaningful where allowed
+    newcomers: People
+    mentors: People
+    parameters: Parameters
 
     def for_solver(self) -> np.ndarray:
         """Return totals the solver accepts: forbidden pairs 0, allowed pairs above 0."""
         # A pair with nothing in common is still allowed: lift it just above zero.
-        return np.where(self.allowed, self.total + np.float32(1e-3), np.float32(0.0))
+        solver_scores = self.total + np.float32(1e-3)
+        solver_scores[~self.allowed] = 0.0
+        return solver_scores
+
+    def breakdowns(self, rows: np.ndarray, columns: np.ndarray) -> dict[str, np.ndarray]:
+        """Return each component for the given (row, column) pairs."""
+        return pair_components(self.newcomers, rows, self.mentors, columns, self.parameters)
 
     def breakdown(self, row: int, column: int) -> dict[str, float]:
-        return {
-            name: round(float(values[row, column]), 4) for name, values in self.components.items()
-        }
-
-
-def _coverage(newcomer_tags: np.ndarray, mentor_tags: np.ndarray) -> np.ndarray:
-    """Return the share of each newcomer's tags that each mentor also has."""
-    if newcomer_tags.shape[1] == 0:
-        return np.zeros((len(newcomer_tags), len(mentor_tags)), dtype=np.float32)
-    shared = newcomer_tags.astype(np.float32) @ mentor_tags.astype(np.float32).T
-    own = newcomer_tags.sum(axis=1, dtype=np.float32)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(own[:, None] > 0, shared / own[:, None], np.float32(0.0)).astype(np.float32)
+        values = self.breakdowns(np.array([row]), np.array([column]))
+        return {name: round(float(value[0]), 4) for name, value in values.items()}
 
 
 def steps_ahead_bonus(gap_months: np.ndarray, parameters: Parameters) -> np.ndarray:
     """Return the steps-ahead component: 1 in the sweet spot, tapering linearly after it."""
-    beyond = gap_months - parameters.sweet_spot_max_months
-    bonus = 1.0 - np.clip(beyond, 0, None) / parameters.taper_months
-    bonus = np.clip(bonus, 0.0, 1.0)
-    return np.where(gap_months >= parameters.min_gap_months, bonus, 0.0).astype(np.float32)
+    bonus = np.array(gap_months, dtype=np.float32)
+    _steps_ahead_in_place(bonus, parameters)
+    return bonus
 
 
 def allowed_pairs(
@@ -143,25 +139,101 @@ def score(
     parameters: Parameters,
     blocked: np.ndarray | None = None,
 ) -> Scores:
-    """Score every newcomer against every mentor."""
-    gap_months = mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
-    age_gap = np.abs(newcomers.birth_year[:, None] - mentors.birth_year[None, :])
-    components = {
-        "pathway": _coverage(newcomers.pathways, mentors.pathways),
-        "age": np.clip(1.0 - age_gap / parameters.age_scale_years, 0.0, 1.0).astype(np.float32),
-        "life_situation": _coverage(newcomers.life_situation, mentors.life_situation),
-        "availability": _coverage(newcomers.availability, mentors.availability),
-        "steps_ahead": steps_ahead_bonus(gap_months, parameters),
-        "substance": _coverage(newcomers.substances, mentors.substances),
-    }
+    """Score every newcomer against every mentor.
+
+    Components stream through one scratch matrix into the total: at 10,000 ×
+    3,000 each full matrix is 120 MB, and allocating six of them costs more
+    than the arithmetic. `Scores.breakdowns` recomputes components per pair.
+    """
+    shape = (len(newcomers), len(mentors))
     weights = {name: float(parameters.weights.get(name, 0.0)) for name in COMPONENTS}
     total_weight = sum(weights.values())
-    total = np.zeros(gap_months.shape, dtype=np.float32)
-    for name, values in components.items():
-        if weights[name]:
-            total += np.float32(weights[name] / total_weight) * values
-    allowed = allowed_pairs(newcomers, mentors, parameters, blocked, gap_months)
-    return Scores(allowed=allowed, components=components, total=total)
+    total = np.zeros(shape, dtype=np.float32)
+    scratch = np.empty(shape, dtype=np.float32)
+
+    np.subtract(
+        mentors.months_in_recovery[None, :], newcomers.months_in_recovery[:, None], out=scratch
+    )
+    allowed = allowed_pairs(newcomers, mentors, parameters, blocked, gap_months=scratch)
+    for name in COMPONENTS:
+        if not weights[name]:
+            continue
+        if name == "steps_ahead":
+            np.subtract(
+                mentors.months_in_recovery[None, :],
+                newcomers.months_in_recovery[:, None],
+                out=scratch,
+            )
+            _steps_ahead_in_place(scratch, parameters)
+        elif name == "age":
+            np.subtract(newcomers.birth_year[:, None], mentors.birth_year[None, :], out=scratch)
+            _age_closeness_in_place(scratch, parameters)
+        else:
+            feature = TAG_FEATURES[name]
+            _coverage_into(getattr(newcomers, feature), getattr(mentors, feature), scratch)
+        scratch *= np.float32(weights[name] / total_weight)
+        total += scratch
+    return Scores(
+        allowed=allowed, total=total, newcomers=newcomers, mentors=mentors, parameters=parameters
+    )
+
+
+TAG_FEATURES = {
+    "pathway": "pathways",
+    "life_situation": "life_situation",
+    "availability": "availability",
+    "substance": "substances",
+}
+
+
+def _coverage_into(newcomer_tags: np.ndarray, mentor_tags: np.ndarray, out: np.ndarray) -> None:
+    """Write the share of each newcomer's tags that each mentor also has into `out`."""
+    np.matmul(newcomer_tags.astype(np.float32), mentor_tags.astype(np.float32).T, out=out)
+    own = newcomer_tags.sum(axis=1, dtype=np.float32)
+    out *= np.divide(1.0, own, out=np.zeros_like(own), where=own > 0)[:, None]
+
+
+def _age_closeness_in_place(birth_year_gap: np.ndarray, parameters: Parameters) -> None:
+    np.abs(birth_year_gap, out=birth_year_gap)
+    birth_year_gap *= np.float32(-1.0 / parameters.age_scale_years)
+    birth_year_gap += np.float32(1.0)
+    np.clip(birth_year_gap, 0.0, 1.0, out=birth_year_gap)
+
+
+def _steps_ahead_in_place(gap_months: np.ndarray, parameters: Parameters) -> None:
+    too_close = gap_months < parameters.min_gap_months
+    gap_months -= np.float32(parameters.sweet_spot_max_months)
+    np.clip(gap_months, 0, None, out=gap_months)
+    gap_months *= np.float32(-1.0 / parameters.taper_months)
+    gap_months += np.float32(1.0)
+    np.clip(gap_months, 0.0, 1.0, out=gap_months)
+    gap_months[too_close] = 0.0
+
+
+def pair_components(
+    newcomers: People,
+    rows: np.ndarray,
+    mentors: People,
+    columns: np.ndarray,
+    parameters: Parameters,
+) -> dict[str, np.ndarray]:
+    """Return each component for (rows[k], columns[k]) pairs, as `score` computes them."""
+    components: dict[str, np.ndarray] = {}
+    for name, feature in TAG_FEATURES.items():
+        mine = getattr(newcomers, feature)[rows]
+        theirs = getattr(mentors, feature)[columns]
+        own = mine.sum(axis=1, dtype=np.float32)
+        shared = (mine & theirs).sum(axis=1, dtype=np.float32)
+        components[name] = np.divide(shared, own, out=np.zeros_like(own), where=own > 0)
+    age = (newcomers.birth_year[rows] - mentors.birth_year[columns]).astype(np.float32)
+    _age_closeness_in_place(age, parameters)
+    components["age"] = age
+    gap = (mentors.months_in_recovery[columns] - newcomers.months_in_recovery[rows]).astype(
+        np.float32
+    )
+    _steps_ahead_in_place(gap, parameters)
+    components["steps_ahead"] = gap
+    return {name: components[name] for name in COMPONENTS}
 
 
 def why_not_allowed(

@@ -7,13 +7,14 @@ reads plain tuples rather than model instances so that it stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from members.models import (
@@ -67,6 +68,11 @@ class VocabularyIndex:
     sizes: dict[str, int]
     language_columns: dict[str, int]
     vocabulary: scoring.Vocabulary
+
+    @property
+    def signature(self) -> tuple:
+        """Identify the column layout, so cached features are never read with another."""
+        return (tuple(sorted(self.columns.items())), tuple(sorted(self.language_columns.items())))
 
     @classmethod
     def load(cls) -> VocabularyIndex:
@@ -150,9 +156,16 @@ MEMBER_COLUMNS = [
 
 
 def load_people(
-    members: QuerySet[Member], index: VocabularyIndex, *, now: datetime.datetime | None = None
+    members: QuerySet[Member],
+    index: VocabularyIndex,
+    *,
+    now: datetime.datetime | None = None,
+    count_open_matches: bool = True,
 ) -> scoring.People:
-    """Load feature arrays for `members` (ordered by id) in four queries."""
+    """Load feature arrays for `members` (ordered by id) in four queries.
+
+    Without `count_open_matches`, `capacity_left` is the full capacity.
+    """
     now = now or timezone.now()
     rows = list(members.order_by("pk").values_list(*MEMBER_COLUMNS))
     count = len(rows)
@@ -244,19 +257,57 @@ def load_people(
     )
 
 
+def _open_match_counts(members: QuerySet[Member], position: dict[int, int]) -> np.ndarray:
+    """Return each member's number of open requests and matches as a mentor, in one query."""
+    counts = np.zeros(len(position), dtype=np.int32)
+    for mentor_id, total in (
+        Match.objects.filter(mentor__in=members.order_by(), state__in=OPEN_STATES)
+        .values("mentor_id")
+        .annotate(total=Count("pk"))
+        .values_list("mentor_id", "total")
+    ):
+        if mentor_id in position:
+            counts[position[mentor_id]] = total
+    return counts
+
+
+# Suggestions score one newcomer against every mentor on each page view. The
+# mentors' features change rarely, so each process keeps them, keyed on what
+# would change them: any edit of a mentor's profile bumps `updated_at` (tags
+# are saved with the profile), the pool's size, the vocabulary, and the day
+# (time-zone offsets shift with daylight saving). Open matches change often
+# and are counted fresh every time.
+_mentor_features_cache: dict[str, tuple[tuple, scoring.People]] = {}
+
+
+def mentor_features(index: VocabularyIndex) -> scoring.People:
+    """Return the suggestible mentors' features with their capacity left right now."""
+    pool = mentor_pool()
+    stamp = pool.aggregate(changed=Max("updated_at"), count=Count("pk"), last=Max("pk"))
+    key = (*stamp.values(), index.signature, timezone.localdate())
+    cached = _mentor_features_cache.get("pool")
+    if cached is None or cached[0] != key:
+        cached = (key, load_people(pool, index, count_open_matches=False))
+        _mentor_features_cache["pool"] = cached
+    people = cached[1]
+    position = {member_id: i for i, member_id in enumerate(people.ids.tolist())}
+    open_counts = _open_match_counts(pool, position)
+    return dataclasses.replace(people, capacity_left=people.capacity_left - open_counts)
+
+
 def blocked_pairs(newcomers: scoring.People, mentors: scoring.People) -> np.ndarray:
     """Return (newcomer row, mentor row) pairs blocked in either direction, in one query."""
     newcomer_rows = {member_id: i for i, member_id in enumerate(newcomers.ids.tolist())}
     mentor_rows = {member_id: i for i, member_id in enumerate(mentors.ids.tolist())}
     pairs = []
-    blocks = (
-        Block.objects.filter(
-            Q(blocker_id__in=newcomer_rows, blocked_id__in=mentor_rows)
-            | Q(blocker_id__in=mentor_rows, blocked_id__in=newcomer_rows)
+    # Blocks are few: filter by a handful of newcomers, or read them all.
+    if len(newcomer_rows) <= 500:
+        newcomer_ids = list(newcomer_rows)
+        blocks = Block.objects.filter(
+            Q(blocker_id__in=newcomer_ids) | Q(blocked_id__in=newcomer_ids)
         )
-        if len(newcomer_rows) < 1000 and len(mentor_rows) < 5000
-        else Block.objects.all()
-    )
+    else:
+        blocks = Block.objects.all()
     for blocker, blocked in blocks.values_list("blocker_id", "blocked_id"):
         for newcomer_id, mentor_id in ((blocker, blocked), (blocked, blocker)):
             if newcomer_id in newcomer_rows and mentor_id in mentor_rows:
@@ -299,18 +350,21 @@ def suggestions_for(newcomer: Member, *, limit: int | None = None) -> list[Sugge
     limit = limit or settings_row.suggestion_count
     index = VocabularyIndex.load()
     newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
-    mentors = load_people(mentor_pool(), index)
+    mentors = mentor_features(index)
     if not len(mentors):
         return []
     scores = scoring.score(newcomers, mentors, parameters, blocked_pairs(newcomers, mentors))
     ranked = np.flatnonzero(scores.allowed[0])
-    ranked = ranked[np.argsort(-scores.total[0, ranked], kind="stable")][:limit]
+    # Spare candidates cover mentors whose account changed since features were cached.
+    ranked = ranked[np.argsort(-scores.total[0, ranked], kind="stable")][: limit + 5]
     chosen = {
         member.pk: member
-        for member in Member.objects.filter(pk__in=mentors.ids[ranked].tolist())
+        for member in mentor_pool()
+        .filter(pk__in=mentors.ids[ranked].tolist())
         .select_related("user")
         .prefetch_related("tags", "languages")
     }
+    ranked = [column for column in ranked if int(mentors.ids[column]) in chosen][:limit]
     return [
         Suggestion(
             mentor=chosen[int(mentors.ids[column])],

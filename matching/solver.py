@@ -70,8 +70,8 @@ VIOLATION_TOLERANCE = 1e-6
 CERTIFIED_GAP = 1e-6
 #: Largest certified relative gap accepted when the repair rounds run out.
 ACCEPTED_GAP = 5e-4
-#: Relative size of the tie-breaking jitter: far above float64 resolution, far below real gaps.
-TIE_JITTER = 1e-12
+#: Relative size of the tie-breaking perturbation of scores (used only when pruning).
+PERTURBATION = 1e-6
 #: Matrix cells per block in the dense passes: keeps temporaries small and cache-friendly.
 BLOCK_CELLS = 1 << 18
 
@@ -87,8 +87,10 @@ class _Problem:
     scores: np.ndarray
     capacity: np.ndarray
     usable_column: np.ndarray
-    row_jitter: np.ndarray
-    column_jitter: np.ndarray
+    row_candidates: int
+    row_phase: np.ndarray
+    column_phase: np.ndarray
+    perturbation: float
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -101,14 +103,26 @@ class _Problem:
         usable = (block > 0) & (block < np.inf) & self.usable_column[cols]
         return np.where(usable, block, -np.inf)
 
-    def jittered(self, key: np.ndarray, rows: RowSelector, cols: slice) -> np.ndarray:
-        """Scale positive keys by 1 + tiny row-dependent rotation of a per-column pattern."""
-        phase = np.add.outer(self.row_jitter[rows], self.column_jitter[cols])
+    def perturbed(self, rows: RowSelector, cols: slice) -> np.ndarray:
+        """Return the block of allowed scores, perturbed (forbidden pairs are -inf)."""
+        block = self.allowed(rows, cols)
+        if self.perturbation:
+            block *= self._factor(np.add.outer(self.row_phase[rows], self.column_phase[cols]))
+        return block
+
+    def pair_weights(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Return the perturbed scores of the given pairs."""
+        weights = self.scores[rows, cols]
+        if self.perturbation:
+            weights = weights * self._factor(self.row_phase[rows] + self.column_phase[cols])
+        return weights
+
+    def _factor(self, phase: np.ndarray) -> np.ndarray:
+        """Turn summed phases into 1 + perturbation * frac(phase), in place."""
         phase -= phase >= 1.0
-        phase *= TIE_JITTER
+        phase *= self.perturbation
         phase += 1.0
-        key *= phase
-        return key
+        return phase
 
 
 @dataclass(frozen=True)
@@ -178,7 +192,7 @@ def assign_exact(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np
 
 
 def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Problem:
-    """Validate the input and wrap it with the jitter used to break ties."""
+    """Validate the input and decide how widely to prune and whether to perturb."""
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D array (rows x columns), got shape {scores.shape}")
@@ -191,35 +205,39 @@ def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Probl
     if capacity.size and not np.array_equal(capacity, np.round(capacity)):
         raise ValueError("capacity must contain whole numbers")
     capacity = np.maximum(capacity.astype(np.int64), 0)
+    row_candidates = _row_candidate_count(scores.shape[0], capacity)
+    prunes = row_candidates < np.count_nonzero(capacity)
     rng = np.random.default_rng(0x5EED)
     return _Problem(
         scores=scores,
         capacity=capacity,
         usable_column=capacity > 0,
-        row_jitter=rng.random(scores.shape[0]),
-        column_jitter=rng.random(scores.shape[1]),
+        row_candidates=row_candidates,
+        row_phase=rng.random(scores.shape[0]),
+        column_phase=rng.random(scores.shape[1]),
+        perturbation=PERTURBATION if prunes else 0.0,
     )
 
 
-def _row_candidate_count(problem: _Problem) -> int:
+def _row_candidate_count(rows: int, capacity: np.ndarray) -> int:
     """Return how many mentors each newcomer nominates.
 
-    Busy mentors can absorb several newcomers, so fewer newcomers compete per slot; but when
-    newcomers outnumber the capacity the losers need second and third choices, so the count grows
-    with the demand-to-supply ratio, within a small range that keeps the LP fast.
+    When newcomers outnumber the mentors' slots, the ones who lose their first choices need more
+    alternatives, so the count grows with the demand-to-supply ratio, within a range that keeps
+    the LP fast.
     """
-    n, _ = problem.shape
-    supply = max(int(np.minimum(problem.capacity, n).sum()), 1)
-    return int(np.clip(round(ROW_CANDIDATES * max(1.0, n / supply) ** 0.5), ROW_CANDIDATES, 32))
+    supply = max(int(np.minimum(capacity, rows).sum()), 1)
+    wanted = round(ROW_CANDIDATES * max(1.0, rows / supply) ** 0.5)
+    return int(np.clip(wanted, ROW_CANDIDATES, 4 * ROW_CANDIDATES))
 
 
 def _candidate_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """Return each row's top allowed columns and each column's top allowed rows, deduplicated."""
 
     def key(rows: RowSelector, cols: slice) -> np.ndarray:
-        return problem.jittered(problem.allowed(rows, cols), rows, cols)
+        return problem.perturbed(rows, cols)
 
-    per_row = _top_pairs(problem, key, _row_candidate_count(problem), by_column=False)
+    per_row = _top_pairs(problem, key, problem.row_candidates, by_column=False)
     column_count = int(problem.capacity.max()) + EXTRA_COLUMN_CANDIDATES
     per_column = _top_pairs(problem, key, column_count, by_column=True)
     return _union(problem, per_row, per_column)
@@ -294,7 +312,7 @@ def _solve_lp(problem: _Problem, rows: np.ndarray, cols: np.ndarray, scale: floa
     """Solve the b-matching LP on the given pairs; return its (integral) vertex and duals."""
     n, m = problem.shape
     edges = rows.size
-    weights = problem.scores[rows, cols]
+    weights = problem.pair_weights(rows, cols)
     index = np.arange(edges)
     constraints = sparse.csc_matrix(
         (np.ones(2 * edges), (np.concatenate([rows, n + cols]), np.concatenate([index, index]))),
@@ -349,7 +367,7 @@ def _row_violation(problem: _Problem, solution: _Solution) -> np.ndarray:
     best = np.empty(n)
 
     def one_block(span: slice) -> None:
-        block = problem.allowed(span, slice(None))
+        block = problem.perturbed(span, slice(None))
         block -= solution.column_price
         best[span] = block.max(axis=1)
 
@@ -370,11 +388,11 @@ def _add_violating_pairs(
     """
 
     def key(span_rows: RowSelector, span_cols: slice) -> np.ndarray:
-        reduced = problem.allowed(span_rows, span_cols)
+        reduced = problem.perturbed(span_rows, span_cols)
         reduced -= solution.row_price[span_rows, None]
         reduced -= solution.column_price[span_cols]
         reduced[reduced <= tolerance] = -np.inf
-        return problem.jittered(reduced, span_rows, span_cols)
+        return reduced
 
     per_row = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
     per_column = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)

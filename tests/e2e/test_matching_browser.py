@@ -12,8 +12,9 @@ PASSWORD = "correct horse battery"
 
 
 def verified(member):
-    EmailAddress.objects.create(user=member.user, email=member.user.email, verified=True,
-                                primary=True)
+    EmailAddress.objects.create(
+        user=member.user, email=member.user.email, verified=True, primary=True
+    )
     return member
 
 
@@ -27,11 +28,21 @@ def sign_in(page: Page, base: str, email: str) -> None:
 def test_newcomer_requests_a_peer_and_sees_contact_once_accepted(
     live_server, page: Page, browser: Browser
 ):
-    verified(NewcomerFactory(user__email="robin@example.org", display_name="Robin",
-                             tags=[tag("pathway-smart"), tag("life_situation-veteran")]))
-    verified(MentorFactory(user__email="casey@example.org", display_name="Casey",
-                           contact_details="Signal: casey-123",
-                           tags=[tag("pathway-smart"), tag("life_situation-veteran")]))
+    verified(
+        NewcomerFactory(
+            user__email="robin@example.org",
+            display_name="Robin",
+            tags=[tag("pathway-smart"), tag("life_situation-veteran")],
+        )
+    )
+    verified(
+        MentorFactory(
+            user__email="casey@example.org",
+            display_name="Casey",
+            contact_details="Signal: casey-123",
+            tags=[tag("pathway-smart"), tag("life_situation-veteran")],
+        )
+    )
 
     sign_in(page, live_server.url, "robin@example.org")
     expect(page.get_by_role("heading", name="Peers who might be a good fit")).to_be_visible()

@@ -182,7 +182,8 @@ def test_total_is_a_weighted_mean_of_components_in_zero_to_one():
     result = scoring.score(newcomer, mentors, PARAMETERS)
     assert result.total[0, 0] == pytest.approx(1.0)
     assert 0 <= result.total[0, 1] < 0.3
-    for values in result.components.values():
+    rows, columns = np.array([0, 0]), np.array([0, 1])
+    for values in result.breakdowns(rows, columns).values():
         assert values.min() >= 0 and values.max() <= 1
     assert result.breakdown(0, 0) == dict.fromkeys(scoring.COMPONENTS, 1.0)
 
@@ -266,3 +267,26 @@ def test_why_not_allowed_names_the_broken_constraint():
         "This mentor is not open to supporting a harm-reduction goal."
     )
     assert scoring.why_not_allowed(people(person()), 0, mentor, 0, PARAMETERS) is None
+
+
+def test_breakdowns_agree_with_the_total_for_random_people():
+    rng = np.random.default_rng(5)
+
+    def random_person(i):
+        return person(
+            months=float(rng.integers(0, 300)),
+            birth_year=int(rng.integers(1950, 2005)),
+            pathways=tuple(np.flatnonzero(rng.random(P) < 0.4)),
+            life=tuple(np.flatnonzero(rng.random(L) < 0.4)),
+            substances=tuple(np.flatnonzero(rng.random(S) < 0.4)),
+            availability=tuple(np.flatnonzero(rng.random(scoring.AVAILABILITY_BLOCKS) < 0.2)),
+        )
+
+    newcomers = people(*[random_person(i) for i in range(12)])
+    mentors = people(*[random_person(i) for i in range(9)])
+    result = scoring.score(newcomers, mentors, PARAMETERS)
+    rows, columns = np.meshgrid(np.arange(12), np.arange(9), indexing="ij")
+    parts = result.breakdowns(rows.ravel(), columns.ravel())
+    total_weight = sum(PARAMETERS.weights.values())
+    recombined = sum(PARAMETERS.weights[name] / total_weight * parts[name] for name in parts)
+    np.testing.assert_allclose(recombined.reshape(12, 9), result.total, atol=1e-5)

@@ -40,9 +40,16 @@ def main(argv: list[str] | None = None) -> dict:
         args.newcomers, args.mentors, args.suggestion_samples = 600, 200, 30
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.test")
+    # Notification tasks are enqueued on an in-process broker and dropped at exit:
+    # end to end means "proposals written and their emails queued", and no
+    # email about these synthetic people may reach a real worker.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
     import django
 
     django.setup()
+    from peerlink.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False
     from django.core.management import call_command
     from django.db import connection
 

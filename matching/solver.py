@@ -70,8 +70,8 @@ VIOLATION_TOLERANCE = 1e-6
 CERTIFIED_GAP = 1e-6
 #: Largest certified relative gap accepted when the repair rounds run out.
 ACCEPTED_GAP = 5e-4
-#: Relative size of the tie-breaking perturbation of scores (used only when pruning).
-PERTURBATION = 1e-6
+#: Relative size of the tie-breaking jitter: far above float64 resolution, far below real gaps.
+TIE_JITTER = 1e-12
 #: Matrix cells per block in the dense passes: keeps temporaries small and cache-friendly.
 BLOCK_CELLS = 1 << 18
 
@@ -90,7 +90,6 @@ class _Problem:
     row_candidates: int
     row_phase: np.ndarray
     column_phase: np.ndarray
-    perturbation: float
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -98,31 +97,25 @@ class _Problem:
         return self.scores.shape
 
     def allowed(self, rows: RowSelector, cols: slice) -> np.ndarray:
-        """Return the block of scores with every forbidden pair set to -inf."""
+        """Return the block of scores as float64, every forbidden pair set to -inf."""
         block = self.scores[rows, cols]
         usable = (block > 0) & (block < np.inf) & self.usable_column[cols]
-        return np.where(usable, block, -np.inf)
+        allowed = np.full(block.shape, -np.inf)
+        np.copyto(allowed, block, where=usable)
+        return allowed
 
-    def perturbed(self, rows: RowSelector, cols: slice) -> np.ndarray:
-        """Return the block of allowed scores, perturbed (forbidden pairs are -inf)."""
-        block = self.allowed(rows, cols)
-        if self.perturbation:
-            block *= self._factor(np.add.outer(self.row_phase[rows], self.column_phase[cols]))
-        return block
+    def ranked(self, key: np.ndarray, rows: RowSelector, cols: slice) -> np.ndarray:
+        """Break exact ties in a block of positive keys, differently in every row, in place.
 
-    def pair_weights(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Return the perturbed scores of the given pairs."""
-        weights = self.scores[rows, cols]
-        if self.perturbation:
-            weights = weights * self._factor(self.row_phase[rows] + self.column_phase[cols])
-        return weights
-
-    def _factor(self, phase: np.ndarray) -> np.ndarray:
-        """Turn summed phases into 1 + perturbation * frac(phase), in place."""
-        phase -= phase >= 1.0
-        phase *= self.perturbation
-        phase += 1.0
-        return phase
+        Each key is scaled by 1 + TIE_JITTER * frac(row phase + column phase): a rotation of one
+        column order per row, so rows with identical scores nominate different columns.
+        """
+        factor = np.add.outer(self.row_phase[rows], self.column_phase[cols])
+        factor -= factor >= 1.0
+        factor *= TIE_JITTER
+        factor += 1.0
+        key *= factor
+        return key
 
 
 @dataclass(frozen=True)
@@ -192,8 +185,10 @@ def assign_exact(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np
 
 
 def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Problem:
-    """Validate the input and decide how widely to prune and whether to perturb."""
-    scores = np.asarray(scores, dtype=np.float64)
+    """Validate the input and decide how widely to prune."""
+    scores = np.asarray(scores)
+    if scores.dtype not in (np.float32, np.float64):
+        scores = scores.astype(np.float64)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D array (rows x columns), got shape {scores.shape}")
     capacity = np.asarray(capacity)
@@ -205,17 +200,14 @@ def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Probl
     if capacity.size and not np.array_equal(capacity, np.round(capacity)):
         raise ValueError("capacity must contain whole numbers")
     capacity = np.maximum(capacity.astype(np.int64), 0)
-    row_candidates = _row_candidate_count(scores.shape[0], capacity)
-    prunes = row_candidates < np.count_nonzero(capacity)
     rng = np.random.default_rng(0x5EED)
     return _Problem(
         scores=scores,
         capacity=capacity,
         usable_column=capacity > 0,
-        row_candidates=row_candidates,
+        row_candidates=_row_candidate_count(scores.shape[0], capacity),
         row_phase=rng.random(scores.shape[0]),
         column_phase=rng.random(scores.shape[1]),
-        perturbation=PERTURBATION if prunes else 0.0,
     )
 
 
@@ -235,7 +227,7 @@ def _candidate_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """Return each row's top allowed columns and each column's top allowed rows, deduplicated."""
 
     def key(rows: RowSelector, cols: slice) -> np.ndarray:
-        return problem.perturbed(rows, cols)
+        return problem.ranked(problem.allowed(rows, cols), rows, cols)
 
     per_row = _top_pairs(problem, key, problem.row_candidates, by_column=False)
     column_count = int(problem.capacity.max()) + EXTRA_COLUMN_CANDIDATES
@@ -312,7 +304,7 @@ def _solve_lp(problem: _Problem, rows: np.ndarray, cols: np.ndarray, scale: floa
     """Solve the b-matching LP on the given pairs; return its (integral) vertex and duals."""
     n, m = problem.shape
     edges = rows.size
-    weights = problem.pair_weights(rows, cols)
+    weights = problem.scores[rows, cols].astype(np.float64)
     index = np.arange(edges)
     constraints = sparse.csc_matrix(
         (np.ones(2 * edges), (np.concatenate([rows, n + cols]), np.concatenate([index, index]))),
@@ -367,7 +359,7 @@ def _row_violation(problem: _Problem, solution: _Solution) -> np.ndarray:
     best = np.empty(n)
 
     def one_block(span: slice) -> None:
-        block = problem.perturbed(span, slice(None))
+        block = problem.allowed(span, slice(None))
         block -= solution.column_price
         best[span] = block.max(axis=1)
 
@@ -388,11 +380,11 @@ def _add_violating_pairs(
     """
 
     def key(span_rows: RowSelector, span_cols: slice) -> np.ndarray:
-        reduced = problem.perturbed(span_rows, span_cols)
+        reduced = problem.allowed(span_rows, span_cols)
         reduced -= solution.row_price[span_rows, None]
         reduced -= solution.column_price[span_cols]
         reduced[reduced <= tolerance] = -np.inf
-        return reduced
+        return problem.ranked(reduced, span_rows, span_cols)
 
     per_row = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
     per_column = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)

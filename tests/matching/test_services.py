@@ -299,3 +299,19 @@ def test_a_newcomer_whose_choices_ran_out_joins_the_staff_queue_at_once(newcomer
     assert newcomer not in unmatched_queue()
     services.match_decline(match_id=match.pk, mentor=mentor, reason="not_a_fit")
     assert newcomer in unmatched_queue()
+
+
+def test_match_emails_mention_no_health_detail(newcomer, django_capture_on_commit_callbacks):
+    first, second = MentorFactory(), MentorFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        match = request(newcomer, first, second)
+    with django_capture_on_commit_callbacks(execute=True):
+        next_match = services.match_decline(match_id=match.pk, mentor=first, reason="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_accept(match_id=next_match.pk, mentor=second)
+    assert len(mail.outbox) == 4
+    for message in mail.outbox:
+        text = (message.subject + message.body).lower()
+        for word in ["recovery", "addiction", "alcohol", "drug", "sober", "substance", "relapse"]:
+            assert word not in text, (word, message.subject)
+        assert "http://localhost:8000/" in message.body

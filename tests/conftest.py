@@ -52,3 +52,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last.
+
+    Playwright's session-wide event loop makes Django refuse synchronous ORM
+    calls from the main thread once it has started, so nothing may follow it.
+    """
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))

@@ -312,7 +312,7 @@ def _solve_lp(problem: _Problem, rows: np.ndarray, cols: np.ndarray, scale: floa
     )
     limits = np.concatenate([np.ones(n), problem.capacity.astype(np.float64)])
     result = linprog(
-        -weights / scale, A_ub=constraints, b_ub=limits, bounds=(0, None), method="highs-ds"
+        -weights / scale, A_ub=constraints, b_ub=limits, bounds=(0, 1), method="highs-ds"
     )
     if result.status != 0:
         raise RuntimeError(f"HiGHS could not solve the assignment LP: {result.message}")

@@ -60,6 +60,8 @@ __all__ = ["assign", "assign_exact"]
 ROW_CANDIDATES = 8
 #: Newcomers nominated per mentor beyond the largest capacity.
 EXTRA_COLUMN_CANDIDATES = 3
+#: A mentor's price is guessed as its score at rank PRICE_RANK x capacity (0: no guess).
+PRICE_RANK = 2.0
 #: Pairs added per newcomer and per mentor in a repair round.
 REPAIR_CANDIDATES = 8
 #: Re-solves allowed before falling back to the LP on every allowed pair.
@@ -67,7 +69,7 @@ MAX_REPAIR_ROUNDS = 8
 #: Reduced costs below this fraction of the largest score count as zero (HiGHS works to ~1e-7).
 VIOLATION_TOLERANCE = 1e-6
 #: Certified relative gap small enough to stop repairing: far below any difference that matters.
-CERTIFIED_GAP = 1e-6
+CERTIFIED_GAP = 1e-5
 #: Largest certified relative gap accepted when the repair rounds run out.
 ACCEPTED_GAP = 5e-4
 #: Relative size of the tie-breaking jitter: far above float64 resolution, far below real gaps.
@@ -224,14 +226,28 @@ def _row_candidate_count(rows: int, capacity: np.ndarray) -> int:
 
 
 def _candidate_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Return each row's top allowed columns and each column's top allowed rows, deduplicated."""
+    """Return each column's top allowed rows and each row's top columns net of a price guess.
+
+    Popular mentors end up expensive in the optimum (their dual price is high), so a newcomer's
+    useful options are the columns with the best score *minus price*, not the best score. A
+    column's score at rank ~PRICE_RANK x capacity is a cheap guess of that price.
+    """
 
     def key(rows: RowSelector, cols: slice) -> np.ndarray:
         return problem.ranked(problem.allowed(rows, cols), rows, cols)
 
-    per_row = _top_pairs(problem, key, problem.row_candidates, by_column=False)
-    column_count = int(problem.capacity.max()) + EXTRA_COLUMN_CANDIDATES
-    per_column = _top_pairs(problem, key, column_count, by_column=True)
+    n, _ = problem.shape
+    ranks = np.clip(np.ceil(PRICE_RANK * problem.capacity), 1, n).astype(np.int64)
+    column_count = max(int(problem.capacity.max()) + EXTRA_COLUMN_CANDIDATES, int(ranks.max()))
+    per_column, guess = _top_pairs(problem, key, column_count, by_column=True, ranks=ranks)
+    price = np.where(np.isfinite(guess), guess, 0.0) if PRICE_RANK else np.zeros_like(guess)
+
+    def net_key(rows: RowSelector, cols: slice) -> np.ndarray:
+        net = problem.allowed(rows, cols)
+        net -= price[cols]
+        return problem.ranked(net, rows, cols)
+
+    per_row, _ = _top_pairs(problem, net_key, problem.row_candidates, by_column=False)
     return _union(problem, per_row, per_column)
 
 
@@ -248,16 +264,19 @@ def _top_pairs(
     *,
     by_column: bool,
     row_ids: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    ranks: np.ndarray | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Return the pairs holding each row's (or column's) ``count`` largest finite keys.
 
-    Only the rows in ``row_ids`` (default: all) are considered, on either side.
+    Only the rows in ``row_ids`` (default: all) are considered, on either side. Also return, per
+    line, the key ranked ``ranks[line]`` (1-based, at most ``count``; -inf if missing).
     """
     n, m = problem.shape
     height = n if row_ids is None else row_ids.size
-    if height == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
     lines, width = (m, height) if by_column else (height, m)
+    kth = np.full(lines, -np.inf)
+    if height == 0:
+        return (np.empty(0, np.int64), np.empty(0, np.int64)), kth
     every_row = slice(None) if row_ids is None else row_ids
 
     def one_block(span: slice) -> tuple[np.ndarray, np.ndarray]:
@@ -269,7 +288,12 @@ def _top_pairs(
             top = np.argpartition(block, width - count, axis=1)[:, width - count :]
         else:
             top = np.broadcast_to(np.arange(width), block.shape)
-        finite = np.take_along_axis(block, top, axis=1) > -np.inf
+        values = np.take_along_axis(block, top, axis=1)
+        if ranks is not None:
+            ordered = -np.sort(-values, axis=1)
+            rank = np.minimum(ranks[span], ordered.shape[1]) - 1
+            kth[span] = ordered[np.arange(ordered.shape[0]), rank]
+        finite = values > -np.inf
         line = np.broadcast_to(np.arange(span.start, span.stop)[:, None], top.shape)[finite]
         other = top[finite]
         return (other, line) if by_column else (line, other)  # (rows, columns)
@@ -277,7 +301,7 @@ def _top_pairs(
     parts = _map_blocks(one_block, lines, width)
     rows = np.concatenate([part[0] for part in parts]).astype(np.int64)
     cols = np.concatenate([part[1] for part in parts]).astype(np.int64)
-    return (rows, cols) if row_ids is None else (row_ids[rows], cols)
+    return ((rows, cols) if row_ids is None else (row_ids[rows], cols)), kth
 
 
 def _map_blocks(work: Callable[[slice], T], lines: int, width: int) -> list[T]:
@@ -386,8 +410,8 @@ def _add_violating_pairs(
         reduced[reduced <= tolerance] = -np.inf
         return problem.ranked(reduced, span_rows, span_cols)
 
-    per_row = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
-    per_column = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)
+    per_row, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
+    per_column, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)
     return _union(problem, graph, per_row, per_column)
 
 

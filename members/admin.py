@@ -69,6 +69,7 @@ class MemberAdmin(admin.ModelAdmin):
     readonly_fields = [
         "vetted_by",
         "vetted_at",
+        "held_at",
         "last_active_at",
         "onboarding_step",
         "onboarded_at",

@@ -7,35 +7,41 @@ The problem is a maximum-weight bipartite b-matching: each newcomer takes at mos
 mentor ``j`` takes at most ``capacity[j]`` newcomers, and a newcomer may stay unmatched. Its
 linear relaxation
 
-    maximise sum s_ij x_ij  subject to  sum_j x_ij <= 1,  sum_i x_ij <= c_j,  x >= 0
+    maximise sum s_ij x_ij  subject to  sum_j x_ij <= r_i,  sum_i x_ij <= c_j,  x_ij >= 0
 
 has the incidence matrix of a bipartite graph as constraint matrix, which is totally unimodular,
-so every vertex of the feasible polytope is integral. A simplex solver (HiGHS dual simplex)
-therefore returns an optimal *assignment*, not a fractional plan, together with dual prices
-``u_i >= 0`` per newcomer and ``v_j >= 0`` per mentor.
+so with integer limits every vertex of the feasible polytope is integral. A simplex solver (HiGHS
+dual simplex) therefore returns an optimal *assignment*, not a fractional plan, together with
+dual prices ``u_i >= 0`` per newcomer and ``v_j >= 0`` per mentor.
 
-Why not solve on every pair at once: at 10,000 x 3,000 there are tens of millions of allowed
-pairs, and a dense assignment with each mentor copied once per capacity slot takes ~48 s. But an
-optimal assignment almost only uses pairs near the top of a newcomer's or a mentor's own list, so
-`assign` solves on a sparse candidate graph and then *proves* optimality on the full matrix:
+Why not solve on every pair at once: at 10,000 x 3,000 there are millions of allowed pairs, and
+an exact dense assignment over capacity slots takes 5-15 s and ~2.5 GB. But an optimal
+assignment only uses pairs near the top of someone's list, so `assign` solves on a sparse
+candidate graph and then *proves* on the full matrix how close that is to the optimum:
 
-1. Candidates are each newcomer's top K allowed mentors plus each mentor's top L allowed
-   newcomers (L a few more than the largest capacity), so scarce mentors and picky newcomers both
-   keep options. Exact ties are broken by a tiny deterministic per-pair jitter that differs from
-   row to row, so identical newcomers do not all nominate the same few mentors. The jitter only
-   steers selection; it never enters the objective.
-2. The LP on the candidates gives an optimal assignment for the pruned graph and its duals.
-3. Duality certifies it for the full graph: if ``u_i + v_j >= s_ij`` holds for *every* allowed
-   pair, then (u, v) is feasible for the full problem's dual and its objective equals the pruned
-   optimum, which is the value of a feasible full assignment; by weak duality both are optimal.
-   A pair breaking the inequality (positive reduced cost ``s_ij - u_i - v_j``) is precisely a
-   pruned pair that could improve the total, so the worst offenders per newcomer and per mentor
-   join the graph and the LP is solved again. Every round adds pairs the graph lacked, so the
-   loop ends; on random data shaped like ours the first round already certifies.
-4. Raising each ``u_i`` by its row's largest violation always yields a feasible dual, so
-   ``sum(u) + sum(c * v) + sum(row violations)`` bounds the optimum from above even before the
-   loop converges. If rounds run out while that bound is more than 0.05% above the total, the
-   LP is solved on every allowed pair instead, so the result is always within 0.1%.
+1. Identical rows are interchangeable, so they collapse into one row with limit r_i = their
+   count (hence r_i above). Otherwise twins nominate the same few mentors and the graph needs
+   many repair rounds; collapsed, a heavy row simply nominates more mentors.
+2. Candidates are each mentor's top allowed rows and each row's top mentors by score *minus a
+   price guess*. In the optimum popular mentors carry high prices, so a newcomer's useful options
+   are those with the best net score, not the best score; a mentor's score at rank
+   ``PRICE_RANK x capacity`` is a cheap guess of its price. Exact ties are broken by a tiny
+   per-pair jitter that differs from row to row (selection only, never in the objective).
+3. The LP on the candidates gives an optimal assignment for the pruned graph and its duals.
+   (Each pair also gets the redundant bound x_ij <= min(r_i, c_j), which halves HiGHS's time;
+   the price HiGHS may put on such a bound is moved onto the row or column it saturates, which
+   keeps the duals optimal and makes them cover every pair on their own.)
+4. Duality bounds the gap on the full matrix. Raising each ``u_i`` to its row's largest
+   ``s_ij - v_j`` over *all* allowed pairs makes (u, v) feasible for the full problem's dual, so
+   ``sum(r u) + sum(c v)`` is an upper bound on the optimum (weak duality). If no price was
+   raised, the assignment is optimal; if the bound is within CERTIFIED_GAP (0.02%), it is close
+   enough. Otherwise the pruned pairs that raised a row (positive reduced cost
+   ``s_ij - u_i - v_j``, the very pairs that could improve the total) join the graph, worst first
+   per row and per mentor, and the LP is solved again. Every round adds pairs the graph lacked,
+   so the loop ends; if it runs out of rounds with a gap above ACCEPTED_GAP, the LP is solved on
+   every allowed pair.
+
+So the result is always within 0.1% of the optimum, usually optimal, and the bound says so.
 
 `assign_exact` is an independent, slow reference: a dense rectangular assignment in which each
 mentor is copied once per capacity slot and forbidden pairs are worth 0, so assigning one is the
@@ -52,24 +58,24 @@ from typing import TypeVar
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment, linprog
+from scipy.optimize import OptimizeResult, linear_sum_assignment, linprog
 
 __all__ = ["assign", "assign_exact"]
 
-#: Mentors nominated per newcomer, before the capacity-aware bound in `_row_candidate_count`.
+#: Mentors nominated per newcomer (a row standing for r identical newcomers nominates more).
 ROW_CANDIDATES = 8
 #: Newcomers nominated per mentor beyond the largest capacity.
 EXTRA_COLUMN_CANDIDATES = 3
 #: A mentor's price is guessed as its score at rank PRICE_RANK x capacity (0: no guess).
-PRICE_RANK = 2.0
-#: Pairs added per newcomer and per mentor in a repair round.
+PRICE_RANK = 3.0
+#: Pairs added per violating row and per mentor in a repair round.
 REPAIR_CANDIDATES = 8
 #: Re-solves allowed before falling back to the LP on every allowed pair.
 MAX_REPAIR_ROUNDS = 8
 #: Reduced costs below this fraction of the largest score count as zero (HiGHS works to ~1e-7).
 VIOLATION_TOLERANCE = 1e-6
-#: Certified relative gap small enough to stop repairing: far below any difference that matters.
-CERTIFIED_GAP = 1e-5
+#: Certified relative gap small enough to stop: five times inside the 0.1% promise.
+CERTIFIED_GAP = 2e-4
 #: Largest certified relative gap accepted when the repair rounds run out.
 ACCEPTED_GAP = 5e-4
 #: Relative size of the tie-breaking jitter: far above float64 resolution, far below real gaps.
@@ -77,6 +83,7 @@ TIE_JITTER = 1e-12
 #: Matrix cells per block in the dense passes: keeps temporaries small and cache-friendly.
 BLOCK_CELLS = 1 << 18
 
+Pairs = tuple[np.ndarray, np.ndarray]
 RowSelector = slice | np.ndarray
 KeyFunction = Callable[[RowSelector, slice], np.ndarray]
 T = TypeVar("T")
@@ -84,18 +91,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class _Problem:
-    """Validated input plus what every dense pass over it needs."""
+    """Distinct rows of the input, their multiplicities, and what every dense pass needs."""
 
     scores: np.ndarray
+    row_limit: np.ndarray
     capacity: np.ndarray
     usable_column: np.ndarray
-    row_candidates: int
     row_phase: np.ndarray
     column_phase: np.ndarray
 
     @property
     def shape(self) -> tuple[int, int]:
-        """Return (newcomers, mentors)."""
+        """Return (distinct rows, columns)."""
         return self.scores.shape
 
     def allowed(self, rows: RowSelector, cols: slice) -> np.ndarray:
@@ -107,10 +114,10 @@ class _Problem:
         return allowed
 
     def ranked(self, key: np.ndarray, rows: RowSelector, cols: slice) -> np.ndarray:
-        """Break exact ties in a block of positive keys, differently in every row, in place.
+        """Break exact ties in a block of keys, differently in every row, in place.
 
         Each key is scaled by 1 + TIE_JITTER * frac(row phase + column phase): a rotation of one
-        column order per row, so rows with identical scores nominate different columns.
+        column order per row, so rows with equal scores nominate different columns.
         """
         factor = np.add.outer(self.row_phase[rows], self.column_phase[cols])
         factor -= factor >= 1.0
@@ -122,10 +129,11 @@ class _Problem:
 
 @dataclass(frozen=True)
 class _Solution:
-    """An assignment on a candidate graph with the LP duals that price it."""
+    """An assignment on a candidate graph (pair, amount) with the LP duals that price it."""
 
     rows: np.ndarray
     cols: np.ndarray
+    amounts: np.ndarray
     total: float
     row_price: np.ndarray
     column_price: np.ndarray
@@ -136,58 +144,47 @@ def assign(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarr
 
     Entries of ``scores`` that are not finite or are <= 0 are forbidden pairs. Each row is used at
     most once, column ``j`` at most ``capacity[j]`` times (negative means 0), and rows may stay
-    unmatched. The result is an int64 array of shape (k, 2), sorted by row, and is optimal up to
-    solver tolerance (certified by LP duality; never worse than 0.1% below the optimum).
+    unmatched. The result is an int64 array of shape (k, 2), sorted by row. Its total is certified
+    by LP duality to be within 0.02% of the optimum (never worse than 0.1%), and usually optimal.
     """
-    problem = _problem(scores, capacity)
-    if not problem.usable_column.any() or problem.shape[0] == 0:
+    scores, capacity = _validated(scores, capacity)
+    if scores.shape[0] == 0 or not (capacity > 0).any():
         return _no_pairs()
-    rows, cols = _candidate_pairs(problem)
-    if rows.size == 0:
+    representative, row_type = _row_types(scores)
+    if representative.size < scores.shape[0]:
+        scores = scores[representative]
+    problem = _problem(scores, np.bincount(row_type, minlength=representative.size), capacity)
+    solution = _solve(problem)
+    if solution is None:
         return _no_pairs()
-    scale = float(problem.scores[rows, cols].max())
-    tolerance = VIOLATION_TOLERANCE * scale
-    solution = _solve_lp(problem, rows, cols, scale)
-    for _ in range(MAX_REPAIR_ROUNDS):
-        violation = _row_violation(problem, solution)
-        if _relative_gap(problem, solution, violation) <= CERTIFIED_GAP:
-            return _pairs(solution)
-        violating = np.flatnonzero(violation > tolerance)
-        grown_rows, grown_cols = _add_violating_pairs(
-            problem, solution, (rows, cols), violating, tolerance
-        )
-        if grown_rows.size == rows.size:
-            return _pairs(solution)
-        rows, cols = grown_rows, grown_cols
-        solution = _solve_lp(problem, rows, cols, scale)
-    if _relative_gap(problem, solution, _row_violation(problem, solution)) <= ACCEPTED_GAP:
-        return _pairs(solution)
-    return _pairs(_solve_lp(problem, *_all_allowed_pairs(problem), scale))
+    return _expand(solution, row_type)
 
 
 def assign_exact(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarray:
     """Return an exactly optimal assignment by dense rectangular assignment over capacity slots.
 
-    Meant as a reference for tests and benchmarks: it needs rows x sum(capacity) float64 cells
-    (about 0.7 GB and ~50 s at 10,000 x 3,000 with capacities 1-5).
+    Meant as a reference for tests and benchmarks: it builds a rows x sum(capacity) float64
+    matrix (0.7 GB at 10,000 x 3,000 with capacities 1-5; ~2.5 GB peak, 5-15 s there).
     """
-    problem = _problem(scores, capacity)
-    n, m = problem.shape
-    slots = np.minimum(np.where(problem.usable_column, problem.capacity, 0), n)
+    scores, capacity = _validated(scores, capacity)
+    n, m = scores.shape
+    slots = np.minimum(capacity, n)
     if n == 0 or slots.sum() == 0:
         return _no_pairs()
+    problem = _problem(scores, np.ones(n, np.int64), capacity)
     gains = np.maximum(problem.allowed(slice(None), slice(None)), 0.0)
     slot_column = np.repeat(np.arange(m), slots)
     cost = -gains[:, slot_column]
     del gains
     rows, slot = linear_sum_assignment(cost)
-    cols = slot_column[slot]
     chosen = cost[rows, slot] < 0
-    return _as_pairs(rows[chosen], cols[chosen])
+    return _as_pairs(rows[chosen], slot_column[slot[chosen]])
 
 
-def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Problem:
-    """Validate the input and decide how widely to prune."""
+def _validated(
+    scores: np.ndarray, capacity: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return scores as a float array (no copy for float32/float64) and capacity as int64 >= 0."""
     scores = np.asarray(scores)
     if scores.dtype not in (np.float32, np.float64):
         scores = scores.astype(np.float64)
@@ -201,37 +198,74 @@ def _problem(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> _Probl
         )
     if capacity.size and not np.array_equal(capacity, np.round(capacity)):
         raise ValueError("capacity must contain whole numbers")
-    capacity = np.maximum(capacity.astype(np.int64), 0)
+    return scores, np.maximum(capacity.astype(np.int64), 0)
+
+
+def _problem(scores: np.ndarray, row_limit: np.ndarray, capacity: np.ndarray) -> _Problem:
+    """Wrap validated input with the phases used to break ties."""
     rng = np.random.default_rng(0x5EED)
     return _Problem(
         scores=scores,
+        row_limit=row_limit.astype(np.int64),
         capacity=capacity,
         usable_column=capacity > 0,
-        row_candidates=_row_candidate_count(scores.shape[0], capacity),
         row_phase=rng.random(scores.shape[0]),
         column_phase=rng.random(scores.shape[1]),
     )
 
 
-def _row_candidate_count(rows: int, capacity: np.ndarray) -> int:
-    """Return how many mentors each newcomer nominates.
+def _row_types(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the first row of each group of bit-identical rows, and every row's group number.
 
-    When newcomers outnumber the mentors' slots, the ones who lose their first choices need more
-    alternatives, so the count grows with the demand-to-supply ratio, within a range that keeps
-    the LP fast.
+    Rows are bucketed by an integer hash of their bits and then compared in full, so a hash
+    collision can only leave twins apart, never merge different rows.
     """
-    supply = max(int(np.minimum(capacity, rows).sum()), 1)
-    wanted = round(ROW_CANDIDATES * max(1.0, rows / supply) ** 0.5)
-    return int(np.clip(wanted, ROW_CANDIDATES, 4 * ROW_CANDIDATES))
+    n, m = scores.shape
+    bits = scores.view(np.uint32 if scores.dtype == np.float32 else np.uint64)
+    weights = np.random.default_rng(0x7A5E).integers(1, 2**32, m, dtype=np.uint64)
+    digest = bits @ weights.astype(bits.dtype)
+    order = np.argsort(digest, kind="stable")
+    repeats = digest[order][1:] == digest[order][:-1]
+    if not repeats.any():
+        return np.arange(n), np.arange(n)
+    run_start = np.maximum.accumulate(np.where(np.append(True, ~repeats), np.arange(n), 0))
+    follower = np.flatnonzero(run_start != np.arange(n))
+    leader = order[run_start[follower]]
+    twin = np.zeros(follower.size, dtype=bool)
+    for chunk in np.array_split(np.arange(follower.size), max(1, follower.size * m // BLOCK_CELLS)):
+        twin[chunk] = (bits[order[follower[chunk]]] == bits[leader[chunk]]).all(axis=1)
+    group = np.arange(n)
+    group[order[follower[twin]]] = leader[twin]
+    return np.unique(group, return_inverse=True)
 
 
-def _candidate_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Return each column's top allowed rows and each row's top columns net of a price guess.
+def _solve(problem: _Problem) -> _Solution | None:
+    """Return a certified near-optimal solution on the distinct rows, or None without pairs."""
+    graph = _candidate_pairs(problem)
+    if graph[0].size == 0:
+        return None
+    scale = float(problem.scores[graph].max())
+    tolerance = VIOLATION_TOLERANCE * scale
+    solution = _solve_lp(problem, graph, scale)
+    repairs = 0
+    while True:
+        violation = _row_violation(problem, solution)
+        gap = _relative_gap(problem, solution, violation)
+        if gap <= CERTIFIED_GAP or repairs == MAX_REPAIR_ROUNDS:
+            break
+        violating = np.flatnonzero(violation > tolerance)
+        grown = _add_violating_pairs(problem, solution, graph, violating, tolerance)
+        if grown[0].size == graph[0].size:
+            break
+        graph, repairs = grown, repairs + 1
+        solution = _solve_lp(problem, graph, scale)
+    if gap <= ACCEPTED_GAP:
+        return solution
+    return _solve_lp(problem, _all_allowed_pairs(problem), scale)
 
-    Popular mentors end up expensive in the optimum (their dual price is high), so a newcomer's
-    useful options are the columns with the best score *minus price*, not the best score. A
-    column's score at rank ~PRICE_RANK x capacity is a cheap guess of that price.
-    """
+
+def _candidate_pairs(problem: _Problem) -> Pairs:
+    """Return each column's top allowed rows and each row's top columns net of a price guess."""
 
     def key(rows: RowSelector, cols: slice) -> np.ndarray:
         return problem.ranked(problem.allowed(rows, cols), rows, cols)
@@ -240,18 +274,36 @@ def _candidate_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
     ranks = np.clip(np.ceil(PRICE_RANK * problem.capacity), 1, n).astype(np.int64)
     column_count = max(int(problem.capacity.max()) + EXTRA_COLUMN_CANDIDATES, int(ranks.max()))
     per_column, guess = _top_pairs(problem, key, column_count, by_column=True, ranks=ranks)
-    price = np.where(np.isfinite(guess), guess, 0.0) if PRICE_RANK else np.zeros_like(guess)
+    price = np.where(np.isfinite(guess) & (PRICE_RANK > 0), guess, 0.0)
 
     def net_key(rows: RowSelector, cols: slice) -> np.ndarray:
         net = problem.allowed(rows, cols)
         net -= price[cols]
         return problem.ranked(net, rows, cols)
 
-    per_row, _ = _top_pairs(problem, net_key, problem.row_candidates, by_column=False)
-    return _union(problem, per_row, per_column)
+    pair_sets = [per_column]
+    for count, row_ids in _rows_by_candidate_count(problem):
+        per_row, _ = _top_pairs(problem, net_key, count, by_column=False, row_ids=row_ids)
+        pair_sets.append(per_row)
+    return _union(problem, *pair_sets)
 
 
-def _all_allowed_pairs(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+def _rows_by_candidate_count(problem: _Problem) -> list[tuple[int, np.ndarray | None]]:
+    """Return (count, rows) buckets: a row standing for r twins nominates ~r more columns.
+
+    Counts are rounded up to ROW_CANDIDATES times a power of two, so there are few buckets;
+    ``None`` stands for every row (the common case of no twins at all).
+    """
+    wanted = ROW_CANDIDATES + 2 * (problem.row_limit - 1)
+    bucket = ROW_CANDIDATES * 2 ** np.ceil(np.log2(wanted / ROW_CANDIDATES)).astype(np.int64)
+    bucket = np.minimum(bucket, problem.shape[1])
+    counts = np.unique(bucket)
+    if counts.size == 1:
+        return [(int(counts[0]), None)]
+    return [(int(count), np.flatnonzero(bucket == count)) for count in counts]
+
+
+def _all_allowed_pairs(problem: _Problem) -> Pairs:
     """Return every allowed pair (the last resort when repair rounds run out)."""
     rows, cols = np.nonzero(problem.allowed(slice(None), slice(None)) > -np.inf)
     return rows.astype(np.int64), cols.astype(np.int64)
@@ -265,7 +317,7 @@ def _top_pairs(
     by_column: bool,
     row_ids: np.ndarray | None = None,
     ranks: np.ndarray | None = None,
-) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+) -> tuple[Pairs, np.ndarray]:
     """Return the pairs holding each row's (or column's) ``count`` largest finite keys.
 
     Only the rows in ``row_ids`` (default: all) are considered, on either side. Also return, per
@@ -279,7 +331,7 @@ def _top_pairs(
         return (np.empty(0, np.int64), np.empty(0, np.int64)), kth
     every_row = slice(None) if row_ids is None else row_ids
 
-    def one_block(span: slice) -> tuple[np.ndarray, np.ndarray]:
+    def one_block(span: slice) -> Pairs:
         if by_column:
             block = np.ascontiguousarray(key(every_row, span).T)
         else:
@@ -315,17 +367,16 @@ def _map_blocks(work: Callable[[slice], T], lines: int, width: int) -> list[T]:
         return list(pool.map(work, spans))
 
 
-def _union(
-    problem: _Problem, *pair_sets: tuple[np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
+def _union(problem: _Problem, *pair_sets: Pairs) -> Pairs:
     """Return the distinct pairs of all sets, ordered by row then column."""
     m = problem.shape[1]
     codes = np.unique(np.concatenate([rows * m + cols for rows, cols in pair_sets]))
     return codes // m, codes % m
 
 
-def _solve_lp(problem: _Problem, rows: np.ndarray, cols: np.ndarray, scale: float) -> _Solution:
+def _solve_lp(problem: _Problem, pairs: Pairs, scale: float) -> _Solution:
     """Solve the b-matching LP on the given pairs; return its (integral) vertex and duals."""
+    rows, cols = pairs
     n, m = problem.shape
     edges = rows.size
     weights = problem.scores[rows, cols].astype(np.float64)
@@ -334,47 +385,77 @@ def _solve_lp(problem: _Problem, rows: np.ndarray, cols: np.ndarray, scale: floa
         (np.ones(2 * edges), (np.concatenate([rows, n + cols]), np.concatenate([index, index]))),
         shape=(n + m, edges),
     )
-    limits = np.concatenate([np.ones(n), problem.capacity.astype(np.float64)])
+    limits = np.concatenate([problem.row_limit, problem.capacity]).astype(np.float64)
+    # The per-pair upper bound is implied by the limits, but stating it halves HiGHS's time.
+    upper = np.minimum(problem.row_limit[rows], problem.capacity[cols])
     result = linprog(
-        -weights / scale, A_ub=constraints, b_ub=limits, bounds=(0, 1), method="highs-ds"
+        -weights / scale,
+        A_ub=constraints,
+        b_ub=limits,
+        bounds=np.column_stack([np.zeros(edges), upper]),
+        method="highs-ds",
     )
     if result.status != 0:
         raise RuntimeError(f"HiGHS could not solve the assignment LP: {result.message}")
-    chosen = _within_capacity(problem, rows, cols, weights, result.x > 0.5)
-    prices = np.maximum(-result.ineqlin.marginals, 0.0) * scale
+    amounts = _within_limits(problem, rows, cols, weights, np.rint(result.x).astype(np.int64))
+    chosen = amounts > 0
+    row_price, column_price = _pure_prices(problem, pairs, upper, result, scale)
     return _Solution(
         rows=rows[chosen],
         cols=cols[chosen],
-        total=float(weights[chosen].sum()),
-        row_price=prices[:n],
-        column_price=prices[n:],
+        amounts=amounts[chosen],
+        total=float(weights[chosen] @ amounts[chosen]),
+        row_price=row_price,
+        column_price=column_price,
     )
 
 
-def _within_capacity(
-    problem: _Problem, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, chosen: np.ndarray
+def _pure_prices(
+    problem: _Problem, pairs: Pairs, upper: np.ndarray, result: OptimizeResult, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return row and column prices that alone cover every pair of the graph.
+
+    HiGHS may price a pair through its (redundant) upper bound instead. A pair at a bound equal
+    to its row's limit takes the whole row, and one at its column's capacity fills the column,
+    so each such bound price moves onto that row or column without changing the dual objective.
+    """
+    rows, cols = pairs
+    n, m = problem.shape
+    prices = np.maximum(-result.ineqlin.marginals, 0.0) * scale
+    bound_price = np.maximum(-result.upper.marginals, 0.0) * scale
+    on_row = upper == problem.row_limit[rows]
+    row_price = prices[:n] + np.bincount(rows, bound_price * on_row, minlength=n)
+    column_price = prices[n:] + np.bincount(cols, bound_price * ~on_row, minlength=m)
+    return row_price, column_price
+
+
+def _within_limits(
+    problem: _Problem, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, amounts: np.ndarray
 ) -> np.ndarray:
-    """Return ``chosen`` minus the weakest pairs that overfill a row or a column.
+    """Return ``amounts`` trimmed, weakest pairs first, so no row or column exceeds its limit.
 
     A simplex vertex is integral, so this never bites; it guards against a solver ever returning
-    an interior (fractional) optimum, where rounding at 0.5 could overfill a mentor.
+    an interior (fractional) optimum, where rounding could overfill a mentor.
     """
-    picked = np.flatnonzero(chosen)
-    picked = picked[np.argsort(-weights[picked], kind="stable")]
-    fits_row = _rank_within_group(rows[picked]) < 1
-    fits_column = _rank_within_group(cols[picked]) < problem.capacity[cols[picked]]
-    result = np.zeros_like(chosen)
-    result[picked[fits_row & fits_column]] = True
+    order = np.argsort(-weights, kind="stable")
+    trimmed = amounts[order]
+    for group, limit in ((rows[order], problem.row_limit), (cols[order], problem.capacity)):
+        trimmed = _clip_running_totals(group, trimmed, limit)
+    result = np.empty_like(amounts)
+    result[order] = trimmed
     return result
 
 
-def _rank_within_group(groups: np.ndarray) -> np.ndarray:
-    """Return how many earlier entries share each entry's group."""
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    rank = np.empty(groups.size, dtype=np.int64)
-    rank[order] = np.arange(groups.size) - np.searchsorted(ordered, ordered, side="left")
-    return rank
+def _clip_running_totals(group: np.ndarray, amounts: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Return amounts cut so each group's running total, in the given order, stays in limit."""
+    order = np.argsort(group, kind="stable")
+    running = np.cumsum(amounts[order])
+    group_start = np.searchsorted(group[order], group[order], side="left")
+    before = running - amounts[order] - np.concatenate([[0], running])[group_start]
+    room = np.clip(limit[group[order]] - before, 0, None)
+    clipped = np.empty_like(amounts)
+    clipped[order] = np.minimum(amounts[order], room)
+    return clipped
 
 
 def _row_violation(problem: _Problem, solution: _Solution) -> np.ndarray:
@@ -391,44 +472,50 @@ def _row_violation(problem: _Problem, solution: _Solution) -> np.ndarray:
     return np.maximum(best - solution.row_price, 0.0)
 
 
-def _add_violating_pairs(
-    problem: _Problem,
-    solution: _Solution,
-    graph: tuple[np.ndarray, np.ndarray],
-    violating: np.ndarray,
-    tolerance: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the graph plus the worst dual violators of each violating row and of each column.
-
-    Every violating pair lies in a violating row, so only those rows are scanned.
-    """
-
-    def key(span_rows: RowSelector, span_cols: slice) -> np.ndarray:
-        reduced = problem.allowed(span_rows, span_cols)
-        reduced -= solution.row_price[span_rows, None]
-        reduced -= solution.column_price[span_cols]
-        reduced[reduced <= tolerance] = -np.inf
-        return problem.ranked(reduced, span_rows, span_cols)
-
-    per_row, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
-    per_column, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)
-    return _union(problem, graph, per_row, per_column)
-
-
 def _relative_gap(problem: _Problem, solution: _Solution, row_violation: np.ndarray) -> float:
     """Return how far the solution may be below the optimum, as a fraction of an upper bound.
 
     Raising each row price by its row's largest violation makes the duals feasible for the full
     problem, so their objective bounds the optimum from above (weak duality).
     """
-    bound = float((solution.row_price + row_violation).sum())
+    bound = float(problem.row_limit @ (solution.row_price + row_violation))
     bound += float(problem.capacity @ solution.column_price)
     return max(bound - solution.total, 0.0) / bound if bound > 0 else 0.0
 
 
-def _pairs(solution: _Solution) -> np.ndarray:
-    """Return the solution's pairs as a sorted (k, 2) int64 array."""
-    return _as_pairs(solution.rows, solution.cols)
+def _add_violating_pairs(
+    problem: _Problem,
+    solution: _Solution,
+    graph: Pairs,
+    violating: np.ndarray,
+    tolerance: float,
+) -> Pairs:
+    """Return the graph plus the worst dual violators of each violating row and of each column.
+
+    Every violating pair lies in a violating row, so only those rows are scanned.
+    """
+
+    def key(rows: RowSelector, cols: slice) -> np.ndarray:
+        reduced = problem.allowed(rows, cols)
+        reduced -= solution.row_price[rows, None]
+        reduced -= solution.column_price[cols]
+        reduced[reduced <= tolerance] = -np.inf
+        return problem.ranked(reduced, rows, cols)
+
+    per_row, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=False, row_ids=violating)
+    per_column, _ = _top_pairs(problem, key, REPAIR_CANDIDATES, by_column=True, row_ids=violating)
+    return _union(problem, graph, per_row, per_column)
+
+
+def _expand(solution: _Solution, row_type: np.ndarray) -> np.ndarray:
+    """Return the solution as (row, column) pairs of the input, twins taking turns in order."""
+    order = np.argsort(solution.rows, kind="stable")
+    types = np.repeat(solution.rows[order], solution.amounts[order])
+    cols = np.repeat(solution.cols[order], solution.amounts[order])
+    members = np.argsort(row_type, kind="stable")
+    type_start = np.searchsorted(row_type[members], np.arange(row_type.max() + 1))
+    turn = np.arange(types.size) - np.searchsorted(types, types, side="left")
+    return _as_pairs(members[type_start[types] + turn], cols)
 
 
 def _as_pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

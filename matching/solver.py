@@ -394,6 +394,8 @@ def _solve_lp(problem: _Problem, pairs: Pairs, scale: float) -> _Solution:
         b_ub=limits,
         bounds=np.column_stack([np.zeros(edges), upper]),
         method="highs-ds",
+        # Presolve finds little to remove in a bipartite LP and costs ~15% of the solve.
+        options={"presolve": False},
     )
     if result.status != 0:
         raise RuntimeError(f"HiGHS could not solve the assignment LP: {result.message}")

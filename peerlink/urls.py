@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
     path("", include("matching.urls")),
+    path("", include("checkins.urls")),
 ]
 
 handler500 = "peerlink.views.server_error"

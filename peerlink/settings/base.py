@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "members",
     "matching",
+    "checkins",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,14 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Reminders: an enqueued reminder still unsent after this long is enqueued
+# again (its message or worker was lost); a claim older than the task's hard
+# time limit belongs to a dead worker and may be taken over.
+PEERLINK_REMINDER_REQUEUE_SECONDS = env.int("PEERLINK_REMINDER_REQUEUE_SECONDS", default=300)
+PEERLINK_REMINDER_CLAIM_SECONDS = env.int(
+    "PEERLINK_REMINDER_CLAIM_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
 
 # --- PeerLink ---------------------------------------------------------------
 PEERLINK_MINIMUM_AGE = env.int("PEERLINK_MINIMUM_AGE", default=18)

@@ -1,0 +1,147 @@
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from . import selectors
+from .models import CheckIn, CheckinSettings, MatchCadence, Reminder
+
+
+@admin.register(CheckinSettings)
+class CheckinSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "first_after_days", "every_days", "quiet_start", "quiet_end"]
+
+    def has_add_permission(self, request):
+        return not CheckinSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatchCadence)
+class MatchCadenceAdmin(admin.ModelAdmin):
+    list_display = ["match", "first_after_days", "every_days"]
+    raw_id_fields = ["match"]
+
+
+class OpenConcernFilter(admin.SimpleListFilter):
+    title = "concern"
+    parameter_name = "concern_state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open concerns"), ("acknowledged", "Acknowledged concerns")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(concern=True, concern_acknowledged_at__isnull=True)
+        if self.value() == "acknowledged":
+            return queryset.filter(concern=True, concern_acknowledged_at__isnull=False)
+        return queryset
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "match",
+        "author",
+        "connected",
+        "rating",
+        "concern",
+        "concern_acknowledged_by",
+        "via_link",
+    ]
+    list_filter = [OpenConcernFilter, "connected", "via_link", "created_at"]
+    list_select_related = ["match__newcomer", "match__mentor", "author", "concern_acknowledged_by"]
+    search_fields = ["match__newcomer__display_name", "match__mentor__display_name"]
+    readonly_fields = [
+        "match",
+        "author",
+        "connected",
+        "rating",
+        "concern",
+        "note",
+        "via_link",
+        "created_at",
+        "staff_alerted_at",
+        "concern_acknowledged_by",
+        "concern_acknowledged_at",
+    ]
+    actions = ["acknowledge_concerns"]
+    change_list_template = "admin/checkins/checkin/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Acknowledge the selected concerns", permissions=["change"])
+    def acknowledge_concerns(self, request, queryset):
+        count = queryset.filter(concern=True, concern_acknowledged_at__isnull=True).update(
+            concern_acknowledged_by=request.user, concern_acknowledged_at=timezone.now()
+        )
+        self.message_user(request, f"{count} concern(s) acknowledged.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "needs-attention/",
+                self.admin_site.admin_view(self.attention_view),
+                name="checkins_attention",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attention_view(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Matches needing attention",
+            "flagged": selectors.needs_attention(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/checkins/attention.html", context)
+
+
+class ReminderStateFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", "Not sent yet"),
+            ("failing", "Failing"),
+            ("sent", "Sent"),
+            ("skipped", "Skipped"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "waiting":
+            return queryset.filter(state="due")
+        if value == "failing":
+            return queryset.filter(state="due").filter(~Q(last_error=""))
+        if value in ("sent", "skipped"):
+            return queryset.filter(state=value)
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "match",
+        "slot",
+        "due_at",
+        "state",
+        "snoozed",
+        "enqueued_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = [ReminderStateFilter, "snoozed", "due_at"]
+    list_select_related = ["match__newcomer", "match__mentor"]
+    date_hierarchy = "due_at"
+    readonly_fields = [field.name for field in Reminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,125 @@
+"""Reads for check-ins: the staff "needs attention" list and members' pages."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from matching.models import Match, MatchState
+from members.models import Member
+
+from . import schedule
+from .models import CheckIn, CheckinSettings, Reminder, ReminderState
+
+
+@dataclass(frozen=True)
+class Attention:
+    match: Match
+    reasons: list[str]
+
+
+def missed_in_a_row(
+    reminders: list[Reminder], checkins: list[CheckIn], now: datetime.datetime
+) -> int:
+    """Count the most recent reminder slots in a row that got no check-in from anyone.
+
+    A slot counts as missed when nobody checked in between its due time and
+    the next slot's (or now, once a day has passed since it was due).
+    """
+    # Both people get a reminder per slot, at their own local time: a slot
+    # starts when the first of them is due.
+    slot_starts: dict[int, datetime.datetime] = {}
+    for reminder in reminders:
+        slot_starts[reminder.slot] = min(
+            reminder.due_at, slot_starts.get(reminder.slot, reminder.due_at)
+        )
+    due_times = [slot_starts[slot] for slot in sorted(slot_starts)]
+    times = sorted(checkin.created_at for checkin in checkins)
+    missed = 0
+    for index in range(len(due_times) - 1, -1, -1):
+        start = due_times[index]
+        end = due_times[index + 1] if index + 1 < len(due_times) else now
+        if end - start < datetime.timedelta(days=1) and index + 1 == len(due_times):
+            continue  # the newest reminder just went out: give people a day
+        if any(start <= moment < end for moment in times):
+            break
+        missed += 1
+    return missed
+
+
+def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
+    """Return active matches with an open concern or too many missed check-ins."""
+    now = now or timezone.now()
+    limit = CheckinSettings.current().missed_in_a_row
+    matches = (
+        Match.objects.filter(state=MatchState.ACTIVE)
+        .select_related("newcomer", "mentor")
+        .prefetch_related(
+            Prefetch("reminders", queryset=Reminder.objects.order_by("slot")),
+            Prefetch("checkins", queryset=CheckIn.objects.order_by("created_at")),
+        )
+    )
+    flagged = []
+    for match in matches:
+        reasons = []
+        checkins = list(match.checkins.all())
+        if any(checkin.open_concern for checkin in checkins):
+            reasons.append("A concern was raised")
+        missed = missed_in_a_row(list(match.reminders.all()), checkins, now)
+        if missed >= limit:
+            reasons.append(f"{missed} check-ins missed in a row")
+        if reasons:
+            flagged.append(Attention(match=match, reasons=reasons))
+    return flagged
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    match: Match
+    peer: Member
+    next_due_at: datetime.datetime
+    pending: Reminder | None  # a reminder due soon that may still be snoozed
+
+
+def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> list[Upcoming]:
+    """Return the next check-in of each of the member's active matches."""
+    from .services import cadence_for, member_time_zone
+
+    now = now or timezone.now()
+    programme = CheckinSettings.current()
+    matches = (
+        Match.objects.filter(state=MatchState.ACTIVE, decided_at__isnull=False)
+        .filter(pk__in=_member_match_ids(member))
+        .select_related("newcomer", "mentor", "cadence")
+    )
+    pending = {
+        reminder.match_id: reminder
+        for reminder in Reminder.objects.filter(
+            recipient=member, state=ReminderState.DUE, sent_at__isnull=True
+        )
+    }
+    upcoming = []
+    for match in matches:
+        time_zone = member_time_zone(member)
+        _, due_at = schedule.next_slot(
+            match.decided_at, now, time_zone, cadence_for(match, programme)
+        )
+        reminder = pending.get(match.pk)
+        if reminder is not None:
+            due_at = min(due_at, reminder.due_at)
+        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        upcoming.append(Upcoming(match=match, peer=peer, next_due_at=due_at, pending=reminder))
+    return upcoming
+
+
+def _member_match_ids(member: Member) -> QuerySet:
+    from django.db.models import Q
+
+    return Match.objects.filter(Q(newcomer=member) | Q(mentor=member)).values("pk")
+
+
+def checkins_by(member: Member) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(author=member).select_related("match")

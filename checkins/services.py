@@ -1,0 +1,277 @@
+"""Writes for check-ins and their reminders.
+
+The reminder flow, every minute:
+
+1. `reminders_create_due` adds an outbox row for each (match, recipient, slot)
+   that has come due (idempotent: the unique key absorbs repeats);
+2. `reminders_claim_due` marks due rows as enqueued and returns their ids;
+   the beat task enqueues one `send_reminder` per id after commit. A row
+   enqueued long ago but never sent (lost message, dead worker) is enqueued
+   again;
+3. `reminder_send` claims its row with a conditional update, sends, and
+   records `sent_at`. A second run finds the row claimed or sent and does
+   nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from matching.models import Match, MatchState
+from members.models import Member
+
+from . import schedule
+from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
+
+logger = logging.getLogger(__name__)
+
+LINK_SALT = "peerlink.checkins.link"
+
+
+class CheckinError(Exception):
+    """A check-in change the rules do not allow; the message is for people."""
+
+
+def cadence_for(match: Match, programme: CheckinSettings) -> schedule.Cadence:
+    """Return the match's cadence: its staff override, else the programme's."""
+    override = getattr(match, "cadence", None)
+    return schedule.Cadence(
+        first_after_days=override.first_after_days if override else programme.first_after_days,
+        every_days=override.every_days if override else programme.every_days,
+        quiet_start=programme.quiet_start,
+        quiet_end=programme.quiet_end,
+    )
+
+
+def member_time_zone(member: Member) -> str:
+    """Return the member's time zone, or UTC when it is unknown to this machine."""
+    try:
+        schedule.zone(member.time_zone)
+    except ValueError:
+        return "UTC"
+    return member.time_zone
+
+
+# --- Check-ins -------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    match_id: int,
+    author: Member,
+    connected: str,
+    rating: int | None = None,
+    concern: bool = False,
+    note: str = "",
+    via_link: bool = False,
+) -> CheckIn:
+    """Record one side's check-in on an active match; a concern alerts staff at once."""
+    match = Match.objects.select_for_update().filter(pk=match_id).first()
+    if match is None or author.pk not in (match.newcomer_id, match.mentor_id):
+        raise CheckinError("This match is not yours.")
+    if match.state != MatchState.ACTIVE:
+        raise CheckinError("This match has ended, so there is nothing to check in on.")
+    if connected not in Connected.values:
+        raise CheckinError("Say whether you connected.")
+    if rating is not None and not 1 <= rating <= 5:
+        raise CheckinError("Choose how it is going on a scale of 1 to 5.")
+    checkin = CheckIn.objects.create(
+        match=match,
+        author=author,
+        connected=connected,
+        rating=rating,
+        concern=concern,
+        note=note.strip()[:1000],
+        via_link=via_link,
+    )
+    if concern:
+        from .tasks import alert_staff_of_concern
+
+        transaction.on_commit(lambda: alert_staff_of_concern.delay(checkin.pk))
+    return checkin
+
+
+def link_token(reminder: Reminder) -> str:
+    return signing.dumps({"reminder": reminder.pk}, salt=LINK_SALT, compress=True)
+
+
+def checkin_from_link(*, token: str) -> CheckIn:
+    """Record "we connected" from a reminder's signed, expiring, single-use link."""
+    max_age = datetime.timedelta(days=CheckinSettings.current().link_valid_days)
+    try:
+        payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise CheckinError("This link has expired. You can still check in from your page.") from exc
+    except signing.BadSignature as exc:
+        raise CheckinError("This link isn't valid.") from exc
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_related("match", "recipient")
+            .filter(pk=payload.get("reminder"))
+            .first()
+        )
+        if reminder is None:
+            raise CheckinError("This link isn't valid.")
+        used = Reminder.objects.filter(pk=reminder.pk, link_used_at=None).update(
+            link_used_at=timezone.now()
+        )
+        if not used:
+            raise CheckinError("This link was already used. Thank you, we have your check-in.")
+        return checkin_record(
+            match_id=reminder.match_id,
+            author=reminder.recipient,
+            connected=Connected.YES,
+            via_link=True,
+        )
+
+
+# --- Reminders -----------------------------------------------------------------
+
+
+def reminders_create_due(*, now: datetime.datetime | None = None) -> int:
+    """Add outbox rows for every reminder slot that has come due; return how many."""
+    now = now or timezone.now()
+    programme = CheckinSettings.current()
+    matches = Match.objects.filter(
+        state=MatchState.ACTIVE, decided_at__isnull=False
+    ).select_related("newcomer", "mentor", "cadence")
+    last_slots = {
+        (match_id, recipient_id): last
+        for match_id, recipient_id, last in Reminder.objects.filter(match__state=MatchState.ACTIVE)
+        .values("match_id", "recipient_id")
+        .annotate(last=Max("slot"))
+        .values_list("match_id", "recipient_id", "last")
+    }
+    rows = []
+    for match in matches.iterator(chunk_size=2000):
+        cadence = cadence_for(match, programme)
+        for recipient in (match.newcomer, match.mentor):
+            time_zone = member_time_zone(recipient)
+            # Only the newest due slot gets a reminder: never send a backlog.
+            newest = schedule.next_slot(match.decided_at, now, time_zone, cadence)[0] - 1
+            if newest > last_slots.get((match.pk, recipient.pk), -1):
+                due_at = schedule.slot_due_at(match.decided_at, newest, time_zone, cadence)
+                rows.append(Reminder(match=match, recipient=recipient, slot=newest, due_at=due_at))
+    Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+def reminders_claim_due(*, now: datetime.datetime | None = None, limit: int = 5000) -> list[int]:
+    """Mark due, unsent reminders as enqueued and return their ids.
+
+    A reminder enqueued more than `PEERLINK_REMINDER_REQUEUE_SECONDS` ago and
+    still unsent is returned again: its message or its worker was lost.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_REQUEUE_SECONDS)
+    with transaction.atomic():
+        due = Reminder.objects.filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale),
+            state=ReminderState.DUE,
+            due_at__lte=now,
+        )
+        ids = list(due.order_by("due_at").values_list("pk", flat=True)[:limit])
+        Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return ids
+
+
+def reminder_snooze(*, reminder_id: int, member: Member) -> Reminder:
+    """Move one unsent reminder to tomorrow (outside quiet hours); once per reminder."""
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update().filter(pk=reminder_id, recipient=member).first()
+        )
+        if reminder is None:
+            raise CheckinError("This reminder is not yours.")
+        if reminder.state != ReminderState.DUE or reminder.sent_at:
+            raise CheckinError("This reminder has already gone out.")
+        if reminder.snoozed:
+            raise CheckinError("You have already snoozed this reminder once.")
+        programme = CheckinSettings.current()
+        cadence = cadence_for(reminder.match, programme)
+        base = max(timezone.now(), reminder.due_at) + datetime.timedelta(days=1)
+        reminder.due_at = schedule.next_allowed(base, member_time_zone(member), cadence)
+        reminder.snoozed = True
+        reminder.enqueued_at = None
+        reminder.save(update_fields=["due_at", "snoozed", "enqueued_at"])
+        return reminder
+
+
+def _skip(reminder_id: int, reason: str) -> None:
+    Reminder.objects.filter(pk=reminder_id).update(state=ReminderState.SKIPPED, last_error=reason)
+    logger.info("Reminder %s skipped: %s", reminder_id, reason)
+
+
+def reminder_send(*, reminder_id: int) -> bool:
+    """Send one reminder once. Return whether an email went out now.
+
+    The conditional update is the claim: a second worker running the same id
+    (a redelivered message, a duplicate enqueue) finds it claimed and stops.
+    A claim older than the task's hard time limit belongs to a dead worker and
+    may be taken over.
+    """
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
+    claimed = Reminder.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
+        pk=reminder_id,
+        state=ReminderState.DUE,
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related(
+        "match", "recipient__user", "match__newcomer", "match__mentor"
+    ).get(pk=reminder_id)
+    user = reminder.recipient.user
+    if reminder.match.state != MatchState.ACTIVE:
+        _skip(reminder_id, "match no longer active")
+        return False
+    if not user.is_active or not user.email:
+        _skip(reminder_id, "no active account or email address")
+        return False
+    try:
+        _email_reminder(reminder)
+    except Exception as exc:
+        # Release the claim so the retry (or the next tick) can send it.
+        Reminder.objects.filter(pk=reminder_id).update(
+            claimed_at=None, last_error=type(exc).__name__[:200]
+        )
+        logger.warning("Reminder %s not sent: %s", reminder_id, type(exc).__name__)
+        raise
+    Reminder.objects.filter(pk=reminder_id).update(
+        state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def _email_reminder(reminder: Reminder) -> None:
+    site = settings.PEERLINK_SITE_URL.rstrip("/")
+    match = reminder.match
+    peer = match.mentor if reminder.recipient_id == match.newcomer_id else match.newcomer
+    context = {
+        "recipient": reminder.recipient,
+        "peer_name": peer.display_name if peer.share_display_name else "your peer",
+        "connected_url": site + reverse("checkins:link", args=[link_token(reminder)]),
+        "checkin_url": site + reverse("checkins:new", args=[match.pk]),
+        "snooze_url": site + reverse("checkins:upcoming"),
+    }
+    message = EmailMultiAlternatives(
+        subject="Time for a quick check-in",
+        body=render_to_string("emails/checkin_reminder.txt", context),
+        to=[reminder.recipient.user.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/checkin_reminder.html", context), "text/html"
+    )
+    message.send()

@@ -3,6 +3,7 @@ broker choice as base (SQLite and the embedded broker unless DATABASE_URL and
 CELERY_BROKER_URL point at PostgreSQL and Redis)."""
 
 from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,7 +14,8 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 
-# Tasks enqueued on commit run inline, so tests see their emails; the
-# integration tests that start a real worker switch this off.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks enqueued on commit run inline, so tests see their emails. The real
+# worker and beat processes the integration tests start set
+# PEERLINK_TASKS_EAGER=false so their tasks go through the broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("PEERLINK_TASKS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -214,3 +214,15 @@ def test_member_pages_show_the_next_check_in_and_record_one(match):
     assert CheckIn.objects.get().rating == 4
     bad = client.post(reverse("checkins:new", args=[match.pk]), {"connected": "maybe"})
     assert "connected" in bad.context["form"].errors
+
+
+def test_strangers_get_404_for_someone_elses_check_in_page_and_cannot_snooze(match):
+    from django.test import Client
+
+    [reminder_id, _] = tick(START + datetime.timedelta(days=7, hours=1))
+    stranger = Client()
+    stranger.force_login(NewcomerFactory().user)
+    assert stranger.get(reverse("checkins:new", args=[match.pk])).status_code == 404
+    response = stranger.post(reverse("checkins:snooze", args=[reminder_id]), follow=True)
+    assert "This reminder is not yours." in response.content.decode()
+    assert not Reminder.objects.get(pk=reminder_id).snoozed

@@ -1,0 +1,87 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from checkins import services
+from checkins.models import CheckIn, CheckinSettings
+from matching import services as matching_services
+from tests.factories import MentorFactory, NewcomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def active_match():
+    newcomer, mentor = NewcomerFactory(), MentorFactory()
+    request = matching_services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
+    return matching_services.match_accept(match_id=request.pk, mentor=mentor)
+
+
+def test_staff_acknowledge_a_concern_and_it_records_who(staff_client, staff_user):
+    match = active_match()
+    checkin = services.checkin_record(
+        match_id=match.pk, author=match.newcomer, connected="no", concern=True, note="Worried"
+    )
+    changelist = reverse("admin:checkins_checkin_changelist")
+    page = staff_client.get(changelist + "?concern_state=open")
+    assert checkin in page.context["cl"].result_list
+    staff_client.post(
+        changelist, {"action": "acknowledge_concerns", "_selected_action": [checkin.pk]}
+    )
+    checkin.refresh_from_db()
+    assert checkin.concern_acknowledged_by == staff_user
+    assert not checkin.open_concern
+
+
+def test_needs_attention_page_lists_a_match_with_an_open_concern(staff_client):
+    match = active_match()
+    services.checkin_record(match_id=match.pk, author=match.mentor, connected="yes", concern=True)
+    page = staff_client.get(reverse("admin:checkins_attention")).content.decode()
+    assert match.newcomer.display_name in page and "A concern was raised" in page
+
+
+def test_outbox_list_runs_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):
+    url = reverse("admin:checkins_reminder_changelist")
+    start = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.UTC)
+
+    def add_reminders(count):
+        with time_machine.travel(start, tick=False):
+            for _ in range(count):
+                active_match()
+        with time_machine.travel(start + datetime.timedelta(days=8), tick=False):
+            services.reminders_create_due()
+
+    add_reminders(2)
+    staff_client.get(url)
+    with django_assert_max_num_queries(10) as few:
+        staff_client.get(url)
+    add_reminders(10)
+    with django_assert_max_num_queries(len(few)):
+        response = staff_client.get(url)
+    assert len(response.context["cl"].result_list) >= 20
+
+
+def test_programme_cadence_is_edited_once_and_validated(staff_client):
+    CheckinSettings.current()
+    url = reverse("admin:checkins_checkinsettings_change", args=[1])
+    response = staff_client.post(
+        url,
+        {
+            "first_after_days": "0",
+            "every_days": "14",
+            "quiet_start": "21:00",
+            "quiet_end": "08:00",
+            "link_valid_days": "14",
+            "missed_in_a_row": "2",
+        },
+    )
+    assert "first_after_days" in response.context["adminform"].form.errors
+    assert CheckinSettings.current().first_after_days == 7
+    assert staff_client.get(reverse("admin:checkins_checkinsettings_add")).status_code == 403
+
+
+def test_members_cannot_open_check_in_admin(newcomer_client):
+    response = newcomer_client.get(reverse("admin:checkins_checkin_changelist"))
+    assert response.status_code == 302
+    assert CheckIn.objects.count() == 0

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from matching.models import Match, MatchState
 from members.models import Member
+from peerlink.queue import enqueue
 
 from . import schedule
 from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
@@ -98,7 +99,7 @@ def checkin_record(
     if concern:
         from .tasks import alert_staff_of_concern
 
-        transaction.on_commit(lambda: alert_staff_of_concern.delay(checkin.pk))
+        transaction.on_commit(lambda: enqueue(alert_staff_of_concern, checkin.pk))
     return checkin
 
 
@@ -275,3 +276,13 @@ def _email_reminder(reminder: Reminder) -> None:
         render_to_string("emails/checkin_reminder.html", context), "text/html"
     )
     message.send()
+
+
+def concerns_not_yet_alerted() -> list[int]:
+    """Return concerns raised over two minutes ago whose staff alert never went out."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=2)
+    return list(
+        CheckIn.objects.filter(
+            concern=True, staff_alerted_at=None, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )

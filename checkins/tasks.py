@@ -6,6 +6,8 @@ import smtplib
 from celery import shared_task
 from django.db import transaction
 
+from peerlink.queue import enqueue
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,10 @@ def tick() -> int:
     """Every minute: add the reminders that came due and enqueue the unsent ones."""
     services.reminders_create_due()
     reminder_ids = services.reminders_claim_due()
-    transaction.on_commit(lambda: [send_reminder.delay(pk) for pk in reminder_ids])
+    transaction.on_commit(lambda: [enqueue(send_reminder, pk) for pk in reminder_ids])
+    # Concerns whose alert never went out (broker down when they were raised).
+    for checkin_id in services.concerns_not_yet_alerted():
+        enqueue(alert_staff_of_concern, checkin_id)
     return len(reminder_ids)
 
 

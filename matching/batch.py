@@ -24,9 +24,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, User
+from peerlink.queue import enqueue
 
 from . import scoring, selectors, services, solver
-from .models import OPEN_STATES, BatchRun, Match, MatchingSettings, MatchOrigin, MatchState
+from .models import (
+    OPEN_STATES,
+    BatchRun,
+    Match,
+    MatchingSettings,
+    MatchNotification,
+    MatchOrigin,
+    MatchState,
+)
 
 Progress = Callable[[str], None]
 
@@ -259,4 +268,4 @@ def _notify_mentors(match_ids: list[int]) -> None:
     from .tasks import send_match_notification
 
     for match_id in match_ids:
-        send_match_notification.delay(match_id, "requested")
+        enqueue(send_match_notification, match_id, "requested")

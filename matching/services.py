@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from members.models import Member, Role, User
+from peerlink.queue import enqueue
 
 from . import selectors
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
     EndedBy,
     Match,
     MatchingSettings,
+    MatchNotification,
     MatchOrigin,
     MatchState,
 )
@@ -42,9 +44,11 @@ class MatchError(Exception):
 
 
 def _notify(match: Match, event: str) -> None:
+    """Record the email to send (the outbox row) and enqueue it after commit."""
     from .tasks import send_match_notification
 
-    transaction.on_commit(lambda: send_match_notification.delay(match.pk, event))
+    MatchNotification.objects.get_or_create(match=match, event=event)
+    transaction.on_commit(lambda: enqueue(send_match_notification, match.pk, event))
 
 
 def _lock_member(member_id: int) -> Member:

@@ -43,3 +43,23 @@ def expire_requests() -> int:
         match_expire(match_id=match_id)
     logger.info("Expired %d requests", len(match_ids))
     return len(match_ids)
+
+
+@shared_task(name="matching.send_pending_notifications")
+def send_pending_notifications() -> int:
+    """Enqueue match emails that were recorded but never sent (the broker was down)."""
+    import datetime
+
+    from peerlink.queue import enqueue
+
+    from .models import MatchNotification
+
+    cutoff = timezone.now() - datetime.timedelta(minutes=2)
+    pending = list(
+        MatchNotification.objects.filter(sent_at=None, created_at__lt=cutoff).values_list(
+            "match_id", "event"
+        )[:1000]
+    )
+    for match_id, event in pending:
+        enqueue(send_match_notification, match_id, event)
+    return len(pending)

@@ -8,6 +8,7 @@ from django.db import migrations
 PERIODIC_TASKS = [
     # (name, task, every, period)
     ("Expire unanswered match requests", "matching.expire_requests", 5, "minutes"),
+    ("Send match emails the broker missed", "matching.send_pending_notifications", 1, "minutes"),
 ]
 
 

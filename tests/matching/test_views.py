@@ -1,5 +1,7 @@
 """Matching pages through the test client: suggestions, request, inbox, accept, end."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -157,3 +159,32 @@ def test_suggestions_page_runs_a_fixed_number_of_queries(story, django_assert_ma
     with django_assert_max_num_queries(22):
         response = client.get(reverse("matching:suggestions"))
     assert response.status_code == 200
+
+
+def test_a_request_succeeds_while_the_broker_is_down_and_its_email_is_sent_later(
+    story, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from matching.models import MatchNotification
+    from matching.tasks import send_pending_notifications
+    from peerlink.celery import app as celery_app
+
+    newcomer, mentor = story
+    # A real refused connection: nothing listens on port 1.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(newcomer).post(reverse("matching:request"), {"mentor": mentor.pk})
+    assert response.status_code == 302 and response.url == reverse("matching:status")
+    notification = MatchNotification.objects.get(match__newcomer=newcomer, event="requested")
+    assert notification.sent_at is None and mail.outbox == []
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    MatchNotification.objects.filter(pk=notification.pk).update(
+        created_at=notification.created_at - datetime.timedelta(minutes=5)
+    )
+    assert send_pending_notifications() == 1
+    assert [m.to for m in mail.outbox] == [[mentor.user.email]]

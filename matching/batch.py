@@ -245,10 +245,12 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
         )
     created = Match.objects.bulk_create(matches, batch_size=1000)
     if not needs_approval:
-        match_ids = (
-            [match.pk for match in created]
-            if all(m.pk for m in created)
-            else list(Match.objects.filter(batch_run=run).values_list("pk", flat=True))
+        # SQLite's bulk insert returns no ids: read them back.
+        match_ids = list(Match.objects.filter(batch_run=run).values_list("pk", flat=True))
+        MatchNotification.objects.bulk_create(
+            [MatchNotification(match_id=pk, event="requested") for pk in match_ids],
+            batch_size=1000,
+            ignore_conflicts=True,
         )
         transaction.on_commit(lambda: _notify_mentors(match_ids))
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
 
 from . import batch, scoring, selectors, services
@@ -194,8 +195,31 @@ class ReassignForm(forms.Form):
         )
 
 
+class CheckInInline(admin.TabularInline):
+    """The match's check-ins, read-only: members write them, staff read them."""
+
+    model = CheckIn
+    extra = 0
+    can_delete = False
+    fields = [
+        "created_at",
+        "author",
+        "connected",
+        "rating",
+        "concern",
+        "note",
+        "concern_acknowledged_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Match)
 class MatchAdmin(admin.ModelAdmin):
+    # Staff override one match's check-in cadence under Check-ins → Match cadences.
+    inlines = [CheckInInline]
     change_list_template = "admin/matching/match/change_list.html"
     change_form_template = "admin/matching/match/change_form.html"
     list_display = [

@@ -226,3 +226,42 @@ def test_strangers_get_404_for_someone_elses_check_in_page_and_cannot_snooze(mat
     response = stranger.post(reverse("checkins:snooze", args=[reminder_id]), follow=True)
     assert "This reminder is not yours." in response.content.decode()
     assert not Reminder.objects.get(pk=reminder_id).snoozed
+
+
+def test_staff_override_of_one_matchs_cadence_moves_its_reminders(match):
+    from checkins.models import MatchCadence
+
+    MatchCadence.objects.create(match=match, first_after_days=3, every_days=7)
+    tick(START + datetime.timedelta(days=2, hours=23))
+    assert not Reminder.objects.exists()
+    tick(START + datetime.timedelta(days=3, hours=1))
+    tick(START + datetime.timedelta(days=9))
+    assert sorted(Reminder.objects.values_list("slot", flat=True)) == [0, 0]
+    tick(START + datetime.timedelta(days=10, hours=1))
+    assert sorted(Reminder.objects.values_list("slot", flat=True)) == [0, 0, 1, 1]
+
+
+def test_daily_digest_tells_staff_how_many_matches_need_attention(match):
+    from checkins.tasks import staff_digest
+
+    UserFactory(email="coordinator@example.org", is_staff=True)
+    services.checkin_record(
+        match_id=match.pk, author=match.newcomer, connected="no", concern=True, note="private"
+    )
+    assert staff_digest() == 1
+    digest = mail.outbox[-1]
+    assert digest.to == ["coordinator@example.org"]
+    assert "1 active matches need attention" in digest.body
+    assert match.newcomer.display_name not in digest.body and "private" not in digest.body
+
+
+def test_failed_sends_log_no_personal_data(match, settings, caplog):
+    [reminder_id, _] = tick(START + datetime.timedelta(days=7, hours=1))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with pytest.raises(OSError):
+        services.reminder_send(reminder_id=reminder_id)
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert f"Reminder {reminder_id} not sent" in logged
+    for secret in [match.newcomer.user.email, match.mentor.user.email, "Robin", "Casey"]:
+        assert secret not in logged

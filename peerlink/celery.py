@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.base")
 
@@ -23,3 +24,18 @@ def ensure_broker_folders() -> None:
 @app.on_after_configure.connect
 def _prepare_embedded_broker(sender, **kwargs):
     ensure_broker_folders()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_database_connections(sender=None, **kwargs):
+    """Around each task, as around each request: drop a connection that broke or aged out.
+
+    Connections then live for CONN_MAX_AGE (with CELERY_DB_REUSE_MAX set) rather
+    than one per task. Eager tasks run inside the caller's transaction: leave those.
+    """
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -224,6 +224,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu waits this long whenever it has nothing to hand a free worker process
+        # (1 s by default): with one message prefetched per process, that capped the
+        # worker at about one task per process per second.
+        "polling_interval": 0.05,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Nothing may be scheduled further ahead than this: future work lives in
@@ -250,6 +254,11 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection around every task, so
+# each task opened a new one (a new PostgreSQL backend). It now closes them
+# only every this many tasks; peerlink/celery.py treats each task like a request
+# instead (CONN_MAX_AGE, and CONN_HEALTH_CHECKS after a dropped connection).
+CELERY_DB_REUSE_MAX = 1000
 
 # Reminders: an enqueued reminder still unsent after this long is enqueued
 # again (its message or worker was lost); a claim older than the task's hard

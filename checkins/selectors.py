@@ -123,3 +123,24 @@ def _member_match_ids(member: Member) -> QuerySet:
 
 def checkins_by(member: Member) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(author=member).select_related("match")
+
+
+def reminders_to_send(reminder_ids: list[int]) -> list[Reminder]:
+    """The still-due reminders among `reminder_ids`, in that order, with what
+    sending needs (a member row is wide: only the fields the email uses)."""
+    found = (
+        Reminder.objects.filter(pk__in=reminder_ids, state=ReminderState.DUE)
+        .select_related("match", "recipient__user", "match__newcomer", "match__mentor")
+        .only(
+            "match__state",
+            "match__newcomer__display_name",
+            "match__newcomer__share_display_name",
+            "match__mentor__display_name",
+            "match__mentor__share_display_name",
+            "recipient__display_name",
+            "recipient__user__email",
+            "recipient__user__is_active",
+        )
+        .in_bulk()
+    )
+    return [found[pk] for pk in reminder_ids if pk in found]

@@ -5,7 +5,7 @@ The reminder flow, every minute:
 1. `reminders_create_due` adds an outbox row for each (match, recipient, slot)
    that has come due (idempotent: the unique key absorbs repeats);
 2. `reminders_claim_due` marks due rows as enqueued and returns their ids;
-   the beat task enqueues one `send_reminder` per id after commit. A row
+   the beat task enqueues them in batches of ids after commit. A row
    enqueued long ago but never sent (lost message, dead worker) is enqueued
    again;
 3. `reminder_send` claims its row with a conditional update, sends, and
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 from django.conf import settings
 from django.core import signing
@@ -29,9 +30,10 @@ from django.utils import timezone
 
 from matching.models import Match, MatchState
 from members.models import Member
+from peerlink import mail
 from peerlink.queue import enqueue
 
-from . import schedule
+from . import schedule, selectors
 from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
 
 logger = logging.getLogger(__name__)
@@ -168,7 +170,7 @@ def reminders_create_due(*, now: datetime.datetime | None = None) -> int:
     return len(rows)
 
 
-def reminders_claim_due(*, now: datetime.datetime | None = None, limit: int = 5000) -> list[int]:
+def reminders_claim_due(*, now: datetime.datetime | None = None, limit: int = 20_000) -> list[int]:
     """Mark due, unsent reminders as enqueued and return their ids.
 
     A reminder enqueued more than `PEERLINK_REMINDER_REQUEUE_SECONDS` ago and
@@ -215,42 +217,62 @@ def _skip(reminder_id: int, reason: str) -> None:
 
 
 def reminder_send(*, reminder_id: int) -> bool:
-    """Send one reminder once. Return whether an email went out now.
+    """Send one reminder once. Return whether an email went out now."""
+    sent, _ = reminders_send(reminder_ids=[reminder_id])
+    return sent == 1
 
-    The conditional update is the claim: a second worker running the same id
-    (a redelivered message, a duplicate enqueue) finds it claimed and stops.
-    A claim older than the task's hard time limit belongs to a dead worker and
-    may be taken over.
+
+def reminders_send(
+    *, reminder_ids: list[int], seconds: float | None = None
+) -> tuple[int, list[int]]:
+    """Send each reminder once, in order; return how many went out now and the
+    ids not reached within `seconds`.
+
+    Each reminder is claimed by a conditional update just before it is sent: a
+    second worker running the same id (a redelivered message, a duplicate
+    enqueue) finds it claimed or sent and moves on. A claim older than the
+    task's hard time limit belongs to a dead worker and may be taken over. An
+    SMTP error releases the failing reminder's claim and is raised: that one
+    and the rest are still due, for the retry or the next tick.
     """
+    started = time.monotonic()
+    reminders = selectors.reminders_to_send(reminder_ids)
+    sent = 0
+    for position, reminder in enumerate(reminders):
+        # At least one per call, so a batch always moves on.
+        if position and seconds is not None and time.monotonic() - started > seconds:
+            return sent, [r.pk for r in reminders[position:]]
+        sent += _claim_and_send(reminder)
+    return sent, []
+
+
+def _claim_and_send(reminder: Reminder) -> bool:
     now = timezone.now()
     stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
     claimed = Reminder.objects.filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
-        pk=reminder_id,
+        pk=reminder.pk,
         state=ReminderState.DUE,
     ).update(claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return False
-    reminder = Reminder.objects.select_related(
-        "match", "recipient__user", "match__newcomer", "match__mentor"
-    ).get(pk=reminder_id)
     user = reminder.recipient.user
     if reminder.match.state != MatchState.ACTIVE:
-        _skip(reminder_id, "match no longer active")
+        _skip(reminder.pk, "match no longer active")
         return False
     if not user.is_active or not user.email:
-        _skip(reminder_id, "no active account or email address")
+        _skip(reminder.pk, "no active account or email address")
         return False
     try:
         _email_reminder(reminder)
     except Exception as exc:
         # Release the claim so the retry (or the next tick) can send it.
-        Reminder.objects.filter(pk=reminder_id).update(
+        Reminder.objects.filter(pk=reminder.pk).update(
             claimed_at=None, last_error=type(exc).__name__[:200]
         )
-        logger.warning("Reminder %s not sent: %s", reminder_id, type(exc).__name__)
+        logger.warning("Reminder %s not sent: %s", reminder.pk, type(exc).__name__)
         raise
-    Reminder.objects.filter(pk=reminder_id).update(
+    Reminder.objects.filter(pk=reminder.pk).update(
         state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
@@ -275,7 +297,7 @@ def _email_reminder(reminder: Reminder) -> None:
     message.attach_alternative(
         render_to_string("emails/checkin_reminder.html", context), "text/html"
     )
-    message.send()
+    mail.send(message)
 
 
 def concerns_not_yet_alerted() -> list[int]:

@@ -185,6 +185,8 @@ ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP server may take to answer before the send fails and is retried.
+EMAIL_TIMEOUT = env.int("PEERLINK_EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="PeerLink <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

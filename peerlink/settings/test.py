@@ -19,3 +19,8 @@ WHITENOISE_AUTOREFRESH = True
 # PEERLINK_TASKS_EAGER=false so their tasks go through the broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("PEERLINK_TASKS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# On SQLite the test database is a file, not memory, so the worker and beat
+# processes the integration tests start can open it too.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

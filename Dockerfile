@@ -35,6 +35,7 @@ COPY README.m[d] manage.py ./
 COPY peerlink ./peerlink
 COPY members ./members
 COPY matching ./matching
+COPY checkins ./checkins
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-deps . \

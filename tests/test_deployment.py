@@ -12,6 +12,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -247,6 +248,32 @@ def test_dockerfile_copies_the_templates_and_static_directories_the_settings_rea
             copied.update(source.strip("./") for source in sources)
 
     assert {"templates", "static", "manage.py", "peerlink"} <= copied
+
+
+def project_apps() -> set[str]:
+    """The project's own packages among INSTALLED_APPS (those with a folder here)."""
+    from django.conf import settings
+
+    return {
+        app.split(".")[0]
+        for app in settings.INSTALLED_APPS
+        if (PROJECT_ROOT / app.split(".")[0]).is_dir()
+    }
+
+
+def test_the_image_and_the_package_hold_every_app_the_settings_install():
+    copied = set()
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "COPY":
+            copied.update(word.strip("./") for word in arguments.split()[:-1])
+    with open(PROJECT_ROOT / "pyproject.toml", "rb") as file:
+        packaged = tomllib.load(file)["tool"]["setuptools"]["packages"]["find"]["include"]
+
+    apps = project_apps()
+    assert {"members", "matching", "checkins"} <= apps
+    apps.add("peerlink")  # settings, URLs, Celery
+    assert apps <= copied, f"the Dockerfile does not copy {sorted(apps - copied)}"
+    assert apps <= {pattern.rstrip("*") for pattern in packaged}
 
 
 def test_dockerfile_collects_static_files_with_production_settings():

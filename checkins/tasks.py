@@ -36,7 +36,7 @@ def tick() -> int:
     return len(reminder_ids)
 
 
-@shared_task(name="checkins.send_reminders", bind=True, max_retries=5)
+@shared_task(name="checkins.send_reminders", bind=True, max_retries=5, retry_backoff_max=600)
 def send_reminders(self, reminder_ids: list[int]) -> int:
     """Send each reminder in the batch once; return how many went out now.
 
@@ -50,7 +50,10 @@ def send_reminders(self, reminder_ids: list[int]) -> int:
         sent, rest = services.reminders_send(reminder_ids=reminder_ids, seconds=BATCH_SECONDS)
     except SMTP_ERRORS as exc:
         countdown = get_exponential_backoff_interval(
-            factor=30, retries=self.request.retries, maximum=600, full_jitter=True
+            factor=30,
+            retries=self.request.retries,
+            maximum=self.retry_backoff_max,
+            full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
     if rest:

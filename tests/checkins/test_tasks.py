@@ -118,3 +118,18 @@ def test_a_server_that_is_down_keeps_every_reminder_for_the_next_tick(settings, 
     assert {r.claimed_at for r in reminders} == {None}
     # Five retries after the first try, then the task gives up; the tick re-enqueues.
     assert Reminder.objects.get(pk=due_reminder_ids[0]).attempts == 6
+
+
+def test_a_server_that_stops_answering_times_out_and_keeps_the_reminder(
+    smtp, settings, due_reminder_ids, caplog
+):
+    settings.EMAIL_TIMEOUT = 1
+    smtp.delay = 3  # answers DATA after three seconds: too late
+    with pytest.raises(OSError):
+        services.reminders_send(reminder_ids=due_reminder_ids)
+    first = Reminder.objects.get(pk=due_reminder_ids[0])
+    assert first.state == ReminderState.DUE and first.claimed_at is None
+    assert first.last_error in {"TimeoutError", "SMTPServerDisconnected"}
+    assert Reminder.objects.filter(attempts=0).count() == 5  # the rest were never tried
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert f"Reminder {first.pk} not sent" in logged and "@" not in logged

@@ -22,7 +22,7 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -272,10 +272,22 @@ def _claim_and_send(reminder: Reminder) -> bool:
         )
         logger.warning("Reminder %s not sent: %s", reminder.pk, type(exc).__name__)
         raise
-    Reminder.objects.filter(pk=reminder.pk).update(
-        state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
-    )
+    _record_sent(reminder.pk)
     return True
+
+
+def _record_sent(reminder_id: int) -> None:
+    """Record a sent reminder; if the database dropped the connection meanwhile,
+    reconnect once rather than leave the reminder to be sent again."""
+    sent = Reminder.objects.filter(pk=reminder_id)
+    try:
+        sent.update(state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        logger.warning("Reminder %s sent; reconnecting to record it", reminder_id)
+        connection.close()
+        sent.update(state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
 
 
 def _email_reminder(reminder: Reminder) -> None:

@@ -394,6 +394,44 @@ def test_killed_worker_mid_batch_loses_no_reminder(sink, processes, record_prope
     assert len(duplicates) <= in_flight
 
 
+def terminate_other_connections() -> int:
+    """End every other session on the test database, as a failover would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="terminates PostgreSQL sessions")
+def test_database_connections_dropped_mid_batch_lose_no_reminder(sink, processes, record_property):
+    matches = matches_in_bulk(100)
+    expected = 200
+    sink.delay = 0.03
+    processes.worker(concurrency=2)
+    processes.beat()
+
+    assert wait_for(lambda: len(counts(sink)) >= 20, timeout=60), processes.logs()
+    terminated = terminate_other_connections()
+    delivered_at_drop = len(counts(sink))
+    assert terminated >= 2 and delivered_at_drop < expected
+
+    assert wait_for(all_delivered(sink, expected), timeout=90), processes.logs()
+    time.sleep(3)
+
+    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    report(
+        record_property,
+        "connections dropped",
+        reminders=expected,
+        sessions_terminated=terminated,
+        delivered_at_drop=delivered_at_drop,
+        duplicates=len(duplicates),
+    )
+    assert not duplicates
+
+
 def redis_address() -> tuple[str, int] | None:
     if not BROKER_URL.startswith("redis://"):
         return None

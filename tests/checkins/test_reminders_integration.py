@@ -194,6 +194,9 @@ class Processes:
             )
         return "\n".join(parts)
 
+    def full_logs(self) -> str:
+        return "\n".join(path.read_text() for _, path in self.started if path.exists())
+
     def stop_all(self) -> None:
         for process, _ in self.started:
             signal_group(process, signal.SIGTERM)
@@ -359,6 +362,13 @@ def test_every_due_reminder_arrives_exactly_once(sink, processes, record_propert
     duplicates = check_every_reminder_delivered(sink, matches, processes)
     report(record_property, "exactly once", reminders=40, duplicates=len(duplicates))
     assert not duplicates
+    # The worker and beat log at INFO, task arguments included: ids, never a person.
+    logs = processes.full_logs()
+    assert "send_reminders" in logs
+    for match in matches:
+        for member in (match.newcomer, match.mentor):
+            assert member.user.email not in logs
+            assert f"{member.display_name}\n" not in logs and f"{member.display_name} " not in logs
 
 
 def test_killed_worker_mid_batch_loses_no_reminder(sink, processes, record_property):

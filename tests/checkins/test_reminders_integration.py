@@ -342,6 +342,25 @@ def check_every_reminder_delivered(sink: SmtpSink, matches: list[Match], process
     return {pk: n for pk, n in received.items() if n > 1}
 
 
+def start_batch(sink: SmtpSink, processes: Processes, pairs: int, *, until: int):
+    """Start a worker and beat on `pairs` due matches; return once `until`
+    reminders have arrived (SMTP answers slowly: time to break something mid-batch)."""
+    matches = matches_in_bulk(pairs)
+    sink.delay = 0.03  # about 60 emails a second from two processes
+    worker = processes.worker(concurrency=2)
+    processes.beat()
+    assert wait_for(lambda: len(counts(sink)) >= until, timeout=60), processes.logs()
+    return matches, worker
+
+
+def finish_batch(sink: SmtpSink, processes: Processes, matches: list[Match]) -> dict:
+    """Wait for every reminder, then a few ticks more; return the duplicates."""
+    expected = 2 * len(matches)
+    assert wait_for(all_delivered(sink, expected), timeout=90), processes.logs()
+    time.sleep(3)  # a few more ticks: nothing is sent again
+    return check_every_reminder_delivered(sink, matches, processes)
+
+
 def report(record_property, name: str, **numbers) -> None:
     for key, value in numbers.items():
         record_property(key, value)
@@ -356,10 +375,7 @@ def test_every_due_reminder_arrives_exactly_once(sink, processes, record_propert
     processes.worker()
     processes.beat()
 
-    assert wait_for(all_delivered(sink, 40), timeout=60), processes.logs()
-    time.sleep(3)  # a few more ticks: nothing is sent again
-
-    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    duplicates = finish_batch(sink, processes, matches)
     report(record_property, "exactly once", reminders=40, duplicates=len(duplicates))
     assert not duplicates
     # The worker and beat log at INFO, task arguments included: ids, never a person.
@@ -372,30 +388,21 @@ def test_every_due_reminder_arrives_exactly_once(sink, processes, record_propert
 
 
 def test_killed_worker_mid_batch_loses_no_reminder(sink, processes, record_property):
-    matches = matches_in_bulk(150)
-    expected = 300
-    sink.delay = 0.03  # about 60 emails a second from two processes: time to kill mid-batch
-    worker = processes.worker(concurrency=2)
-    processes.beat()
-
-    assert wait_for(lambda: len(counts(sink)) >= 30, timeout=60), processes.logs()
+    matches, worker = start_batch(sink, processes, 150, until=30)
     os.killpg(worker.pid, signal.SIGKILL)  # the main process and its pool children
     worker.wait(timeout=10)
     delivered_at_kill = len(counts(sink))
     # Claimed by the dead worker and not recorded as sent: the only ones that may
     # have reached SMTP without the database knowing.
     in_flight = Reminder.objects.filter(state=ReminderState.DUE, claimed_at__isnull=False).count()
-    assert delivered_at_kill < expected, "the worker was killed too late to test anything"
+    assert delivered_at_kill < 300, "the worker was killed too late to test anything"
 
     processes.worker(concurrency=2)
-    assert wait_for(all_delivered(sink, expected), timeout=90), processes.logs()
-    time.sleep(3)
-
-    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    duplicates = finish_batch(sink, processes, matches)
     report(
         record_property,
         "kill -9",
-        reminders=expected,
+        reminders=300,
         delivered_at_kill=delivered_at_kill,
         in_flight_at_kill=in_flight,
         duplicates=len(duplicates),
@@ -416,25 +423,16 @@ def terminate_other_connections() -> int:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="terminates PostgreSQL sessions")
 def test_database_connections_dropped_mid_batch_lose_no_reminder(sink, processes, record_property):
-    matches = matches_in_bulk(100)
-    expected = 200
-    sink.delay = 0.03
-    processes.worker(concurrency=2)
-    processes.beat()
-
-    assert wait_for(lambda: len(counts(sink)) >= 20, timeout=60), processes.logs()
+    matches, _ = start_batch(sink, processes, 100, until=20)
     terminated = terminate_other_connections()
     delivered_at_drop = len(counts(sink))
-    assert terminated >= 2 and delivered_at_drop < expected
+    assert terminated >= 2 and delivered_at_drop < 200
 
-    assert wait_for(all_delivered(sink, expected), timeout=90), processes.logs()
-    time.sleep(3)
-
-    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    duplicates = finish_batch(sink, processes, matches)
     report(
         record_property,
         "connections dropped",
-        reminders=expected,
+        reminders=200,
         sessions_terminated=terminated,
         delivered_at_drop=delivered_at_drop,
         duplicates=len(duplicates),
@@ -485,13 +483,7 @@ def start_redis(port: int) -> None:
 )
 def test_redis_restart_mid_batch_loses_no_reminder(sink, processes, record_property):
     host, port = redis_address()
-    matches = matches_in_bulk(100)
-    expected = 200
-    sink.delay = 0.03
-    processes.worker(concurrency=2)
-    processes.beat()
-
-    assert wait_for(lambda: len(counts(sink)) >= 20, timeout=60), processes.logs()
+    matches, _ = start_batch(sink, processes, 100, until=20)
     try:
         # Everything queued in Redis is gone; the outbox is in the database.
         subprocess.run(["redis-cli", "-h", host, "-p", str(port), "shutdown", "nosave"])
@@ -504,16 +496,13 @@ def test_redis_restart_mid_batch_loses_no_reminder(sink, processes, record_prope
         if not redis_answers(host, port):
             start_redis(port)
             wait_for(lambda: redis_answers(host, port), timeout=10)
-    assert delivered_at_restart < expected, "Redis restarted too late to test anything"
+    assert delivered_at_restart < 200, "Redis restarted too late to test anything"
 
-    assert wait_for(all_delivered(sink, expected), timeout=90), processes.logs()
-    time.sleep(3)
-
-    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    duplicates = finish_batch(sink, processes, matches)
     report(
         record_property,
         "redis restart",
-        reminders=expected,
+        reminders=200,
         delivered_at_restart=delivered_at_restart,
         duplicates=len(duplicates),
     )
@@ -528,10 +517,7 @@ def test_smtp_refusing_then_recovering_keeps_every_reminder(sink, processes, rec
 
     # Refused reminders go out again when the tick enqueues them anew (or the
     # task's own retry, whichever comes first).
-    assert wait_for(all_delivered(sink, 20), timeout=60), processes.logs()
-    time.sleep(3)
-
-    duplicates = check_every_reminder_delivered(sink, matches, processes)
+    duplicates = finish_batch(sink, processes, matches)
     report(record_property, "smtp refusing", reminders=20, refused=sink.refused)
     assert sink.refused == 8
     assert not duplicates

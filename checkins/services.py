@@ -109,8 +109,12 @@ def link_token(reminder: Reminder) -> str:
     return signing.dumps({"reminder": reminder.pk}, salt=LINK_SALT, compress=True)
 
 
-def checkin_from_link(*, token: str) -> CheckIn:
-    """Record "we connected" from a reminder's signed, expiring, single-use link."""
+def link_reminder(*, token: str) -> Reminder:
+    """Return the reminder a signed, expiring, unused check-in link points to.
+
+    Raises CheckinError with a message for the member otherwise. Reads only:
+    opening the link (which mail scanners do too) records nothing.
+    """
     max_age = datetime.timedelta(days=CheckinSettings.current().link_valid_days)
     try:
         payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
@@ -118,19 +122,26 @@ def checkin_from_link(*, token: str) -> CheckIn:
         raise CheckinError("This link has expired. You can still check in from your page.") from exc
     except signing.BadSignature as exc:
         raise CheckinError("This link isn't valid.") from exc
+    reminder = Reminder.objects.filter(pk=payload.get("reminder")).first()
+    if reminder is None:
+        raise CheckinError("This link isn't valid.")
+    if reminder.link_used_at is not None:
+        raise CheckinError(USED_LINK)
+    return reminder
+
+
+USED_LINK = "This link was already used. Thank you, we have your check-in."
+
+
+def checkin_from_link(*, token: str) -> CheckIn:
+    """Record "we connected" from a reminder's signed, expiring, single-use link."""
+    reminder = link_reminder(token=token)
     with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_related("match", "recipient")
-            .filter(pk=payload.get("reminder"))
-            .first()
-        )
-        if reminder is None:
-            raise CheckinError("This link isn't valid.")
         used = Reminder.objects.filter(pk=reminder.pk, link_used_at=None).update(
             link_used_at=timezone.now()
         )
         if not used:
-            raise CheckinError("This link was already used. Thank you, we have your check-in.")
+            raise CheckinError(USED_LINK)
         return checkin_record(
             match_id=reminder.match_id,
             author=reminder.recipient,

@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from matching.models import Match
 from members.models import Member
@@ -44,13 +45,25 @@ def new(request, match_id: int):
 
 
 @never_cache
+# The signed single-use token in the address is what authorises the POST, and
+# a forger would need it; a CSRF cookie would only fail in mail apps' browsers.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def link(request, token: str):
-    """Record "we connected" from the reminder email: signed, expiring, single use."""
+    """ "We connected" from the reminder email: signed, expiring, single use.
+
+    Opening the link records nothing (mail scanners open links too): the page
+    confirms with a POST, which a small script sends at once, so a person
+    still needs one click; without JavaScript they press the button.
+    """
     try:
-        services.checkin_from_link(token=token)
+        if request.method == "POST":
+            services.checkin_from_link(token=token)
+            return render(request, "checkins/link.html", {"state": "recorded"})
+        services.link_reminder(token=token)
     except services.CheckinError as error:
-        return render(request, "checkins/link.html", {"ok": False, "message": str(error)})
-    return render(request, "checkins/link.html", {"ok": True})
+        return render(request, "checkins/link.html", {"state": "failed", "message": str(error)})
+    return render(request, "checkins/link.html", {"state": "confirm"})
 
 
 @never_cache

@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,23 +125,42 @@ def test_reminders_for_an_ended_match_or_a_deleted_account_are_skipped(match):
     assert Reminder.objects.filter(state=ReminderState.SKIPPED).count() == 1
 
 
-def test_one_click_link_records_a_check_in_once(match, client):
+def test_opening_the_link_records_nothing_until_it_is_confirmed(match, client):
+    """Mail scanners fetch links in emails: a GET or HEAD must not record a check-in."""
     [reminder_id, _] = tick(START + datetime.timedelta(days=7, hours=1))
     token = services.link_token(Reminder.objects.get(pk=reminder_id))
     url = reverse("checkins:link", args=[token])
-    assert "Thank you" in client.get(url).content.decode()
-    again = client.get(url)
+    opened = client.get(url)
+    client.head(url)
+    assert opened.status_code == 200 and "Yes, we connected" in opened.content.decode()
+    assert "js/autosubmit.js" in opened.content.decode()  # one click for a person
+    assert not CheckIn.objects.exists()
+
+
+def test_the_confirmed_link_records_a_check_in_once(match):
+    # A mail app's browser with no cookies from PeerLink: the signed token is enough.
+    client = Client(enforce_csrf_checks=True)
+    [reminder_id, _] = tick(START + datetime.timedelta(days=7, hours=1))
+    token = services.link_token(Reminder.objects.get(pk=reminder_id))
+    url = reverse("checkins:link", args=[token])
+    assert "Thank you" in client.post(url).content.decode()
+    again = client.post(url)
     assert again.status_code == 200 and "already used" in again.content.decode()
-    assert CheckIn.objects.filter(via_link=True, connected="yes").count() == 1
+    assert "already used" in client.get(url).content.decode()
+    checkin = CheckIn.objects.get()
+    assert checkin.via_link and checkin.connected == "yes"
+    assert checkin.author == Reminder.objects.get(pk=reminder_id).recipient
 
 
 def test_expired_or_tampered_links_record_nothing(match, client):
     [reminder_id, _] = tick(START + datetime.timedelta(days=7, hours=1))
     token = services.link_token(Reminder.objects.get(pk=reminder_id))
-    tampered = client.get(reverse("checkins:link", args=[token[:-2] + "xx"]))
+    tampered = client.post(reverse("checkins:link", args=[token[:-2] + "xx"]))
+    assert tampered.status_code == 200
     assert tampered.context["message"] == "This link isn't valid."
     with time_machine.travel(timezone.now() + datetime.timedelta(days=15)):
-        expired = client.get(reverse("checkins:link", args=[token]))
+        expired = client.post(reverse("checkins:link", args=[token]))
+        assert "expired" in client.get(reverse("checkins:link", args=[token])).context["message"]
     assert "expired" in expired.context["message"]
     assert not CheckIn.objects.exists()
 

@@ -257,11 +257,15 @@ def load_people(
     )
 
 
-def _open_match_counts(members: QuerySet[Member], position: dict[int, int]) -> np.ndarray:
-    """Return each member's number of open requests and matches as a mentor, in one query."""
+def _open_match_counts(position: dict[int, int]) -> np.ndarray:
+    """Return each member's number of open requests and matches as a mentor, in one query.
+
+    It counts every open match (few: at most one per newcomer) rather than
+    filtering by the members, whose subquery would cost more than the count.
+    """
     counts = np.zeros(len(position), dtype=np.int32)
     for mentor_id, total in (
-        Match.objects.filter(mentor__in=members.order_by(), state__in=OPEN_STATES)
+        Match.objects.filter(state__in=OPEN_STATES)
         .values("mentor_id")
         .annotate(total=Count("pk"))
         .values_list("mentor_id", "total")
@@ -291,7 +295,7 @@ def mentor_features(index: VocabularyIndex) -> scoring.People:
         _mentor_features_cache["pool"] = cached
     people = cached[1]
     position = {member_id: i for i, member_id in enumerate(people.ids.tolist())}
-    open_counts = _open_match_counts(pool, position)
+    open_counts = _open_match_counts(position)
     return dataclasses.replace(people, capacity_left=people.capacity_left - open_counts)
 
 

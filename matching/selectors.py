@@ -185,14 +185,10 @@ def load_people(
         if member_id in position and code in index.language_columns:
             languages[position[member_id], index.language_columns[code]] = True
 
-    open_counts = np.zeros(count, dtype=np.int32)
-    for mentor_id, total in (
-        Match.objects.filter(mentor__in=members.order_by(), state__in=OPEN_STATES)
-        .values("mentor_id")
-        .annotate(total=Count("pk"))
-        .values_list("mentor_id", "total")
-    ):
-        open_counts[position[mentor_id]] = total
+    if count_open_matches:
+        open_counts = _open_match_counts(position, within=members)
+    else:
+        open_counts = np.zeros(count, dtype=np.int32)
 
     column = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
 
@@ -257,15 +253,18 @@ def load_people(
     )
 
 
-def _open_match_counts(position: dict[int, int]) -> np.ndarray:
+def _open_match_counts(
+    position: dict[int, int], *, within: QuerySet[Member] | None = None
+) -> np.ndarray:
     """Return each member's number of open requests and matches as a mentor, in one query.
 
-    It counts every open match (few: at most one per newcomer) rather than
-    filtering by the members, whose subquery would cost more than the count.
+    Without `within` it counts every open match (few: at most one per newcomer):
+    for the whole mentor pool that is cheaper than a subquery over the pool.
     """
     counts = np.zeros(len(position), dtype=np.int32)
+    open_matches = Match.objects.filter(state__in=OPEN_STATES)
     for mentor_id, total in (
-        Match.objects.filter(state__in=OPEN_STATES)
+        (open_matches if within is None else open_matches.filter(mentor__in=within.order_by()))
         .values("mentor_id")
         .annotate(total=Count("pk"))
         .values_list("mentor_id", "total")

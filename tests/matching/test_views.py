@@ -188,3 +188,18 @@ def test_a_request_succeeds_while_the_broker_is_down_and_its_email_is_sent_later
     )
     assert send_pending_notifications() == 1
     assert [m.to for m in mail.outbox] == [[mentor.user.email]]
+
+
+def test_a_mentor_with_room_left_is_still_suggested_and_a_full_one_is_not(story):
+    newcomer, mentor = story
+    mentor.capacity = 2
+    mentor.save()
+    first = NewcomerFactory(tags=[tag("pathway-12-step")])
+    Match.objects.create(newcomer=first, mentor=mentor, state=MatchState.ACTIVE, score=0.5)
+    suggestions = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Casey" in suggestions, "one of two places is still free"
+
+    second = NewcomerFactory(tags=[tag("pathway-12-step")])
+    Match.objects.create(newcomer=second, mentor=mentor, state=MatchState.ACTIVE, score=0.5)
+    suggestions = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Casey" not in suggestions, "both places are taken"

@@ -26,40 +26,25 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
-import email
 import json
-import logging
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ZONES = [
-    "America/New_York",
-    "Europe/London",
-    "Asia/Tokyo",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "America/Los_Angeles",
-    "UTC",
-]
-LINK = re.compile(rb"/check-ins/link/([^/\s]+)/")
-# Starts a Celery command with the default queue set to argv[1], so this run's
-# beat, tick and worker share a queue no other worker consumes.
-CELERY_ON_QUEUE = (
-    "import sys; from peerlink.celery import app; "
-    "app.conf.task_default_queue = sys.argv[1]; app.start(sys.argv[2:])"
+from tests.celery_processes import (
+    ZONES,
+    database_url,
+    forget_queue,
+    reminder_id_in,
+    start_celery,
+    stop,
+    wait_for,
 )
+from tests.smtp import running_sink
 
 
 def log(message: str) -> None:
@@ -98,8 +83,6 @@ def main(argv: list[str] | None = None) -> dict:
     django.setup()
     from django.db import connection
 
-    if connection.vendor == "sqlite":
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(folder / "bench.sqlite3")
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
@@ -171,128 +154,44 @@ def create_due_matches(pairs: int) -> None:
     )
 
 
-# --- The SMTP sink ---------------------------------------------------------------
-
-
-class Sink:
-    """Records each accepted message and when; parsing waits until the run is over."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.messages: list[tuple[float, bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((time.time(), envelope.content))
-        return "250 Message accepted for delivery"
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.messages)
-
-
-def reminder_id_in(raw: bytes) -> int | None:
-    from django.core import signing
-
-    from checkins.services import LINK_SALT
-
-    message = email.message_from_bytes(raw)
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            found = LINK.search(part.get_payload(decode=True))
-            if found:
-                return signing.loads(found.group(1).decode(), salt=LINK_SALT)["reminder"]
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# --- Processes -------------------------------------------------------------------
-
-
-def database_url(settings_dict: dict) -> str:
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    credentials = quote(settings_dict["USER"] or "", safe="")
-    if settings_dict.get("PASSWORD"):
-        credentials += ":" + quote(settings_dict["PASSWORD"], safe="")
-    host = settings_dict["HOST"] or "127.0.0.1"
-    port = settings_dict["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}"
-
-
-def start(arguments: list[str], queue: str, env: dict, log_path: Path) -> subprocess.Popen:
-    with open(log_path, "w") as output:
-        return subprocess.Popen(
-            [sys.executable, "-c", CELERY_ON_QUEUE, queue, *arguments],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def forget_queue(broker_url: str, queue: str) -> None:
-    """Remove this run's queue from Redis: leftover messages (ticks) and bindings."""
-    import redis
-
-    client = redis.Redis.from_url(broker_url)
-    try:
-        for key in client.scan_iter(match=f"*{queue}*"):
-            client.delete(key)
-    except redis.RedisError:
-        pass  # only tidying up
-
-
-def stop(process: subprocess.Popen) -> None:
-    for signum, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 # --- The run ---------------------------------------------------------------------
 
 
+def wait_until_delivered(args, sink, folder: Path) -> None:
+    """Wait until every reminder has arrived and is recorded as sent, or time out."""
+    from checkins.models import Reminder, ReminderState
+
+    last_report = time.monotonic()
+
+    def delivered() -> bool:
+        nonlocal last_report
+        if time.monotonic() - last_report >= 5:
+            last_report = time.monotonic()
+            log(f"  {sink.count()} delivered")
+        return (
+            sink.count() >= args.due
+            and Reminder.objects.filter(state=ReminderState.SENT).count() >= args.due
+        )
+
+    if not wait_for(delivered, timeout=args.timeout, interval=0.2):
+        log(f"Timed out after {args.timeout:.0f} s. Worker log:")
+        log((folder / "worker.log").read_text()[-3000:])
+
+
 def run(args, connection, folder: Path) -> dict:
-    from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.db.models import Min
 
-    from checkins.models import Reminder, ReminderState
+    from checkins.models import Reminder
 
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
     pairs = args.due // 2
     log(f"Writing {pairs} active matches ({args.due} due reminders)...")
     started = time.perf_counter()
     create_due_matches(pairs)
     log(f"  {time.perf_counter() - started:.1f} s")
 
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
     broker = settings.CELERY_BROKER_URL.split(":", 1)[0]
     queue = f"bench-reminders-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        # As a deployment's worker runs (the test settings would keep email in memory).
-        "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
-        "PEERLINK_VAR_DIR": str(folder),
-    }
     worker_arguments = [
         "worker",
         f"--loglevel={args.loglevel}",
@@ -303,44 +202,40 @@ def run(args, connection, folder: Path) -> dict:
         "--without-mingle",
         "--without-heartbeat",
     ]
-    launched = time.time()
-    processes = [
-        start(worker_arguments, queue, env, folder / "worker.log"),
-        start(["beat", "--loglevel=INFO"], queue, env, folder / "beat.log"),
-    ]
-    log(
-        f"Delivering through a {args.pool} worker (concurrency {args.concurrency}) "
-        f"on the {broker} broker..."
-    )
-    deadline = time.monotonic() + args.timeout
-    reported = time.monotonic()
-    try:
-        while time.monotonic() < deadline:
-            if (
-                sink.count() >= args.due
-                and Reminder.objects.filter(state=ReminderState.SENT).count() >= args.due
-            ):
-                break
-            if time.monotonic() - reported >= 5:
-                reported = time.monotonic()
-                log(f"  {sink.count()} delivered")
-            time.sleep(0.2)
-        else:
-            log(f"Timed out after {args.timeout:.0f} s. Worker log:")
-            log((folder / "worker.log").read_text()[-3000:])
-        time.sleep(2)  # anything sent twice arrives now
-    finally:
-        for process in processes:
-            stop(process)
-        controller.stop()
-        if broker == "redis":
+    with running_sink() as sink:
+        env = {
+            **os.environ,
+            # As a deployment's worker runs (the test settings would keep email in memory).
+            "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
+            "PEERLINK_VAR_DIR": str(folder),
+        }
+        launched = time.time()
+        processes = [
+            start_celery(worker_arguments, queue=queue, env=env, log_path=folder / "worker.log"),
+            start_celery(
+                ["beat", "--loglevel=INFO"], queue=queue, env=env, log_path=folder / "beat.log"
+            ),
+        ]
+        log(
+            f"Delivering through a {args.pool} worker (concurrency {args.concurrency}) "
+            f"on the {broker} broker..."
+        )
+        try:
+            wait_until_delivered(args, sink, folder)
+            time.sleep(2)  # anything sent twice arrives now
+        finally:
+            stop(processes)
             forget_queue(settings.CELERY_BROKER_URL, queue)
+        messages = sink.messages()
 
-    counts = collections.Counter(reminder_id_in(raw) for _, raw in sink.messages)
+    counts = collections.Counter(reminder_id_in(message.raw) for message in messages)
     due_ids = set(Reminder.objects.values_list("pk", flat=True))
     delivered = len(due_ids & set(counts))
     first_enqueue = Reminder.objects.aggregate(first=Min("enqueued_at"))["first"]
-    last_delivery = max((at for at, _ in sink.messages), default=None)
+    last_delivery = max((message.at for message in messages), default=None)
     seconds = None
     if first_enqueue and last_delivery:
         seconds = round(last_delivery - first_enqueue.timestamp(), 2)

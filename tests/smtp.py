@@ -8,6 +8,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
@@ -18,6 +19,7 @@ class Accepted:
     raw: bytes
     recipients: tuple[str, ...]
     session: int  # one number per SMTP connection
+    at: float  # time.time() when accepted
 
 
 class SmtpSink:
@@ -36,7 +38,9 @@ class SmtpSink:
             if self.refused < self.refuse_first:
                 self.refused += 1
                 return "451 4.3.0 Try again later"
-            self.accepted.append(Accepted(envelope.content, tuple(envelope.rcpt_tos), id(session)))
+            self.accepted.append(
+                Accepted(envelope.content, tuple(envelope.rcpt_tos), id(session), time.time())
+            )
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[Accepted]:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.conf import settings
 
 from matching.tasks import ping
 from peerlink.celery import app as celery_app
+from tests.celery_processes import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -64,28 +64,22 @@ def worker(tmp_path):
                 process.kill()
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return None
-
-
 def test_worker_answers_a_ping_runs_a_task_and_stops_cleanly(worker, monkeypatch):
     process, hostname, log_path = worker
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
     replies = wait_for(
-        lambda: celery_app.control.ping(destination=[hostname], timeout=1.0), timeout=60
+        lambda: celery_app.control.ping(destination=[hostname], timeout=1.0),
+        timeout=60,
+        interval=0.3,
     )
     assert replies == [{hostname: {"ok": "pong"}}], log_path.read_text()[-2000:]
 
     result = ping.delay()
     finished = wait_for(
-        lambda: f"Task peerlink.ping[{result.id}] succeeded" in log_path.read_text(), timeout=30
+        lambda: f"Task peerlink.ping[{result.id}] succeeded" in log_path.read_text(),
+        timeout=30,
+        interval=0.3,
     )
     assert finished, log_path.read_text()[-2000:]
     assert "'pong'" in log_path.read_text()

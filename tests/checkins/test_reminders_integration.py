@@ -1,7 +1,7 @@
 """The reminder pipeline with real processes: Celery beat and a worker, SMTP, the database.
 
 Beat ticks (every second here) on django-celery-beat's database scheduler; the
-worker runs `checkins.tick` and `checkins.send_reminder` on the configured
+worker runs `checkins.tick` and `checkins.send_reminders` on the configured
 broker (Redis in CI, else the embedded one) against the test database, and
 sends through SMTP to a sink in this process that records every message it
 accepts. A message is identified by the reminder id in its signed "we
@@ -17,32 +17,36 @@ twice: on PostgreSQL and Redis, and on SQLite and the embedded broker.
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime
-import email
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import factory
 import pytest
 from django.conf import settings
-from django.core import signing
 from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from checkins.models import CheckinSettings, Reminder, ReminderState
-from checkins.services import LINK_SALT
 from matching import services as matching_services
 from matching.models import Match, MatchOrigin, MatchState
+from tests.celery_processes import (
+    ZONES,
+    database_url,
+    forget_queue,
+    reminder_id_in,
+    start_celery,
+    stop,
+    wait_for,
+)
 from tests.factories import MentorFactory, NewcomerFactory
 from tests.smtp import SmtpSink, running_sink
 
@@ -52,42 +56,12 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_transactional_db", "due_reminders_every_second"),
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BROKER_URL = settings.CELERY_BROKER_URL
 # Recovery after a lost message or a dead worker's claim, in seconds (300 and 120 in production).
 RECOVERY_SECONDS = 5
-# Members in zones around the world; with no quiet hours every first check-in is due.
-ZONES = [
-    "America/New_York",
-    "Europe/London",
-    "Asia/Tokyo",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "America/Los_Angeles",
-    "UTC",
-]
-LINK = re.compile(r"/check-ins/link/([^/\s]+)/")
-# Runs a Celery command with the default queue set to argv[1]: beat, the tick and the
-# worker of one test share a queue no other worker on the broker consumes.
-CELERY_ON_QUEUE = (
-    "import sys; from peerlink.celery import app; "
-    "app.conf.task_default_queue = sys.argv[1]; app.start(sys.argv[2:])"
-)
 
 
 # --- The SMTP sink ---------------------------------------------------------------
-
-
-def reminder_id_in(raw: bytes) -> int | None:
-    """Return the reminder id signed into a reminder email's one-click link."""
-    message = email.message_from_bytes(raw)
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-            found = LINK.search(text)
-            if found:
-                return signing.loads(found.group(1), salt=LINK_SALT)["reminder"]
-    return None
 
 
 def counts(sink: SmtpSink) -> collections.Counter:
@@ -111,19 +85,6 @@ def sink():
 # --- Worker and beat processes ---------------------------------------------------
 
 
-def worker_database_url() -> str:
-    """The URL of the test database, for processes started from here."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        # A file (the test settings), which other processes can open.
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Processes:
     """Start Celery worker and beat processes, each in its own process group."""
 
@@ -137,7 +98,7 @@ class Processes:
             # settings would keep email in memory. EMAIL_URL points at the sink.
             "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
             "DJANGO_DEBUG": "false",
-            "DATABASE_URL": worker_database_url(),
+            "DATABASE_URL": database_url(connection.settings_dict),
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             # The embedded broker's folders (when CELERY_BROKER_URL is unset): this
             # test's own, so no other worker on the machine takes its messages.
@@ -148,15 +109,7 @@ class Processes:
 
     def _start(self, name: str, arguments: list[str]) -> subprocess.Popen:
         log_path = self.folder / f"{name}.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-c", CELERY_ON_QUEUE, self.queue, *arguments],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = start_celery(arguments, queue=self.queue, env=self.env, log_path=log_path)
         self.started.append((process, log_path))
         return process
 
@@ -198,41 +151,7 @@ class Processes:
         return "\n".join(path.read_text() for _, path in self.started if path.exists())
 
     def stop_all(self) -> None:
-        for process, _ in self.started:
-            signal_group(process, signal.SIGTERM)
-        for process, _ in self.started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                signal_group(process, signal.SIGKILL)
-                process.wait(timeout=10)
-            # Pool children left behind by a main process that died first.
-            signal_group(process, signal.SIGKILL)
-
-
-def signal_group(process: subprocess.Popen, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
-
-
-def forget_queue(queue: str) -> None:
-    """Remove a test's queue from Redis: its messages, bindings and unacknowledged ones."""
-    import json
-
-    import redis
-
-    client = redis.Redis.from_url(BROKER_URL)
-    try:
-        for key in client.scan_iter(match=f"*{queue}*"):
-            client.delete(key)
-        # A killed worker's messages wait here for the visibility timeout, then return.
-        for tag, raw in client.hscan_iter("unacked"):
-            with contextlib.suppress(ValueError, IndexError):
-                if json.loads(raw)[2] == queue:
-                    client.hdel("unacked", tag)
-                    client.zrem("unacked_index", tag)
-    except redis.RedisError:
-        pass  # only tidying up
+        stop([process for process, _ in self.started])
 
 
 @pytest.fixture
@@ -242,8 +161,7 @@ def processes(tmp_path, sink):
         yield started
     finally:
         started.stop_all()
-        if BROKER_URL.startswith("redis://"):
-            forget_queue(started.queue)
+        forget_queue(BROKER_URL, started.queue)
 
 
 # --- Data ------------------------------------------------------------------------
@@ -303,16 +221,6 @@ def matches_in_bulk(count: int) -> list[Match]:
 
 
 # --- Waiting and checking --------------------------------------------------------
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 def all_delivered(sink: SmtpSink, expected: int):

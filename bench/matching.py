@@ -17,6 +17,8 @@ import random
 import sys
 import time
 
+from bench.database import throwaway_database
+
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -51,14 +53,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     celery_app.conf.task_always_eager = False
     from django.core.management import call_command
-    from django.db import connection
 
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database() as connection:
         return run(args, call_command, connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run(args, call_command, connection) -> dict:

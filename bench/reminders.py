@@ -35,6 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.database import throwaway_database
 from tests.celery_processes import (
     ZONES,
     database_url,
@@ -81,14 +82,10 @@ def main(argv: list[str] | None = None) -> dict:
     import django
 
     django.setup()
-    from django.db import connection
-
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        return run(args, connection, folder)
+        with throwaway_database() as connection:
+            return run(args, connection, folder)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         if args.keep_logs:
             log(f"Logs: {folder}")
         else:

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 PORT=${PORT:-8000}
 VAR_DIR=${PEERLINK_VAR_DIR:-var}
+# Links in emails (printed in this terminal) point at this server.
+export PEERLINK_SITE_URL=${PEERLINK_SITE_URL:-http://localhost:$PORT}
 mkdir -p "$VAR_DIR"
 
 "$PYTHON" manage.py migrate --no-input -v0

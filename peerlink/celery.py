@@ -15,7 +15,13 @@ app.autodiscover_tasks()
 
 def ensure_broker_folders() -> None:
     """Create the embedded broker's folders; kombu expects them to exist."""
-    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+    for key in (
+        "data_folder_in",
+        "data_folder_out",
+        "staging_folder",
+        "claimed_folder",
+        "control_folder",
+    ):
         folder = app.conf.broker_transport_options.get(key)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)

@@ -215,15 +215,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- Celery -----------------------------------------------------------------
-# Without CELERY_BROKER_URL the broker is kombu's filesystem transport: no
-# server needed, so the worker and beat run on a bare machine.
+# Without CELERY_BROKER_URL the broker is kombu's filesystem transport (with
+# atomic writes and claims, peerlink/broker.py): no server needed, so the worker
+# and beat run on a bare machine.
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+CELERY_BROKER_TRANSPORT = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "peerlink.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
+        "staging_folder": str(BROKER_DIR / "staging"),
+        "claimed_folder": str(BROKER_DIR / "claimed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # kombu waits this long whenever it has nothing to hand a free worker process

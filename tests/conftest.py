@@ -69,3 +69,17 @@ def pytest_collection_modifyitems(config, items):
     calls from the main thread once it has started, so nothing may follow it.
     """
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    """Point Celery at a Redis broker nobody listens on: a real refused connection, not a mock."""
+    from peerlink.celery import app as celery_app
+
+    url = "redis://127.0.0.1:1/0"
+    # Celery prefers the CELERY_BROKER_URL environment variable over its settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setitem(celery_app.conf, "broker_url", url)
+    monkeypatch.setitem(celery_app.conf, "broker_transport", None)
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
+    return url

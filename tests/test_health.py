@@ -1,8 +1,6 @@
 import pytest
 from django.db import connection
 
-from peerlink.celery import app as celery_app
-
 pytestmark = pytest.mark.django_db
 
 
@@ -13,12 +11,7 @@ def test_health_check_reports_database_and_broker_reachable(client):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
-def test_health_check_names_an_unreachable_broker(client, monkeypatch):
-    # Nothing listens on port 1: a real refused connection, not a mock.
-    # Celery prefers the CELERY_BROKER_URL environment variable over its settings.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
+def test_health_check_names_an_unreachable_broker(client, unreachable_broker):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]

@@ -162,7 +162,7 @@ def test_suggestions_page_runs_a_fixed_number_of_queries(story, django_assert_ma
 
 
 def test_a_request_succeeds_while_the_broker_is_down_and_its_email_is_sent_later(
-    story, monkeypatch, django_capture_on_commit_callbacks
+    story, monkeypatch, unreachable_broker, django_capture_on_commit_callbacks
 ):
     from django.core import mail
 
@@ -171,10 +171,6 @@ def test_a_request_succeeds_while_the_broker_is_down_and_its_email_is_sent_later
     from peerlink.celery import app as celery_app
 
     newcomer, mentor = story
-    # A real refused connection: nothing listens on port 1.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(newcomer).post(reverse("matching:request"), {"mentor": mentor.pk})

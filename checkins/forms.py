@@ -1,9 +1,16 @@
 from django import forms
 
-from .models import CheckIn
+from .models import CheckIn, Connected
 
 
 class CheckInForm(forms.ModelForm):
+    # Three plain answers and no preselected blank: a check-in is one tap.
+    connected = forms.ChoiceField(
+        label="Did you connect since last time?",
+        choices=Connected.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose one: yes, you tried, or not yet."},
+    )
     rating = forms.TypedChoiceField(
         label="How is it going?",
         required=False,
@@ -23,11 +30,10 @@ class CheckInForm(forms.ModelForm):
         model = CheckIn
         fields = ["connected", "rating", "concern", "note"]
         labels = {
-            "connected": "Did you connect since last time?",
             "concern": "There is something staff should know",
-            "note": "Anything to add? (only staff see this)",
+            "note": "Anything to add?",
         }
+        help_texts = {"note": "Only staff see this, never your peer."}
         widgets = {
-            "connected": forms.RadioSelect,
             "note": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
         }

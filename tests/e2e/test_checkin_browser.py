@@ -5,13 +5,15 @@ import datetime
 import urllib.request
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from checkins import services
 from checkins.models import CheckIn, Reminder
 from matching.models import Match, MatchOrigin, MatchState
-from tests.factories import MentorFactory, NewcomerFactory
+from tests.e2e.people import PASSWORD, sign_in, verified
+from tests.factories import MentorFactory, NewcomerFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -45,3 +47,49 @@ def test_one_click_on_the_emailed_link_records_that_they_connected(live_server, 
     page.goto(url)
     expect(page.get_by_text("This link was already used.")).to_be_visible()
     assert CheckIn.objects.count() == 1
+
+
+def test_a_mentor_checks_in_with_a_concern_and_staff_see_it_at_once(
+    live_server, page: Page, browser: Browser, mailoutbox
+):
+    started = timezone.now() - datetime.timedelta(days=8)
+    Match.objects.create(
+        newcomer=NewcomerFactory(display_name="Robin"),
+        mentor=verified(MentorFactory(display_name="Casey", user__email="casey@example.org")),
+        state=MatchState.ACTIVE,
+        origin=MatchOrigin.STAFF,
+        score=0.5,
+        sent_to_mentor_at=started,
+        decided_at=started,
+    )
+    UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+
+    sign_in(page, live_server.url, "casey@example.org")
+    page.get_by_role("link", name="Check-ins").click()
+    page.get_by_role("link", name="Check in now").click()
+    expect(page.get_by_role("heading", name="Check in about Robin")).to_be_visible()
+    # Nothing is chosen for them, and sending without an answer says what is missing.
+    expect(page.get_by_text("---------")).to_have_count(0)
+    page.get_by_role("button", name="Send check-in").click()
+    expect(page.get_by_text("Choose one: yes, you tried, or not yet.")).to_be_visible()
+
+    page.get_by_label("I tried, but we didn't connect").check()
+    page.get_by_label("How is it going?").select_option(label="2")
+    page.get_by_label("There is something staff should know").check()
+    page.get_by_label("Anything to add?").fill("Robin mentioned a rough week.")
+    page.get_by_role("button", name="Send check-in").click()
+    expect(page.get_by_text("Thanks for checking in. Staff will be in touch.")).to_be_visible()
+
+    checkin = CheckIn.objects.get()
+    assert (checkin.connected, checkin.rating, checkin.concern) == ("tried", 2, True)
+    [alert] = [m for m in mailoutbox if m.to == ["coordinator@example.org"]]
+    assert "Robin" not in alert.body and "rough week" not in alert.body
+
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff.goto(live_server.url + "/admin/login/")
+    staff.get_by_label("Email").fill("coordinator@example.org")
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    staff.goto(live_server.url + reverse("admin:checkins_attention"))
+    expect(staff.get_by_text("A concern was raised")).to_be_visible()
+    expect(staff.get_by_text("Robin").first).to_be_visible()

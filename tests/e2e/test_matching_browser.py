@@ -1,28 +1,12 @@
 """The matching journey in a real browser: request, accept, contact revealed."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.people import sign_in, verified
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
-
-PASSWORD = "correct horse battery"
-
-
-def verified(member):
-    EmailAddress.objects.create(
-        user=member.user, email=member.user.email, verified=True, primary=True
-    )
-    return member
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_newcomer_requests_a_peer_and_sees_contact_once_accepted(

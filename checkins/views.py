@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -90,5 +91,6 @@ def snooze(request, reminder_id: int):
     except services.CheckinError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Snoozed until {reminder.due_at:%A}.")
+        local = timezone.localtime(reminder.due_at)  # the member's zone (MemberTimeZoneMiddleware)
+        messages.success(request, f"Snoozed until {local:%A} at {local:%H:%M}.")
     return redirect("checkins:upcoming")

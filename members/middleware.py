@@ -1,4 +1,5 @@
 import time
+import zoneinfo
 
 from django.utils import timezone
 
@@ -7,6 +8,8 @@ from .models import Member
 # Write "last active" at most this often per session, not on every request.
 LAST_ACTIVE_INTERVAL_SECONDS = 300
 SESSION_KEY = "peerlink_last_active_written"
+# The signed-in member's time zone, looked up once per session.
+TIME_ZONE_SESSION_KEY = "peerlink_time_zone"
 
 
 class LastActiveMiddleware:
@@ -24,3 +27,47 @@ class LastActiveMiddleware:
                 Member.objects.filter(user_id=user.pk).update(last_active_at=timezone.now())
                 request.session[SESSION_KEY] = now
         return response
+
+
+class MemberTimeZoneMiddleware:
+    """Show dates and times in the signed-in member's own time zone.
+
+    A reminder due at 09:00 on Monday in Sydney is still Sunday in UTC; pages
+    must say Monday. Staff without a member profile, and visitors, see UTC.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = self._zone(request)
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    @staticmethod
+    def _zone(request) -> zoneinfo.ZoneInfo | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not hasattr(request, "session"):
+            return None
+        name = request.session.get(TIME_ZONE_SESSION_KEY)
+        if name is None:
+            name = (
+                Member.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first()
+                or ""
+            )
+            request.session[TIME_ZONE_SESSION_KEY] = name
+        try:
+            return zoneinfo.ZoneInfo(name) if name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+
+
+def forget_time_zone(request) -> None:
+    """Call after a member changes their time zone: the next request looks it up again."""
+    request.session.pop(TIME_ZONE_SESSION_KEY, None)

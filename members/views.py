@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from . import selectors, services
 from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES
+from .middleware import forget_time_zone
 from .models import Member, Role
 
 STEP_SLUGS = [slug for slug, _, _ in ONBOARDING_SECTIONS]
@@ -70,6 +71,7 @@ def onboarding_step(request, step: str):
         services.member_save_section(
             member=member, form=form, step=index + 1, steps=len(STEP_SLUGS)
         )
+        forget_time_zone(request)
         if index + 1 < len(STEP_SLUGS):
             return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
         messages.success(request, "Your profile is ready.")
@@ -118,6 +120,7 @@ def profile_edit(request, section: str):
     form = SECTION_FORMS[section](request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         services.member_save_section(member=member, form=form)
+        forget_time_zone(request)
         messages.success(request, "Saved.")
         return redirect("members:profile")
     return render(

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.LastActiveMiddleware",
+    "members.middleware.MemberTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "peerlink.urls"

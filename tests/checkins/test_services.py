@@ -285,3 +285,31 @@ def test_failed_sends_log_no_personal_data(match, settings, caplog):
     assert f"Reminder {reminder_id} not sent" in logged
     for secret in [match.newcomer.user.email, match.mentor.user.email, "Robin", "Casey"]:
         assert secret not in logged
+
+
+def test_check_in_dates_are_shown_in_the_members_own_time_zone():
+    # Monday 9 March, 09:30 in Sydney, is still Sunday in UTC.
+    started = datetime.datetime(2026, 3, 1, 22, 30, tzinfo=datetime.UTC)  # Mon 2 Mar, 09:30
+    newcomer = NewcomerFactory(time_zone="Australia/Sydney", display_name="Robin")
+    mentor = MentorFactory(time_zone="Australia/Sydney", display_name="Casey")
+    with time_machine.travel(started, tick=False):
+        request = matching_services.match_request(
+            newcomer=newcomer, mentor_ids=[mentor.pk], user=None
+        )
+        matching_services.match_accept(match_id=request.pk, mentor=mentor)
+    client = Client()
+    client.force_login(newcomer.user)
+
+    with time_machine.travel(started + datetime.timedelta(days=3), tick=False):
+        page = client.get(reverse("checkins:upcoming")).content.decode()
+    assert "Next check-in: Monday 9 March" in page
+
+    due = started + datetime.timedelta(days=7, minutes=5)
+    tick(due)
+    reminder = Reminder.objects.get(recipient=newcomer)
+    with time_machine.travel(due, tick=False):
+        response = client.post(reverse("checkins:snooze", args=[reminder.pk]), follow=True)
+    # A day after the snooze, in Sydney; in UTC it would read Monday at 22:35.
+    page = response.content.decode()
+    assert "Snoozed until Tuesday at 09:35." in page
+    assert "Next check-in: Tuesday 10 March" in page

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from matching.models import Match
+from matching.models import Match, MatchState
 from members.models import Member
 
 from . import selectors, services
@@ -42,7 +42,13 @@ def new(request, match_id: int):
             messages.success(request, "Thanks for checking in." + note)
             return redirect("checkins:upcoming")
     peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
-    return render(request, "checkins/new.html", {"form": form, "match": match, "peer": peer})
+    context = {
+        "form": form,
+        "match": match,
+        "peer": peer,
+        "ended": match.state != MatchState.ACTIVE,
+    }
+    return render(request, "checkins/new.html", context)
 
 
 @never_cache

@@ -185,6 +185,11 @@ def test_check_in_on_an_ended_match_is_refused(match):
     matching_services.match_end(match_id=match.pk, ended_by="staff", reason="done")
     with pytest.raises(CheckinError, match="ended"):
         services.checkin_record(match_id=match.pk, author=match.newcomer, connected="yes")
+    # The page says so before anyone fills in a form.
+    client = Client()
+    client.force_login(match.newcomer.user)
+    page = client.get(reverse("checkins:new", args=[match.pk])).text
+    assert "This match has ended" in page and "Send check-in" not in page
 
 
 def test_someone_else_cannot_check_in_on_a_match(match):

@@ -290,15 +290,20 @@ def _claim_and_send(reminder: Reminder) -> bool:
 def _record_sent(reminder_id: int) -> None:
     """Record a sent reminder; if the database dropped the connection meanwhile,
     reconnect once rather than leave the reminder to be sent again."""
-    sent = Reminder.objects.filter(pk=reminder_id)
+
+    def record() -> None:
+        Reminder.objects.filter(pk=reminder_id).update(
+            state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
+        )
+
     try:
-        sent.update(state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
+        record()
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
         logger.warning("Reminder %s sent; reconnecting to record it", reminder_id)
         connection.close()
-        sent.update(state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
+        record()
 
 
 def _email_reminder(reminder: Reminder) -> None:

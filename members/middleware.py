@@ -41,9 +41,7 @@ class MemberTimeZoneMiddleware:
 
     def __call__(self, request):
         zone = self._zone(request)
-        if zone is None:
-            timezone.deactivate()
-        else:
+        if zone is not None:
             timezone.activate(zone)
         try:
             return self.get_response(request)

@@ -3,6 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from matching.models import Match, MatchOrigin, MatchState
 from members.models import Language, Member, Role, Tag, User, VettingStatus
 
 
@@ -53,6 +54,21 @@ class MentorFactory(MemberFactory):
     vetting_status = VettingStatus.APPROVED
     capacity = 3
     open_to_harm_reduction = True
+
+
+class ActiveMatchFactory(factory.django.DjangoModelFactory):
+    """A match both sides accepted eight days ago: its first check-in is due."""
+
+    class Meta:
+        model = Match
+
+    newcomer = factory.SubFactory(NewcomerFactory)
+    mentor = factory.SubFactory(MentorFactory)
+    state = MatchState.ACTIVE
+    origin = MatchOrigin.STAFF
+    score = 0.5
+    sent_to_mentor_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=8))
+    decided_at = factory.SelfAttribute("sent_to_mentor_at")
 
 
 def tag(slug_part: str) -> Tag:

@@ -37,7 +37,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from checkins.models import CheckinSettings, Reminder, ReminderState
 from matching import services as matching_services
-from matching.models import Match, MatchOrigin, MatchState
+from matching.models import Match
 from tests.celery_processes import (
     ZONES,
     database_url,
@@ -47,7 +47,7 @@ from tests.celery_processes import (
     stop,
     wait_for,
 )
-from tests.factories import MentorFactory, NewcomerFactory
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 from tests.smtp import SmtpSink, running_sink
 
 pytestmark = [
@@ -205,17 +205,8 @@ def matches_in_bulk(count: int) -> list[Match]:
     zones = factory.Iterator(ZONES)
     newcomers = NewcomerFactory.create_batch(count, time_zone=zones)
     mentors = MentorFactory.create_batch(count, time_zone=zones)
-    started = eight_days_ago()
     return Match.objects.bulk_create(
-        Match(
-            newcomer=newcomer,
-            mentor=mentor,
-            state=MatchState.ACTIVE,
-            origin=MatchOrigin.STAFF,
-            score=0.5,
-            sent_to_mentor_at=started,
-            decided_at=started,
-        )
+        ActiveMatchFactory.build(newcomer=newcomer, mentor=mentor)
         for newcomer, mentor in zip(newcomers, mentors, strict=True)
     )
 

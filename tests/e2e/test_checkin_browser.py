@@ -1,7 +1,6 @@
 """The "we connected" link from a reminder email, in a real browser: one click
 records it; a fetch without a browser (a mail scanner) records nothing."""
 
-import datetime
 import urllib.request
 
 import pytest
@@ -11,24 +10,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from checkins import services
 from checkins.models import CheckIn, Reminder
-from matching.models import Match, MatchOrigin, MatchState
 from tests.e2e.people import PASSWORD, sign_in, verified
-from tests.factories import MentorFactory, NewcomerFactory, UserFactory
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def test_one_click_on_the_emailed_link_records_that_they_connected(live_server, page: Page):
-    started = timezone.now() - datetime.timedelta(days=8)
-    match = Match.objects.create(
-        newcomer=NewcomerFactory(),
-        mentor=MentorFactory(),
-        state=MatchState.ACTIVE,
-        origin=MatchOrigin.STAFF,
-        score=0.5,
-        sent_to_mentor_at=started,
-        decided_at=started,
-    )
+    match = ActiveMatchFactory()
     reminder = Reminder.objects.create(
         match=match, recipient=match.newcomer, slot=0, due_at=timezone.now()
     )
@@ -52,15 +41,9 @@ def test_one_click_on_the_emailed_link_records_that_they_connected(live_server, 
 def test_a_mentor_checks_in_with_a_concern_and_staff_see_it_at_once(
     live_server, page: Page, browser: Browser, mailoutbox
 ):
-    started = timezone.now() - datetime.timedelta(days=8)
-    Match.objects.create(
+    ActiveMatchFactory(
         newcomer=NewcomerFactory(display_name="Robin"),
         mentor=verified(MentorFactory(display_name="Casey", user__email="casey@example.org")),
-        state=MatchState.ACTIVE,
-        origin=MatchOrigin.STAFF,
-        score=0.5,
-        sent_to_mentor_at=started,
-        decided_at=started,
     )
     UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
 

@@ -159,11 +159,14 @@ class AboutForm(forms.ModelForm):
             "gender_self_description": "In your own words (optional)",
             "birth_year": "Year you were born",
         }
-        widgets = {"time_zone": forms.Select(attrs={"data-guess-time-zone": "true"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["gender"].choices = [("", "Prefer not to say"), *Gender.choices]
+        if not self.is_bound and self.initial.get("time_zone", "UTC") == "UTC":
+            # Nobody has chosen a zone yet (UTC is the default): static/js/timezone.js
+            # preselects the browser's and says so next to the field.
+            self.fields["time_zone"].widget.attrs["data-guess-time-zone"] = "true"
 
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from members.models import Member
 
@@ -78,3 +78,25 @@ def test_field_errors_show_next_to_the_field_in_a_browser(live_server, page: Pag
     error = page.locator(".field.has-error", has=page.get_by_label("When did your recovery start?"))
     expect(error).to_contain_text("This field is required.")
     assert Member.objects.get(user__email="casey@example.org").onboarding_step == 1
+
+
+def test_a_newcomer_in_chicago_gets_their_phones_time_zone_without_scrolling_a_list(
+    live_server, browser: Browser
+):
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, timezone_id="America/Chicago"
+    )
+    page = phone.new_page()
+    sign_up(page, live_server.url, door="Find a peer", name="Robin", email="robin@example.org")
+
+    expect(page.get_by_text("Step 1 of 5")).to_be_visible()
+    note = page.get_by_text("We set this to your phone's time zone: America/Chicago")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text(re.compile(r"\d{1,2}:\d\d"))
+    expect(page.get_by_label("Your time zone")).to_have_value("America/Chicago")
+    page.get_by_label("English").check()
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_text("Step 2 of 5")).to_be_visible()
+    assert Member.objects.get(user__email="robin@example.org").time_zone == "America/Chicago"
+    phone.close()

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -309,3 +310,19 @@ def test_tags_are_seeded_in_every_category():
         "Housing insecurity",
     ]:
         assert Tag.objects.filter(name=name).exists(), name
+
+
+def test_about_step_asks_the_browser_for_the_time_zone_of_a_member_who_has_none(fresh_newcomer):
+    response = client_for(fresh_newcomer).get(step_url("about"))
+    select = re.search(r"<select[^>]*name=\"time_zone\"[^>]*>", response.text).group(0)
+    assert "data-guess-time-zone" in select
+    assert "js/timezone.js" in response.text
+
+
+def test_profile_edit_keeps_a_time_zone_the_member_chose(fresh_newcomer):
+    fresh_newcomer.time_zone = "Europe/Madrid"
+    fresh_newcomer.save()
+    response = client_for(fresh_newcomer).get(reverse("members:profile_edit", args=["about"]))
+    select = re.search(r"<select[^>]*name=\"time_zone\"[^>]*>", response.text).group(0)
+    assert "data-guess-time-zone" not in select
+    assert '<option value="Europe/Madrid" selected>' in response.text

@@ -65,3 +65,58 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # A phone-sized screen first.
     return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+
+
+# Every page of every browser test reports Content-Security-Policy violations
+# (a blocked inline script, style or resource): the listener is installed before
+# any of the page's own scripts run, and the report reaches the test even when
+# the page has since navigated away.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    sample: event.sample,
+  });
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser, live_server, monkeypatch):
+    """Fail the test if any PeerLink page it opened lacked or violated the policy."""
+    base_url = live_server.url
+    violations = []
+    open_new_context = browser.new_context
+
+    def record(violation):
+        violations.append(violation)
+
+    def record_page_without_policy(response):
+        # A page served without the policy would report no violation at all.
+        policy = response.headers.get("content-security-policy", "")
+        is_page = response.request.resource_type == "document"
+        if is_page and response.url.startswith(base_url) and "script-src" not in policy:
+            violations.append({"page": response.url, "directive": "no policy sent"})
+
+    def new_context(*args, **kwargs):
+        context = open_new_context(*args, **kwargs)
+        context.expose_function("__reportCspViolation", record)
+        context.add_init_script(CSP_LISTENER)
+        context.on("response", record_page_without_policy)
+        close = context.close
+
+        def close_after_collecting(*args, **kwargs):
+            for page in context.pages:
+                # A round trip delivers reports the page sent just before.
+                if not page.is_closed():
+                    page.evaluate("0")
+            close(*args, **kwargs)
+
+        context.close = close_after_collecting
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield violations
+    assert not violations, f"Content-Security-Policy violations: {violations}"

@@ -1,7 +1,9 @@
 """People who sign in during browser tests."""
 
 from allauth.account.models import EmailAddress
-from playwright.sync_api import Page
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import BrowserContext, Page
 
 PASSWORD = "correct horse battery"  # what tests.factories gives every user
 
@@ -19,3 +21,11 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+
+
+def sign_in_by_session(context: BrowserContext, base: str, user) -> None:
+    """Sign a user in by giving the browser a session cookie, skipping the login form."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])

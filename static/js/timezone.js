@@ -9,8 +9,9 @@
   note.className = "help time-zone-note";
   note.setAttribute("aria-live", "polite");
   note.id = select.id + "_note";
-  select.insertAdjacentElement("afterend", note);
-  select.setAttribute("aria-describedby", note.id);
+  var help = document.getElementById(select.id + "_helptext");
+  (help || select).insertAdjacentElement("afterend", note);
+  select.setAttribute("aria-describedby", (help ? help.id + " " : "") + note.id);
 
   function optionFor(zone) {
     for (var i = 0; i < select.options.length; i++) {

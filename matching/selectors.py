@@ -410,6 +410,22 @@ def assess_pair(newcomer: Member, mentor: Member) -> PairAssessment:
     )
 
 
+def reasons_for_newcomer(match: Match) -> list[str]:
+    """Return why the newcomer might relate to the mentor of `match`, from what the
+    mentor shares now: the reasons stored with a request may name what the mentor
+    has since chosen to hide."""
+    index = VocabularyIndex.load()
+    newcomers = load_people(
+        Member.objects.filter(pk=match.newcomer_id), index, count_open_matches=False
+    )
+    mentors = load_people(
+        Member.objects.filter(pk=match.mentor_id), index, count_open_matches=False
+    )
+    if not len(newcomers) or not len(mentors):
+        return []
+    return scoring.explain(newcomers, 0, mentors, 0, index.vocabulary)
+
+
 def open_match_for(newcomer: Member) -> Match | None:
     return (
         Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)

@@ -85,6 +85,7 @@ def status(request):
     newcomer = _member(request, "newcomer")
     match = selectors.open_match_for(newcomer)
     peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
+    reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
     history = [
         (old, peer_view(old.mentor, viewer=newcomer, match=old))
         for old in selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))[
@@ -98,6 +99,7 @@ def status(request):
             "member": newcomer,
             "match": match,
             "peer": peer,
+            "reasons": reasons,
             "history": history,
             "end_form": EndForm(),
         },

@@ -154,3 +154,17 @@ def test_the_mentor_is_told_only_what_they_have_in_common_that_the_newcomer_shar
     inbox = page(client_for(mentor), "matching:inbox")
     assert "You&#x27;re both parents" in inbox
     assert "12-step" not in inbox
+
+
+def test_reasons_on_the_request_page_drop_what_the_mentor_stops_sharing(newcomer, mentor):
+    newcomer.tags.set([tag("pathway-12-step")])
+    mentor.tags.set([tag("pathway-12-step")])
+    request(newcomer, mentor)
+    newcomer_client = client_for(newcomer)
+    assert "You both follow a 12-step pathway" in page(newcomer_client, "matching:status")
+
+    mentor.share_pathways = False
+    mentor.save()
+    status = page(newcomer_client, "matching:status")
+    assert "Your request is with your peer" in status
+    assert "12-step" not in status

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from matching.models import MatchState
 
-from .models import Role, TagCategory
+from .models import Role, TagCategory, VettingStatus
 
 
 class Stage(enum.Enum):
@@ -98,7 +98,12 @@ def stage_of(member, *, viewer, match) -> Stage:
     if member is None or viewer is None or member.pk is None or viewer.pk == member.pk:
         return Stage.NOTHING
     if match is None:
-        if viewer.role == Role.NEWCOMER and member.role == Role.MENTOR:
+        # Only an approved mentor is ever suggested, and only to a newcomer.
+        if (
+            viewer.role == Role.NEWCOMER
+            and member.role == Role.MENTOR
+            and member.vetting_status == VettingStatus.APPROVED
+        ):
             return Stage.SUGGESTED
         return Stage.NOTHING
     sides = {match.newcomer_id, match.mentor_id}

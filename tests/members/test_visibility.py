@@ -3,6 +3,7 @@
 import pytest
 
 from matching.models import MatchState
+from members.models import VettingStatus
 from members.visibility import DETAILS, matched_peer_preview, peer_view
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 
@@ -87,6 +88,10 @@ def test_without_a_match_only_a_newcomer_may_see_a_suggested_mentor():
     assert suggested.display_name == "Kit" and not suggested.contact_details
     assert shows_nothing(peer_view(newcomer, viewer=mentor, match=None))
     assert shows_nothing(peer_view(newcomer, viewer=NewcomerFactory(), match=None))
+    unvetted = open_book(
+        MentorFactory, vetting_status=VettingStatus.PENDING, user__email="new@example.org"
+    )
+    assert shows_nothing(peer_view(unvetted, viewer=newcomer, match=None))
 
 
 def test_a_mentor_sees_nothing_of_a_request_staff_have_not_passed_on():

@@ -86,12 +86,8 @@ def status(request):
     match = selectors.open_match_for(newcomer)
     peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
     reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
-    history = [
-        (old, peer_view(old.mentor, viewer=newcomer, match=old))
-        for old in selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))[
-            :10
-        ]
-    ]
+    earlier = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))
+    history = [(old, peer_view(old.mentor, viewer=newcomer, match=old)) for old in earlier[:10]]
     return render(
         request,
         "matching/status.html",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from matching.models import Match, MatchState
 from members.models import Member
+from members.visibility import PeerView, peer_view
 
 from . import schedule
 from .models import CheckIn, CheckinSettings, Reminder, ReminderState
@@ -79,7 +80,7 @@ def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
 @dataclass(frozen=True)
 class Upcoming:
     match: Match
-    peer: Member
+    peer: PeerView
     next_due_at: datetime.datetime
     pending: Reminder | None  # a reminder due soon that may still be snoozed
 
@@ -110,7 +111,8 @@ def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> lis
         reminder = pending.get(match.pk)
         if reminder is not None:
             due_at = min(due_at, reminder.due_at)
-        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        other = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        peer = peer_view(other, viewer=member, match=match)
         upcoming.append(Upcoming(match=match, peer=peer, next_due_at=due_at, pending=reminder))
     return upcoming
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from matching.models import Match, MatchState
 from members.models import Member
+from members.visibility import peer_view
 from peerlink import mail
 from peerlink.queue import enqueue
 
@@ -312,7 +313,7 @@ def _email_reminder(reminder: Reminder) -> None:
     peer = match.mentor if reminder.recipient_id == match.newcomer_id else match.newcomer
     context = {
         "recipient": reminder.recipient,
-        "peer_name": peer.display_name if peer.share_display_name else "your peer",
+        "peer_name": peer_view(peer, viewer=reminder.recipient, match=match).name_in_sentence,
         "connected_url": site + reverse("checkins:link", args=[link_token(reminder)]),
         "checkin_url": site + reverse("checkins:new", args=[match.pk]),
         "snooze_url": site + reverse("checkins:upcoming"),

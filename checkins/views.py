@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matching.models import Match, MatchState
 from members.models import Member
+from members.visibility import peer_view
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -41,11 +42,11 @@ def new(request, match_id: int):
             note = " Staff will be in touch." if form.cleaned_data["concern"] else ""
             messages.success(request, "Thanks for checking in." + note)
             return redirect("checkins:upcoming")
-    peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+    other = match.mentor if match.newcomer_id == member.pk else match.newcomer
     context = {
         "form": form,
         "match": match,
-        "peer": peer,
+        "peer": peer_view(other, viewer=member, match=match),
         "ended": match.state != MatchState.ACTIVE,
     }
     return render(request, "checkins/new.html", context)

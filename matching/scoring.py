@@ -61,8 +61,9 @@ class People:
     open_to_harm_reduction: np.ndarray  # bool (n,)
     available: np.ndarray  # bool (n,): vetted, not paused, active account
     capacity_left: np.ndarray  # int32 (n,)
-    # What each person lets a matched peer see (for the explanations).
-    shares: dict[str, np.ndarray] = field(default_factory=dict)  # category -> bool (n,)
+    # What each person lets a peer see, per detail in EXPLAINED_DETAILS (for the
+    # explanations); a detail left out counts as not shared.
+    shares: dict[str, np.ndarray] = field(default_factory=dict)  # detail -> bool (n,)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -287,6 +288,20 @@ NUMBER_WORDS = [
 ]
 
 
+# The details `explain` may mention, each only when its flag in `People.shares` is set.
+EXPLAINED_DETAILS = (
+    "pathways",
+    "life_situation",
+    "community",
+    "substances",
+    "age_range",
+    "availability",
+    "languages",
+)
+# The life-situation feature columns hold two tag categories, shared separately.
+LIFE_SITUATION_CATEGORIES = ("life_situation", "community")
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Names for the columns of the feature arrays."""
@@ -319,51 +334,50 @@ def explain(
 ) -> list[str]:
     """Return plain-language reasons a newcomer might relate to this mentor.
 
-    Only what the mentor agreed to share with a peer is mentioned.
+    Only what the mentor agreed to share with a peer is mentioned: a detail
+    whose share flag is missing counts as not shared.
     """
-    mentor_shares = {name: bool(values[column]) for name, values in mentors.shares.items()}
+
+    def shared(detail: str) -> bool:
+        values = mentors.shares.get(detail)
+        return values is not None and bool(values[column])
+
     reasons: list[str] = []
 
-    def shared_phrases(newcomer_tags, mentor_tags, phrases, categories=None, allowed=None):
-        both = np.flatnonzero(newcomer_tags[row] & mentor_tags[column])
-        for index in both:
-            category = categories[index] if categories else None
-            if allowed is None or allowed.get(category, True):
-                yield phrases[index]
+    def phrases_in_common(newcomer_tags, mentor_tags, phrases):
+        return [phrases[i] for i in np.flatnonzero(newcomer_tags[row] & mentor_tags[column])]
 
-    if mentor_shares.get("pathways", True):
+    if shared("pathways"):
         reasons.extend(
-            shared_phrases(newcomers.pathways, mentors.pathways, vocabulary.pathway_phrases)
+            phrases_in_common(newcomers.pathways, mentors.pathways, vocabulary.pathway_phrases)
         )
     gap = float(mentors.months_in_recovery[column] - newcomers.months_in_recovery[row])
     reasons.append(how_far_ahead(gap))
-    reasons.extend(
-        shared_phrases(
-            newcomers.life_situation,
-            mentors.life_situation,
-            vocabulary.life_situation_phrases,
-            vocabulary.life_situation_categories or None,
-            {
-                "life_situation": mentor_shares.get("life_situation", True),
-                "community": mentor_shares.get("community", True),
-            },
-        )
-    )
-    if abs(
-        float(newcomers.birth_year[row] - mentors.birth_year[column])
-    ) <= 5 and mentor_shares.get("age_range", False):
+    categories = vocabulary.life_situation_categories
+    for index in np.flatnonzero(newcomers.life_situation[row] & mentors.life_situation[column]):
+        # Each column names its tag category, shared on its own; an unknown one never is.
+        category = categories[index] if index < len(categories) else None
+        if category in LIFE_SITUATION_CATEGORIES and shared(category):
+            reasons.append(vocabulary.life_situation_phrases[index])
+    close_in_age = abs(float(newcomers.birth_year[row] - mentors.birth_year[column])) <= 5
+    if close_in_age and shared("age_range"):
         reasons.append("Close to you in age")
-    if (newcomers.availability[row] & mentors.availability[column]).any():
+    if (
+        shared("availability")
+        and (newcomers.availability[row] & mentors.availability[column]).any()
+    ):
         reasons.append("Free at some of the same times as you")
     languages = np.flatnonzero(newcomers.languages[row] & mentors.languages[column])
     non_default = [
         vocabulary.language_names[i] for i in languages if i != vocabulary.common_language
     ]
-    if non_default:
+    if non_default and shared("languages"):
         reasons.append(f"You can talk in {non_default[0]}")
-    if mentor_shares.get("substances", False):
+    if shared("substances"):
         reasons.extend(
-            shared_phrases(newcomers.substances, mentors.substances, vocabulary.substance_phrases)
+            phrases_in_common(
+                newcomers.substances, mentors.substances, vocabulary.substance_phrases
+            )
         )
     seen: set[str] = set()
     unique = [reason for reason in reasons if not (reason in seen or seen.add(reason))]

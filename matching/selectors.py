@@ -17,6 +17,7 @@ import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from members import visibility
 from members.models import (
     AVAILABILITY_SLOTS,
     DayPart,
@@ -41,13 +42,11 @@ PART_HOURS = {
     DayPart.EVENING: (17, 21),
     DayPart.LATE: (21, 24),
 }
-SHARE_FIELDS = {
-    "pathways": "share_pathways",
-    "life_situation": "share_life_situation",
-    "community": "share_community",
-    "substances": "share_substances",
-    "age_range": "share_age_range",
-}
+# The boxes behind the reasons a suggestion may give (a reason is only given
+# when the mentor lets a newcomer who is shown them see that detail).
+REASON_SHARE_FLAGS = visibility.share_flags_for(
+    visibility.Stage.SUGGESTED, scoring.EXPLAINED_DETAILS
+)
 
 
 def parameters_from(settings_row: MatchingSettings) -> scoring.Parameters:
@@ -151,7 +150,7 @@ MEMBER_COLUMNS = [
     "capacity",
     "time_zone",
     "availability",
-    *SHARE_FIELDS.values(),
+    *REASON_SHARE_FLAGS.values(),
 ]
 
 
@@ -249,7 +248,7 @@ def load_people(
             count=count,
         ),
         capacity_left=values("capacity", np.int32) - open_counts,
-        shares={name: values(field_name, bool) for name, field_name in SHARE_FIELDS.items()},
+        shares={name: values(field_name, bool) for name, field_name in REASON_SHARE_FLAGS.items()},
     )
 
 
@@ -411,6 +410,22 @@ def assess_pair(newcomer: Member, mentor: Member) -> PairAssessment:
     )
 
 
+def reasons_for_newcomer(match: Match) -> list[str]:
+    """Return why the newcomer might relate to the mentor of `match`, from what the
+    mentor shares now: the reasons stored with a request may name what the mentor
+    has since chosen to hide."""
+    index = VocabularyIndex.load()
+    newcomers = load_people(
+        Member.objects.filter(pk=match.newcomer_id), index, count_open_matches=False
+    )
+    mentors = load_people(
+        Member.objects.filter(pk=match.mentor_id), index, count_open_matches=False
+    )
+    if not len(newcomers) or not len(mentors):
+        return []
+    return scoring.explain(newcomers, 0, mentors, 0, index.vocabulary)
+
+
 def open_match_for(newcomer: Member) -> Match | None:
     return (
         Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)
@@ -461,19 +476,3 @@ def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
         .distinct()
         .order_by("onboarded_at")
     )
-
-
-def reasons_for_mentor(match: Match, mentor_tag_ids: set[int]) -> list[str]:
-    """Return why a newcomer was matched with this mentor, from what the newcomer shares."""
-    newcomer = match.newcomer
-    shared_categories = {
-        TagCategory.PATHWAY: newcomer.share_pathways,
-        TagCategory.LIFE_SITUATION: newcomer.share_life_situation,
-        TagCategory.COMMUNITY: newcomer.share_community,
-        TagCategory.SUBSTANCE: newcomer.share_substances,
-    }
-    return [
-        tag.peer_phrase or tag.name
-        for tag in newcomer.tags.all()
-        if shared_categories.get(tag.category) and tag.pk in mentor_tag_ids
-    ]

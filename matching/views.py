@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from members.models import Member
-from members.selectors import shared_profile, shared_profile_rows
+from members.visibility import peer_view
 
 from . import selectors, services
 from .forms import DeclineForm, EndForm, RankForm
-from .models import EndedBy, Match, MatchState
+from .models import EndedBy, Match
 
 
 def _member(request, role: str) -> Member:
@@ -39,7 +39,7 @@ def suggestions(request):
     if open_match is not None:
         return redirect("matching:status")
     found = selectors.suggestions_for(newcomer)
-    rows = [(s, shared_profile(s.mentor, match_accepted=False)) for s in found]
+    rows = [(s, peer_view(s.mentor, viewer=newcomer)) for s in found]
     form = RankForm(mentor_ids=[s.mentor.pk for s in found])
     return render(
         request,
@@ -84,12 +84,10 @@ def request_mentor(request):
 def status(request):
     newcomer = _member(request, "newcomer")
     match = selectors.open_match_for(newcomer)
-    peer = None
-    if match is not None:
-        peer = shared_profile_rows(
-            shared_profile(match.mentor, match_accepted=match.state == MatchState.ACTIVE)
-        )
-    history = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))[:10]
+    peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
+    reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
+    earlier = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))
+    history = [(old, peer_view(old.mentor, viewer=newcomer, match=old)) for old in earlier[:10]]
     return render(
         request,
         "matching/status.html",
@@ -97,6 +95,7 @@ def status(request):
             "member": newcomer,
             "match": match,
             "peer": peer,
+            "reasons": reasons,
             "history": history,
             "end_form": EndForm(),
         },
@@ -120,16 +119,12 @@ def withdraw(request, match_id: int):
 def inbox(request):
     mentor = _member(request, "mentor")
     mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
-    requests = [
-        (
-            match,
-            shared_profile_rows(shared_profile(match.newcomer, match_accepted=False)),
-            selectors.reasons_for_mentor(match, mentor_tag_ids),
-        )
-        for match in selectors.inbox_for(mentor)
-    ]
+    requests = []
+    for match in selectors.inbox_for(mentor):
+        peer = peer_view(match.newcomer, viewer=mentor, match=match)
+        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids)))
     active = [
-        (match, shared_profile_rows(shared_profile(match.newcomer, match_accepted=True)))
+        (match, peer_view(match.newcomer, viewer=mentor, match=match))
         for match in selectors.active_matches_for_mentor(mentor)
     ]
     return render(

@@ -275,6 +275,12 @@ class SharingForm(forms.ModelForm):
         model = Member
         fields = [name for name, _ in SHARING_CATEGORIES] + ["contact_details"]
         labels = dict(SHARING_CATEGORIES) | {"contact_details": "How can a matched peer reach you?"}
+        help_texts = {
+            "contact_details": (
+                "Only this text is shared when you tick “Your contact details”, "
+                "never your sign-in email."
+            )
+        }
         widgets = {"contact_details": forms.TextInput(attrs={"placeholder": "e.g. text me on …"})}
 
 

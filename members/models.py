@@ -172,13 +172,13 @@ AVAILABILITY_SLOTS = [
     for part in DayPart
 ]
 
-# What a matched peer may see. Contact details are only ever revealed after a
-# match is accepted, whatever this says.
+# What a matched peer may see, each box saying exactly what it reveals.
+# `members.visibility` applies them; nothing else decides what a peer sees.
 SHARING_CATEGORIES = [
-    ("share_display_name", "Your display name"),
+    ("share_display_name", "Your display name (otherwise you are “A peer”)"),
     ("share_pronouns", "Your pronouns"),
     ("share_gender", "Your gender"),
-    ("share_age_range", "Your age range (e.g. 30s)"),
+    ("share_age_range", "Your age range (e.g. 30s), never your year of birth"),
     ("share_pathways", "Your recovery pathways"),
     ("share_substances", "Substances you have experience with"),
     ("share_life_situation", "Your life situation tags"),
@@ -186,7 +186,15 @@ SHARING_CATEGORIES = [
     ("share_languages", "Languages you speak"),
     ("share_bio", "Your short bio"),
     ("share_availability", "When you are usually available"),
-    ("share_contact", "Your contact details (only once a match is accepted)"),
+    (
+        "share_contact",
+        "Your contact details (the phone/app text you enter below), "
+        "shown only once a match is accepted",
+    ),
+    (
+        "share_email",
+        "Your sign-in email address (off unless you tick it), shown only once a match is accepted",
+    ),
 ]
 
 
@@ -299,6 +307,7 @@ class Member(models.Model):
     share_bio = models.BooleanField(default=False)
     share_availability = models.BooleanField(default=False)
     share_contact = models.BooleanField(default=True)
+    share_email = models.BooleanField(default=False)
 
     # Set when a member presses "I need help now" or staff raise a concern:
     # nobody is matched automatically until staff clear it.

@@ -11,6 +11,7 @@ from . import selectors, services
 from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES
 from .middleware import forget_time_zone
 from .models import Member, Role
+from .visibility import matched_peer_preview
 
 STEP_SLUGS = [slug for slug, _, _ in ONBOARDING_SECTIONS]
 
@@ -99,7 +100,7 @@ def profile(request):
         raise Http404("No member profile for this account.")
     if not member.is_onboarded:
         return redirect("members:onboarding")
-    preview = selectors.shared_profile_rows(selectors.shared_profile(member, match_accepted=True))
+    preview = matched_peer_preview(member).rows()
     return render(
         request,
         "members/profile.html",

@@ -77,7 +77,8 @@ def person(
         "available": available,
         "capacity_left": capacity_left,
         "shares": shares
-        or {
+        if shares is not None
+        else {
             "pathways": True,
             "life_situation": True,
             "community": True,
@@ -245,6 +246,21 @@ def test_explanation_leaves_out_what_the_mentor_does_not_share():
     assert "You both follow a 12-step pathway" not in reasons
     assert "You're both parents" not in reasons
     assert "You're both part of the LGBTQ+ community" in reasons
+
+
+def test_explanation_without_share_flags_names_nothing_the_mentor_may_not_have_shared():
+    newcomer = people(person(pathways=(0,), life=(0, 2), substances=(0,), languages=(0, 1)))
+    mentor = people(
+        person(months=30, pathways=(0,), life=(0, 2), substances=(0,), languages=(0, 1), shares={})
+    )
+    reasons = scoring.explain(newcomer, 0, mentor, 0, VOCABULARY)
+    tag_phrases = {
+        *VOCABULARY.pathway_phrases,
+        *VOCABULARY.life_situation_phrases,
+        *VOCABULARY.substance_phrases,
+    }
+    assert reasons == ["About two years further along"]
+    assert not tag_phrases & set(reasons)
 
 
 @pytest.mark.parametrize(

@@ -326,3 +326,31 @@ def test_profile_edit_keeps_a_time_zone_the_member_chose(fresh_newcomer):
     select = re.search(r"<select[^>]*name=\"time_zone\"[^>]*>", response.text).group(0)
     assert "data-guess-time-zone" not in select
     assert '<option value="Europe/Madrid" selected>' in response.text
+
+
+def test_sharing_step_says_what_each_box_reveals_and_leaves_the_email_unticked(newcomer_client):
+    response = newcomer_client.get(reverse("members:profile_edit", args=["sharing"]))
+    form = response.context["form"]
+    page = response.content.decode()
+    assert "Your sign-in email address" in page
+    assert "shown only once a match is accepted" in form.fields["share_contact"].label
+    assert "phone" in form.fields["share_contact"].label
+    assert form["share_email"].value() is False
+
+
+def test_sharing_contact_details_leaves_the_sign_in_email_private(newcomer_client, newcomer):
+    newcomer_client.post(reverse("members:profile_edit", args=["sharing"]), sharing())
+    newcomer.refresh_from_db()
+    assert newcomer.share_contact and not newcomer.share_email
+    preview = newcomer_client.get(reverse("members:profile")).content.decode()
+    assert "Text me on Signal" in preview
+    # The profile shows the member their own email once, in "About you", not as shared.
+    assert preview.count(newcomer.user.email) == 1
+
+    newcomer_client.post(
+        reverse("members:profile_edit", args=["sharing"]), sharing(share_email="on")
+    )
+    newcomer.refresh_from_db()
+    assert newcomer.share_email
+    preview = newcomer_client.get(reverse("members:profile")).content.decode()
+    assert preview.count(newcomer.user.email) == 2

@@ -1,9 +1,16 @@
 import pytest
 from django.urls import reverse
 
+from matching.models import MatchState
 from members.models import Member
-from members.selectors import shared_profile
-from tests.factories import MemberFactory, NewcomerFactory, tag
+from members.visibility import matched_peer_preview, peer_view
+from tests.factories import (
+    ActiveMatchFactory,
+    MemberFactory,
+    MentorFactory,
+    NewcomerFactory,
+    tag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,27 +28,30 @@ def test_sharing_defaults_are_name_pathways_life_situation_and_languages():
             tag("community-lgbtq"),
         ],
     )
-    shared = shared_profile(member, match_accepted=False)
-    assert shared == {
-        "display_name": "Kit",
-        "pathways": ["12-step"],
-        "life_situation": ["Parenting"],
-        "languages": ["English"],
-    }
+    assert peer_view(member, viewer=MentorFactory(), match=None).rows() == [("Name", "A peer")]
+    assert matched_peer_preview(member).rows() == [
+        ("Name", "Kit"),
+        ("Pathways", "12-step"),
+        ("Life situation", "Parenting"),
+        ("Languages", "English"),
+        ("Contact (only after a match is accepted)", "555-0100"),
+    ]
 
 
 def test_contact_details_appear_only_after_a_match_is_accepted():
-    member = NewcomerFactory(contact_details="Signal: kit")
-    assert "contact" not in shared_profile(member, match_accepted=False)
-    assert shared_profile(member, match_accepted=True)["contact"] == {
-        "email": member.user.email,
-        "details": "Signal: kit",
-    }
+    match = ActiveMatchFactory(
+        newcomer=NewcomerFactory(contact_details="Signal: kit"), state=MatchState.AWAITING_MENTOR
+    )
+    assert not peer_view(match.newcomer, viewer=match.mentor, match=match).contact_details
+    match.state = MatchState.ACTIVE
+    view = peer_view(match.newcomer, viewer=match.mentor, match=match)
+    assert view.contact_details == "Signal: kit"
+    assert not view.email, "the sign-in email has its own box"
 
 
 def test_contact_stays_private_when_not_shared_even_after_acceptance():
     member = NewcomerFactory(contact_details="Signal: kit", share_contact=False)
-    assert "contact" not in shared_profile(member, match_accepted=True)
+    assert not matched_peer_preview(member).contact_details
 
 
 def test_turning_off_a_category_hides_it_at_once():
@@ -49,9 +59,9 @@ def test_turning_off_a_category_hides_it_at_once():
     member.share_pathways = False
     member.share_display_name = False
     member.save()
-    shared = shared_profile(Member.objects.get(pk=member.pk), match_accepted=True)
-    assert "pathways" not in shared
-    assert shared["display_name"] == "A peer"
+    shared = matched_peer_preview(Member.objects.get(pk=member.pk))
+    assert shared.pathways == []
+    assert shared.display_name == "A peer"
 
 
 def test_profile_page_runs_a_fixed_number_of_queries(

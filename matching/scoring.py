@@ -59,7 +59,7 @@ class People:
     held: np.ndarray  # bool (n,): held for staff review after a crisis flag
     # Mentor side.
     open_to_harm_reduction: np.ndarray  # bool (n,)
-    available: np.ndarray  # bool (n,): vetted, not paused, active account
+    available: np.ndarray  # bool (n,): vetted, onboarded, not paused, active account
     capacity_left: np.ndarray  # int32 (n,)
     # What each person lets a matched peer see (for the explanations).
     shares: dict[str, np.ndarray] = field(default_factory=dict)  # category -> bool (n,)

@@ -5,6 +5,7 @@ a negative number, 30 digits that overflow SQLite's 64-bit integers) is
 answered like an id that does not exist, never with a server error.
 """
 
+from django import forms
 from django.urls import register_converter
 
 MAX_ID = 2**63 - 1  # the largest BigAutoField value on every supported database
@@ -37,3 +38,17 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class ModelMultipleIdField(forms.ModelMultipleChoiceField):
+    """Choose rows by id: a value that cannot be an id is an invalid choice."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)

@@ -5,10 +5,11 @@ A run is two steps so that staff see what would happen before anyone is asked:
 
 1. `batch_run_preview` computes the assignment and stores it on a `BatchRun`;
    nobody is contacted.
-2. `batch_run_apply` turns the stored pairs into proposals through
-   `services.match_propose`, which checks every pair again against the
-   database as it is now. People who meanwhile got a request or a match, or
-   mentors who meanwhile filled up or paused, are skipped, not overridden.
+2. `batch_run_apply` turns the stored pairs into proposals, checking every
+   pair again against the database as it is now with the same
+   `selectors.PairCheck` as a single request or proposal. People who
+   meanwhile got a request or a match, changed role, or mentors who meanwhile
+   filled up or paused, are skipped, not overridden.
 """
 
 from __future__ import annotations

@@ -454,14 +454,14 @@ class PairCheck:
         self.mentors.capacity_left[self.column_of[mentor_id]] -= 1
 
     def assess(self, newcomer_id: int, mentor_id: int) -> PairAssessment:
-        """Return the pair's verdict with its score and the reasons shown to the newcomer."""
+        """Return the pair's verdict and, when allowed, its score and the newcomer's reasons."""
         refusal = self.refusal(newcomer_id, mentor_id)
-        if refusal == GONE:
+        if refusal is not None:
             return PairAssessment(False, refusal, 0.0, {}, [])
         row, column = self.row_of[newcomer_id], self.column_of[mentor_id]
         return PairAssessment(
-            allowed=refusal is None,
-            refusal=refusal,
+            allowed=True,
+            refusal=None,
             score=float(self.scores.total[row, column]),
             breakdown=self.scores.breakdown(row, column),
             reasons=scoring.explain(self.newcomers, row, self.mentors, column, self.vocabulary),

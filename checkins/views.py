@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +16,7 @@ from members.visibility import peer_view
 
 from . import selectors, services
 from .forms import CheckInForm
+from .models import Reminder
 
 
 def _member(request) -> Member:
@@ -93,6 +94,7 @@ def upcoming(request):
 @login_required
 def snooze(request, reminder_id: int):
     member = _member(request)
+    get_object_or_404(Reminder, pk=reminder_id, recipient=member)
     try:
         reminder = services.reminder_snooze(reminder_id=reminder_id, member=member)
     except services.CheckinError as error:

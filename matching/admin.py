@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+import peerlink.ids  # noqa: F401  (registers <id:…>)
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
 
@@ -289,7 +290,7 @@ class MatchAdmin(admin.ModelAdmin):
         return [
             path("queue/", view(self.queue_view), name="matching_match_queue"),
             path(
-                "<int:match_id>/reassign/",
+                "<id:match_id>/reassign/",
                 view(self.reassign_view),
                 name="matching_match_reassign",
             ),
@@ -496,11 +497,9 @@ class BatchRunAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("run/", view(self.run_view), name="matching_batchrun_run"),
+            path("<id:run_id>/preview/", view(self.preview_view), name="matching_batchrun_preview"),
             path(
-                "<int:run_id>/preview/", view(self.preview_view), name="matching_batchrun_preview"
-            ),
-            path(
-                "<int:run_id>/apply/",
+                "<id:run_id>/apply/",
                 view(require_POST(self.apply_view)),
                 name="matching_batchrun_apply",
             ),

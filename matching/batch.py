@@ -5,10 +5,11 @@ A run is two steps so that staff see what would happen before anyone is asked:
 
 1. `batch_run_preview` computes the assignment and stores it on a `BatchRun`;
    nobody is contacted.
-2. `batch_run_apply` turns the stored pairs into proposals through
-   `services.match_propose`, which checks every pair again against the
-   database as it is now. People who meanwhile got a request or a match, or
-   mentors who meanwhile filled up or paused, are skipped, not overridden.
+2. `batch_run_apply` turns the stored pairs into proposals, checking every
+   pair again against the database as it is now with the same
+   `selectors.PairCheck` as a single request or proposal. People who
+   meanwhile got a request or a match, changed role, or mentors who meanwhile
+   filled up or paused, are skipped, not overridden.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from peerlink.queue import enqueue
 
 from . import scoring, selectors, services, solver
 from .models import (
-    OPEN_STATES,
     BatchRun,
     Match,
     MatchingSettings,
@@ -180,23 +180,9 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
     list(Member.objects.select_for_update().filter(pk__in=newcomer_ids).values_list("pk"))
     list(Member.objects.select_for_update().filter(pk__in=mentor_ids).values_list("pk"))
 
+    # The same check as a single request or proposal, loaded once for the whole run.
+    check = selectors.PairCheck(newcomer_ids, mentor_ids)
     programme = MatchingSettings.current()
-    parameters = selectors.parameters_from(programme)
-    index = selectors.VocabularyIndex.load()
-    newcomers = selectors.load_people(Member.objects.filter(pk__in=newcomer_ids), index)
-    mentors = selectors.load_people(Member.objects.filter(pk__in=mentor_ids), index)
-    blocked = selectors.blocked_pairs(newcomers, mentors)
-    scores = scoring.score(newcomers, mentors, parameters, blocked)
-    blocked_set = {tuple(pair) for pair in blocked.tolist()}
-    row_of = {member_id: row for row, member_id in enumerate(newcomers.ids.tolist())}
-    column_of = {member_id: column for column, member_id in enumerate(mentors.ids.tolist())}
-    already_open = set(
-        Match.objects.filter(newcomer_id__in=newcomer_ids, state__in=OPEN_STATES).values_list(
-            "newcomer_id", flat=True
-        )
-    )
-    room = mentors.capacity_left.copy()
-
     now = timezone.now()
     needs_approval = programme.require_staff_approval
     weights = programme.weights()
@@ -204,29 +190,11 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
     matches: list[Match] = []
     skipped: Counter[str] = Counter()
     for newcomer_id, mentor_id, *_ in run.pairs:
-        row, column = row_of.get(newcomer_id), column_of.get(mentor_id)
-        if row is None or column is None:
-            skipped["This person's profile no longer exists."] += 1
+        assessment = check.assess(newcomer_id, mentor_id)
+        if not assessment.allowed:
+            skipped[assessment.refusal] += 1
             continue
-        refusal = None
-        if newcomer_id in already_open:
-            refusal = "The newcomer already has an open request or an active match."
-        elif room[column] <= 0:
-            refusal = "The mentor has no room for another newcomer."
-        else:
-            refusal = scoring.why_not_allowed(
-                newcomers,
-                row,
-                mentors,
-                column,
-                parameters,
-                is_blocked=(row, column) in blocked_set,
-            )
-        if refusal:
-            skipped[refusal] += 1
-            continue
-        room[column] -= 1
-        already_open.add(newcomer_id)
+        check.reserve(newcomer_id, mentor_id)
         matches.append(
             Match(
                 newcomer_id=newcomer_id,
@@ -235,9 +203,9 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
                 batch_run=run,
                 created_by=user,
                 weights=weights,
-                score=float(scores.total[row, column]),
-                breakdown=scores.breakdown(row, column),
-                reasons=scoring.explain(newcomers, row, mentors, column, index.vocabulary),
+                score=assessment.score,
+                breakdown=assessment.breakdown,
+                reasons=assessment.reasons,
                 state=MatchState.PENDING_APPROVAL if needs_approval else MatchState.AWAITING_MENTOR,
                 sent_to_mentor_at=None if needs_approval else now,
                 expires_at=None if needs_approval else expires_at,

@@ -9,6 +9,7 @@ newcomer; numbers are never shown to members.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,7 +60,7 @@ class People:
     held: np.ndarray  # bool (n,): held for staff review after a crisis flag
     # Mentor side.
     open_to_harm_reduction: np.ndarray  # bool (n,)
-    available: np.ndarray  # bool (n,): vetted, not paused, active account
+    available: np.ndarray  # bool (n,): vetted, onboarded, not paused, active account
     capacity_left: np.ndarray  # int32 (n,)
     # What each person lets a peer see, per detail in EXPLAINED_DETAILS (for the
     # explanations); a detail left out counts as not shared.
@@ -100,6 +101,47 @@ def steps_ahead_bonus(gap_months: np.ndarray, parameters: Parameters) -> np.ndar
     return bonus
 
 
+BLOCKED = "This pair is blocked."
+
+
+def _rules(
+    newcomers: People, mentors: People, parameters: Parameters, gap_months: np.ndarray
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield each hard rule, in the order a refusal names them, with where it is kept.
+
+    The one definition of the hard rules: `allowed_pairs` applies them to whole
+    populations, `why_not_allowed` to one pair. Each mask is (newcomers ×
+    mentors) or broadcasts to it; masks are computed only when asked for.
+    """
+    yield "This mentor is not taking requests right now.", mentors.available[None, :]
+    yield "This mentor has no room for another newcomer.", (mentors.capacity_left > 0)[None, :]
+    yield "Matching is on hold until staff have been in touch.", ~newcomers.held[:, None]
+    speaks = newcomers.languages.astype(np.float32) @ mentors.languages.astype(np.float32).T
+    yield "No language in common.", speaks > 0
+    yield (
+        "This mentor is not open to supporting a harm-reduction goal.",
+        ~(newcomers.reducing_harm[:, None] & ~mentors.open_to_harm_reduction[None, :]),
+    )
+    has_preference = newcomers.preferred_genders.any(axis=1)
+    if has_preference.any():
+        known = mentors.gender >= 0
+        mentor_gender = np.where(known, mentors.gender, 0)
+        matches_preference = newcomers.preferred_genders[:, mentor_gender] & known[None, :]
+        yield (
+            "This mentor does not match the preferred gender.",
+            ~has_preference[:, None] | matches_preference,
+        )
+    # An unknown (NaN) gap is not "at least": it refuses the pair.
+    yield (
+        "This mentor is not far enough ahead in recovery.",
+        gap_months >= parameters.min_gap_months,
+    )
+
+
+def _gap_months(newcomers: People, mentors: People) -> np.ndarray:
+    return mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
+
+
 def allowed_pairs(
     newcomers: People,
     mentors: People,
@@ -113,21 +155,10 @@ def allowed_pairs(
     in either direction.
     """
     if gap_months is None:
-        gap_months = mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
-    allowed = gap_months >= parameters.min_gap_months
-    allowed &= (mentors.available & (mentors.capacity_left > 0))[None, :]
-    allowed &= ~newcomers.held[:, None]
-    speaks = newcomers.languages.astype(np.float32) @ mentors.languages.astype(np.float32).T
-    allowed &= speaks > 0
-    allowed &= ~(newcomers.reducing_harm[:, None] & ~mentors.open_to_harm_reduction[None, :])
-
-    has_preference = newcomers.preferred_genders.any(axis=1)
-    if has_preference.any():
-        known = mentors.gender >= 0
-        mentor_gender = np.where(known, mentors.gender, 0)
-        matches_preference = newcomers.preferred_genders[:, mentor_gender] & known[None, :]
-        allowed &= ~has_preference[:, None] | matches_preference
-
+        gap_months = _gap_months(newcomers, mentors)
+    allowed = np.ones((len(newcomers), len(mentors)), dtype=bool)
+    for _, kept in _rules(newcomers, mentors, parameters, gap_months):
+        allowed &= kept
     if blocked is not None and len(blocked):
         blocked = np.asarray(blocked, dtype=np.int64).reshape(-1, 2)
         allowed[blocked[:, 0], blocked[:, 1]] = False
@@ -246,29 +277,24 @@ def why_not_allowed(
     is_blocked: bool = False,
 ) -> str | None:
     """Return the first hard constraint one pair breaks, in words, or None if allowed."""
-    gap = float(mentors.months_in_recovery[column] - newcomers.months_in_recovery[row])
-    preferred = newcomers.preferred_genders[row]
-    mentor_gender = int(mentors.gender[column])
-    checks = [
-        (is_blocked, "This pair is blocked."),
-        (not mentors.available[column], "This mentor is not taking requests right now."),
-        (mentors.capacity_left[column] <= 0, "This mentor has no room for another newcomer."),
-        (bool(newcomers.held[row]), "Matching is on hold until staff have been in touch."),
-        (
-            not (newcomers.languages[row] & mentors.languages[column]).any(),
-            "No language in common.",
-        ),
-        (
-            bool(newcomers.reducing_harm[row]) and not mentors.open_to_harm_reduction[column],
-            "This mentor is not open to supporting a harm-reduction goal.",
-        ),
-        (
-            bool(preferred.any()) and (mentor_gender < 0 or not preferred[mentor_gender]),
-            "This mentor does not match the preferred gender.",
-        ),
-        (gap < parameters.min_gap_months, "This mentor is not far enough ahead in recovery."),
-    ]
-    return next((message for failed, message in checks if failed), None)
+    if is_blocked:
+        return BLOCKED
+    newcomer, mentor = _OnePerson(newcomers, row), _OnePerson(mentors, column)
+    gap_months = _gap_months(newcomer, mentor)
+    for message, kept in _rules(newcomer, mentor, parameters, gap_months):
+        if not kept.all():
+            return message
+    return None
+
+
+class _OnePerson:
+    """One row of `People`, read as a population of one; only the arrays a rule reads are sliced."""
+
+    def __init__(self, people: People, row: int):
+        self._people, self._rows = people, slice(row, row + 1)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        return getattr(self._people, name)[self._rows]
 
 
 # --- Explanations ---------------------------------------------------------------

@@ -147,6 +147,7 @@ MEMBER_COLUMNS = [
     "vetting_status",
     "is_paused",
     "user__is_active",
+    "onboarded_at",
     "capacity",
     "time_zone",
     "availability",
@@ -242,6 +243,7 @@ def load_people(
                 row[column["vetting_status"]] == VettingStatus.APPROVED
                 and not row[column["is_paused"]]
                 and row[column["user__is_active"]]
+                and row[column["onboarded_at"]] is not None
                 for row in rows
             ),
             dtype=bool,
@@ -387,27 +389,82 @@ class PairAssessment:
     reasons: list[str]
 
 
-def assess_pair(newcomer: Member, mentor: Member) -> PairAssessment:
-    """Score one pair and say which hard constraint, if any, it breaks."""
-    parameters = parameters_from(MatchingSettings.current())
-    index = VocabularyIndex.load()
-    newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
-    mentors = load_people(Member.objects.filter(pk=mentor.pk), index)
-    blocked = blocked_pairs(newcomers, mentors)
-    scores = scoring.score(newcomers, mentors, parameters, blocked)
-    refusal = None
-    if newcomer.role != Role.NEWCOMER or mentor.role != Role.MENTOR:
-        refusal = "Matches pair a newcomer with a mentor."
-    refusal = refusal or scoring.why_not_allowed(
-        newcomers, 0, mentors, 0, parameters, is_blocked=bool(len(blocked))
-    )
-    return PairAssessment(
-        allowed=refusal is None,
-        refusal=refusal,
-        score=float(scores.total[0, 0]),
-        breakdown=scores.breakdown(0, 0),
-        reasons=scoring.explain(newcomers, 0, mentors, 0, index.vocabulary),
-    )
+NOT_A_PAIR = "Matches pair a newcomer with a mentor."
+GONE = "This person's profile no longer exists."
+ALREADY_OPEN = "The newcomer already has an open request or an active match."
+
+
+class PairCheck:
+    """Check pairings against the database as it is now, one pair or thousands.
+
+    Every path that creates a request (a newcomer's, staff's, a batch run's)
+    asks `refusal` so that all of them refuse the same pairs: roles, one open
+    request per newcomer, and the hard rules of `scoring`. Loading takes a fixed
+    number of queries whatever the number of pairs. `reserve` records a pair as
+    made, so that later pairs of the same batch see the mentor's room taken and
+    the newcomer's open request.
+    """
+
+    def __init__(self, newcomer_ids: list[int], mentor_ids: list[int]):
+        self.parameters = parameters_from(MatchingSettings.current())
+        index = VocabularyIndex.load()
+        self.vocabulary = index.vocabulary
+        self.newcomers = load_people(Member.objects.filter(pk__in=newcomer_ids), index)
+        mentors = load_people(Member.objects.filter(pk__in=mentor_ids), index)
+        # A private copy: `reserve` takes room away as pairs are made.
+        self.mentors = dataclasses.replace(mentors, capacity_left=mentors.capacity_left.copy())
+        blocked = blocked_pairs(self.newcomers, mentors)
+        self.scores = scoring.score(self.newcomers, self.mentors, self.parameters, blocked)
+        self.blocked = {tuple(pair) for pair in blocked.tolist()}
+        self.row_of = {member_id: row for row, member_id in enumerate(self.newcomers.ids.tolist())}
+        self.column_of = {member_id: col for col, member_id in enumerate(self.mentors.ids.tolist())}
+        self.roles = dict(
+            Member.objects.filter(pk__in=[*newcomer_ids, *mentor_ids]).values_list("pk", "role")
+        )
+        self.open_newcomers = set(
+            Match.objects.filter(newcomer_id__in=newcomer_ids, state__in=OPEN_STATES).values_list(
+                "newcomer_id", flat=True
+            )
+        )
+
+    def has_open_match(self, newcomer_id: int) -> bool:
+        return newcomer_id in self.open_newcomers
+
+    def refusal(self, newcomer_id: int, mentor_id: int) -> str | None:
+        """Return why this pair may not be made now, in words for staff, or None."""
+        row, column = self.row_of.get(newcomer_id), self.column_of.get(mentor_id)
+        if row is None or column is None:
+            return GONE
+        if self.roles.get(newcomer_id) != Role.NEWCOMER or self.roles.get(mentor_id) != Role.MENTOR:
+            return NOT_A_PAIR
+        if self.has_open_match(newcomer_id):
+            return ALREADY_OPEN
+        return scoring.why_not_allowed(
+            self.newcomers,
+            row,
+            self.mentors,
+            column,
+            self.parameters,
+            is_blocked=(row, column) in self.blocked,
+        )
+
+    def reserve(self, newcomer_id: int, mentor_id: int) -> None:
+        self.open_newcomers.add(newcomer_id)
+        self.mentors.capacity_left[self.column_of[mentor_id]] -= 1
+
+    def assess(self, newcomer_id: int, mentor_id: int) -> PairAssessment:
+        """Return the pair's verdict and, when allowed, its score and the newcomer's reasons."""
+        refusal = self.refusal(newcomer_id, mentor_id)
+        if refusal is not None:
+            return PairAssessment(False, refusal, 0.0, {}, [])
+        row, column = self.row_of[newcomer_id], self.column_of[mentor_id]
+        return PairAssessment(
+            allowed=True,
+            refusal=None,
+            score=float(self.scores.total[row, column]),
+            breakdown=self.scores.breakdown(row, column),
+            reasons=scoring.explain(self.newcomers, row, self.mentors, column, self.vocabulary),
+        )
 
 
 def reasons_for_newcomer(match: Match) -> list[str]:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from members.models import Member, Role, User
+from peerlink.ids import parse_id
 from peerlink.queue import enqueue
 
 from . import selectors
@@ -41,6 +42,12 @@ MAX_RANKED_CHOICES = 3
 
 class MatchError(Exception):
     """A matching change the rules do not allow; the message is for people."""
+
+
+ALREADY_OPEN = "You already have an open request or an active match."
+# The one answer a newcomer gets for any mentor they may not request: a precise
+# reason would tell them the mentor's gender, recovery date or pause.
+NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestions."
 
 
 def _notify(match: Match, event: str) -> None:
@@ -78,13 +85,20 @@ def _create(
     next_choices: list[int] | None = None,
     choice_rank: int | None = None,
     batch_run: BatchRun | None = None,
+    check: selectors.PairCheck | None = None,
+    refusal: str | None = None,
 ) -> Match:
-    """Create an open request for a checked pair; the newcomer row must be locked."""
-    if Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES).exists():
-        raise MatchError("You already have an open request or an active match.")
-    assessment = selectors.assess_pair(newcomer, mentor)
+    """Create an open request for a checked pair; the newcomer row must be locked.
+
+    `refusal`, if given, replaces the precise reason a pair is refused: members
+    must not learn from it what a mentor did not share.
+    """
+    check = check or selectors.PairCheck([newcomer.pk], [mentor.pk])
+    if check.has_open_match(newcomer.pk):
+        raise MatchError(ALREADY_OPEN)
+    assessment = check.assess(newcomer.pk, mentor.pk)
     if not assessment.allowed:
-        raise MatchError(assessment.refusal)
+        raise MatchError(refusal or assessment.refusal)
     programme = MatchingSettings.current()
     now = timezone.now()
     needs_approval = programme.require_staff_approval and origin != MatchOrigin.STAFF
@@ -109,33 +123,44 @@ def _create(
         with transaction.atomic():
             match.save()
     except IntegrityError as exc:
-        raise MatchError("You already have an open request or an active match.") from exc
+        raise MatchError(ALREADY_OPEN) from exc
     if not needs_approval:
         _notify(match, "requested")
     return match
 
 
 @transaction.atomic
-def match_request(*, newcomer: Member, mentor_ids: list[int], user: User | None) -> Match:
-    """Request one mentor, or rank up to three: later choices are tried in order."""
+def match_request(*, newcomer: Member, mentor_ids: list, user: User | None) -> Match:
+    """Request one mentor, or rank up to three: later choices are tried in order.
+
+    Every choice must be a mentor this newcomer could be suggested now. Any
+    other id, whatever the reason, gets the same answer.
+    """
     if newcomer.role != Role.NEWCOMER:
         raise MatchError("Only newcomers can request a mentor.")
-    choices = list(dict.fromkeys(int(mentor_id) for mentor_id in mentor_ids))
+    parsed = [parse_id(mentor_id) for mentor_id in mentor_ids]
+    if None in parsed:
+        raise MatchError(NOT_AVAILABLE)
+    choices = list(dict.fromkeys(parsed))
     if not choices:
         raise MatchError("Choose a mentor first.")
     if len(choices) > MAX_RANKED_CHOICES:
         raise MatchError(f"You can rank up to {MAX_RANKED_CHOICES} mentors.")
     newcomer = _lock_member(newcomer.pk)
-    mentors = Member.objects.filter(pk__in=choices, role=Role.MENTOR).in_bulk()
-    if len(mentors) != len(choices):
-        raise MatchError("That mentor is not available.")
+    check = selectors.PairCheck([newcomer.pk], choices)
+    if check.has_open_match(newcomer.pk):
+        raise MatchError(ALREADY_OPEN)
+    if any(check.refusal(newcomer.pk, mentor_id) for mentor_id in choices):
+        raise MatchError(NOT_AVAILABLE)
     return _create(
         newcomer=newcomer,
-        mentor=mentors[choices[0]],
+        mentor=Member.objects.get(pk=choices[0]),
         created_by=user,
         origin=MatchOrigin.RANKED if len(choices) > 1 else MatchOrigin.REQUEST,
         next_choices=choices[1:],
         choice_rank=1 if len(choices) > 1 else None,
+        check=check,
+        refusal=NOT_AVAILABLE,
     )
 
 
@@ -179,7 +204,7 @@ def _cascade(match: Match) -> Match | None:
     while remaining:
         mentor_id = remaining.pop(0)
         rank += 1
-        mentor = Member.objects.filter(pk=mentor_id, role=Role.MENTOR).first()
+        mentor = Member.objects.filter(pk=mentor_id).first()
         if mentor is None:
             continue
         try:
@@ -302,9 +327,7 @@ def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
     """Staff move an open request to another mentor, checked like any new pairing."""
     match = _lock_match(match_id)
     _require_state(match, REQUEST_STATES, "reassigned")
-    assessment = selectors.assess_pair(match.newcomer, mentor)
-    if not assessment.allowed:
-        raise MatchError(assessment.refusal)
+    # A refused pairing raises from `_create` and rolls this change back.
     match.state = MatchState.REJECTED
     match.decided_at = timezone.now()
     match.approved_by = staff_user

@@ -72,7 +72,7 @@ def request_mentor(request):
         mentor_ids = form.cleaned_data["ranked_mentor_ids"]
     try:
         services.match_request(newcomer=newcomer, mentor_ids=mentor_ids, user=request.user)
-    except (services.MatchError, ValueError) as error:
+    except services.MatchError as error:
         messages.error(request, str(error) or "That request could not be made.")
         return redirect("matching:suggestions")
     messages.success(request, "Your request is on its way.")
@@ -106,6 +106,7 @@ def status(request):
 @login_required
 def withdraw(request, match_id: int):
     newcomer = _member(request, "newcomer")
+    get_object_or_404(Match, pk=match_id, newcomer=newcomer)
     try:
         services.match_withdraw(match_id=match_id, newcomer=newcomer)
         messages.success(request, "Your request was withdrawn.")

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from peerlink.ids import ModelMultipleIdField
+
 from . import services
 from .models import (
     AVAILABILITY_SLOTS,
@@ -113,7 +115,7 @@ class TagsByCategoryMixin:
         current = set(member.tags.values_list("pk", flat=True)) if member.pk else set()
         for field_name, category in self.tag_fields.items():
             queryset = Tag.objects.filter(category=category, is_active=True)
-            self.fields[field_name] = forms.ModelMultipleChoiceField(
+            self.fields[field_name] = ModelMultipleIdField(
                 queryset=queryset,
                 required=False,
                 label=self.tag_labels.get(field_name, TagCategory(category).label),

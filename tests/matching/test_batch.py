@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from matching import batch, scoring, services
 from matching.models import OPEN_STATES, Block, Match, MatchingSettings, MatchOrigin, MatchState
-from members.models import Language
+from members.models import Language, Role
 from tests.factories import MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +274,36 @@ def test_run_matching_refuses_an_unknown_or_non_staff_user(newcomer):
         call_command("run_matching", "--user", "nobody@example.org", stdout=StringIO())
     with pytest.raises(CommandError, match="No staff account"):
         call_command("run_matching", "--user", newcomer.user.email, stdout=StringIO())
+
+
+@pytest.mark.parametrize("who", ["newcomer", "mentor"])
+def test_applying_refuses_a_member_whose_role_changed_as_a_single_proposal_would(staff_user, who):
+    mentor, newcomer = MentorFactory(), NewcomerFactory()
+    run = batch.batch_run_preview(user=staff_user)
+    assert proposed(run) == {(newcomer.pk, mentor.pk)}
+    # Meanwhile staff change one of them to the other role.
+    changed = newcomer if who == "newcomer" else mentor
+    changed.role = Role.MENTOR if who == "newcomer" else Role.NEWCOMER
+    changed.save()
+    with pytest.raises(services.MatchError) as single:
+        services.match_propose(newcomer=newcomer, mentor=mentor, user=staff_user)
+
+    applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
+
+    assert applied.proposals_created == 0
+    assert applied.summary["skipped_reasons"] == {str(single.value): 1}
+    assert not Match.objects.exists()
+
+
+def test_applying_refuses_a_mentor_who_meanwhile_left_onboarding_as_a_request_would(staff_user):
+    mentor, newcomer = MentorFactory(), NewcomerFactory()
+    run = batch.batch_run_preview(user=staff_user)
+    mentor.onboarded_at = None
+    mentor.save()
+    with pytest.raises(services.MatchError) as single:
+        services.match_propose(newcomer=newcomer, mentor=mentor, user=staff_user)
+
+    applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
+
+    assert applied.proposals_created == 0
+    assert applied.summary["skipped_reasons"] == {str(single.value): 1}

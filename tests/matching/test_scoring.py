@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching import scoring
 
@@ -283,6 +285,72 @@ def test_why_not_allowed_names_the_broken_constraint():
         "This mentor is not open to supporting a harm-reduction goal."
     )
     assert scoring.why_not_allowed(people(person()), 0, mentor, 0, PARAMETERS) is None
+
+
+def subsets(size):
+    return st.lists(st.integers(0, size - 1), max_size=size, unique=True)
+
+
+# Months in recovery: whole and fractional, with gaps right at the steps-ahead line.
+MONTHS = st.one_of(
+    st.sampled_from([0.0, 0.0, 0.3, 11.0, 12.0, 12.1, 12.4, 24.4]),
+    st.floats(0, 240, width=32),
+)
+
+
+def mostly(usual, unusual):
+    """Draw the usual value three times in four, so that many pairs pass most rules."""
+    return st.sampled_from([usual, usual, usual, unusual])
+
+
+@st.composite
+def random_person(draw):
+    return person(
+        months=draw(MONTHS),
+        birth_year=draw(st.integers(1940, 2008)),
+        gender=draw(st.integers(-1, G - 1)),
+        languages=draw(st.one_of(st.just((0,)), subsets(LANG))),
+        pathways=draw(subsets(P)),
+        availability=draw(subsets(scoring.AVAILABILITY_BLOCKS)),
+        reducing_harm=draw(mostly(False, True)),
+        preferred=draw(st.one_of(st.just(()), subsets(G))),
+        held=draw(mostly(False, True)),
+        open_to_harm_reduction=draw(mostly(True, False)),
+        available=draw(mostly(True, False)),
+        capacity_left=draw(st.integers(-1, 3)),
+    )
+
+
+@st.composite
+def populations(draw):
+    newcomers = draw(st.lists(random_person(), min_size=1, max_size=6))
+    mentors = draw(st.lists(random_person(), min_size=1, max_size=6))
+    cells = st.tuples(st.integers(0, len(newcomers) - 1), st.integers(0, len(mentors) - 1))
+    blocked = draw(st.lists(cells, max_size=4))
+    min_gap = draw(st.one_of(st.sampled_from([0.0, 12.0, 12.1, 12.4]), st.floats(0, 36)))
+    parameters = scoring.Parameters(weights=PARAMETERS.weights, min_gap_months=min_gap)
+    return people(*newcomers), people(*mentors), blocked, parameters
+
+
+@settings(max_examples=300, deadline=None)
+@given(populations())
+def test_allowed_pairs_and_why_not_allowed_agree_on_every_pair(population):
+    newcomers, mentors, blocked, parameters = population
+    blocked_array = np.array(blocked, dtype=np.int64).reshape(-1, 2)
+    allowed = scoring.allowed_pairs(newcomers, mentors, parameters, blocked_array)
+    scored = scoring.score(newcomers, mentors, parameters, blocked_array).allowed
+    for row in range(len(newcomers)):
+        for column in range(len(mentors)):
+            refusal = scoring.why_not_allowed(
+                newcomers,
+                row,
+                mentors,
+                column,
+                parameters,
+                is_blocked=(row, column) in blocked,
+            )
+            assert allowed[row, column] == (refusal is None), (row, column, refusal)
+            assert scored[row, column] == allowed[row, column]
 
 
 def test_breakdowns_agree_with_the_total_for_random_people():

@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from matching.models import Match, MatchState
+from matching.models import Block, Match, MatchState
 from members.models import Language
-from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +200,74 @@ def test_a_mentor_with_room_left_is_still_suggested_and_a_full_one_is_not(story)
     Match.objects.create(newcomer=second, mentor=mentor, state=MatchState.ACTIVE, score=0.5)
     suggestions = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
     assert "Casey" not in suggestions, "both places are taken"
+
+
+NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestions."
+
+
+def refusal_for(newcomer, data) -> str:
+    """Return the whole page a newcomer lands on after a refused request."""
+    response = client_for(newcomer).post(reverse("matching:request"), data, follow=True)
+    assert response.status_code == 200
+    assert not Match.objects.filter(newcomer=newcomer).exists()
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.parametrize("field", ["mentor", "rank"])
+def test_a_refused_request_says_nothing_about_why(story, field):
+    """Gender, recovery date, pause, language, blocks: one answer for all, and for nobody."""
+    newcomer, suitable = story
+    newcomer.preferred_mentor_genders = ["woman"]
+    newcomer.save()
+    suitable.gender = "woman"
+    suitable.save()
+    today = timezone.localdate()
+    unsuitable = {
+        "gender": MentorFactory(gender="man"),
+        "gender not given": MentorFactory(gender=""),
+        "not far enough ahead": MentorFactory(
+            gender="woman", recovery_start_date=today - datetime.timedelta(days=60)
+        ),
+        "paused": MentorFactory(gender="woman", is_paused=True),
+        "not vetted": MentorFactory(gender="woman", vetting_status="pending"),
+        "no common language": MentorFactory(
+            gender="woman", languages=[Language.objects.get(code="es")]
+        ),
+        "full": ActiveMatchFactory(mentor=MentorFactory(gender="woman", capacity=1)).mentor,
+        "not onboarded": MentorFactory(gender="woman", onboarded_at=None),
+        "a newcomer": NewcomerFactory(),
+        "themselves": newcomer,
+    }
+    blocked = MentorFactory(gender="woman")
+    Block.objects.create(blocker=blocked, blocked=newcomer)
+    unsuitable["blocked"] = blocked
+    ids = {reason: member.pk for reason, member in unsuitable.items()}
+    ids["no such member"] = 987654321
+
+    for reason, member_id in ids.items():
+        if field == "mentor":
+            data = {"mentor": member_id}
+        else:  # a suitable first choice does not carry an unsuitable second one through
+            data = {f"rank_{suitable.pk}": "1", f"rank_{member_id}": "2"}
+        assert refusal_for(newcomer, data) == [NOT_AVAILABLE], reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"mentor": "9" * 30},
+        {"mentor": "-3"},
+        {"mentor": "seven"},
+        {"mentor": ""},
+        {"rank_" + "9" * 30: "1"},
+    ],
+)
+def test_an_id_that_is_not_a_member_id_gets_a_clear_message(story, data):
+    newcomer, _ = story
+    assert refusal_for(newcomer, data) == [NOT_AVAILABLE]
+
+
+def test_a_huge_id_as_a_second_choice_gets_a_clear_message(story):
+    newcomer, mentor = story
+    data = {f"rank_{mentor.pk}": "1", "rank_" + "9" * 30: "2"}
+    assert refusal_for(newcomer, data) == [NOT_AVAILABLE]

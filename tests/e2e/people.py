@@ -1,7 +1,7 @@
 """People who sign in during browser tests."""
 
 from allauth.account.models import EmailAddress
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse battery"  # what tests.factories gives every user
 
@@ -18,4 +18,15 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def sign_in_with_code(page: Page, base: str, email: str, code: str, next_path: str = "/admin/"):
+    """Open a staff page signed out: sign in, then enter the authenticator app's code."""
+    page.goto(base + next_path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.locator("input[name=code]").fill(code)
     page.get_by_role("button", name="Sign In").click()

@@ -195,6 +195,10 @@ AUTHENTICATION_BACKENDS = [
 # account's owner elsewhere can still sign in (never lock everyone out).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "members.login_attempts.email_from_credentials"
+AXES_CLIENT_IP_CALLABLE = "members.login_attempts.client_address"
+# How many proxies (an HTTPS proxy, a load balancer) stand in front of PeerLink
+# and append to X-Forwarded-For; 0 when clients connect directly.
+PEERLINK_TRUSTED_PROXIES = env.int("PEERLINK_TRUSTED_PROXIES", default=0)
 AXES_FAILURE_LIMIT = env.int("PEERLINK_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(
     minutes=env.int("PEERLINK_LOGIN_COOLOFF_MINUTES", default=15)

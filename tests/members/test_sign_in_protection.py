@@ -127,3 +127,38 @@ def test_every_sign_in_attempt_hashes_the_password_exactly_once(client, settings
     CountingHasher.hashed = 0
     client.post("/accounts/login/", {"login": email, "password": password})
     assert CountingHasher.hashed == 1
+
+
+def test_behind_a_proxy_each_client_address_is_counted_on_its_own(client, settings):
+    settings.PEERLINK_TRUSTED_PROXIES = 1
+    member = NewcomerFactory(user=with_verified_email(UserFactory(email="alice@example.org")))
+    proxy = "10.0.0.2"
+    for attempt in range(10):
+        client.post(
+            "/accounts/login/",
+            {"login": "alice@example.org", "password": f"wrong-{attempt}"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+
+    owner = type(client)()
+    owner.post(
+        "/accounts/login/",
+        {"login": "alice@example.org", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        # A made-up first entry; the proxy appends the real address last.
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+    )
+    assert signed_in_user_id(owner) == str(member.user.pk)
+
+
+def test_without_a_proxy_a_made_up_forwarded_address_buys_no_more_tries(client):
+    NewcomerFactory(user=with_verified_email(UserFactory(email="alice@example.org")))
+    for attempt in range(10):
+        client.post(
+            "/accounts/login/",
+            {"login": "alice@example.org", "password": f"wrong-{attempt}"},
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}",
+        )
+    client.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
+    assert signed_in_user_id(client) is None

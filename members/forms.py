@@ -5,7 +5,6 @@ sections with the same forms, so validation lives in exactly one place.
 """
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
-from allauth.account.internal.flows.manage_email import email_already_exists
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -77,12 +76,6 @@ class SignupForm(AllauthSignupForm):
         ].help_text = (
             "Used to sign in and for reminders. Never shown to peers without your consent."
         )
-
-    def validate_unique_email(self, value):
-        # Tell people at once that the address is taken rather than silently
-        # emailing the owner: sign-in and password reset still reveal nothing.
-        email, self.account_already_exists = email_already_exists(value, always_raise=True)
-        return email
 
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]

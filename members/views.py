@@ -1,6 +1,7 @@
 """Member pages: sign-up, the onboarding wizard and the profile."""
 
 from allauth.account.views import SignupView as AllauthSignupView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -133,3 +134,9 @@ def profile_edit(request, section: str):
             "title": SECTION_TITLES[section],
         },
     )
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """Tell a person whose sign-in is paused when to try again (django-axes calls this)."""
+    minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    return render(request, "account/locked_out.html", {"minutes": minutes}, status=429)

@@ -5,6 +5,13 @@ from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import MentorFactory, NewcomerFactory, UserFactory
+from tests.second_factor import (
+    add_authenticator_app,
+    current_code,
+    enter_code,
+    sign_in,
+    with_verified_email,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -27,7 +34,9 @@ def mentor(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    user = UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    user.totp_secret = add_authenticator_app(with_verified_email(user))
+    return user
 
 
 def _client_for(user) -> Client:
@@ -48,7 +57,12 @@ def mentor_client(mentor):
 
 @pytest.fixture
 def staff_client(staff_user):
-    return _client_for(staff_user)
+    """Staff signed in as they must be for the admin: password, then their app's code."""
+    client = Client()
+    sign_in(client, staff_user.email)
+    enter_code(client, current_code(staff_user.totp_secret))
+    assert client.get("/admin/").status_code == 200
+    return client
 
 
 @pytest.fixture(autouse=True)

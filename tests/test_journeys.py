@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Member, VettingStatus
+from members.models import Member, User, VettingStatus
 from tests.factories import tag
+from tests.second_factor import add_authenticator_app, current_code, enter_code, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +90,12 @@ def test_newcomer_and_mentor_sign_up_and_staff_approve_the_mentor():
     page = mentor_browser.get(reverse("members:profile")).content.decode()
     assert "Our staff will review your profile" in page
 
+    # Staff have set up their authenticator app, and sign in with it.
+    secret = add_authenticator_app(User.objects.get(email=staff_email))
     staff_browser = Client()
-    response = staff_browser.post(
-        "/admin/login/?next=/admin/", {"username": staff_email, "password": staff_password}
-    )
+    response = sign_in(staff_browser, staff_email, staff_password)
     assert response.status_code == 302
+    enter_code(staff_browser, current_code(secret))
     casey = Member.objects.get(user__email="mentor@example.org")
     changelist = reverse("admin:members_member_changelist")
     waiting = staff_browser.get(changelist + "?role__exact=mentor&vetting_status__exact=pending")

@@ -5,6 +5,7 @@ machine: SQLite, an embedded (filesystem) Celery broker and console email.
 `production.py` removes the defaults that must never reach a real deployment.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -79,7 +80,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "peerlink.apps.PeerLinkAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -153,10 +154,6 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://peerlink"
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -183,6 +180,42 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerLink] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+
+# --- Sign-in protection: lockout per (email, address) and staff second factor --
+INSTALLED_APPS += ["allauth.mfa", "axes"]
+# Axes watches every failed sign-in and must come last.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# Axes first: it refuses a locked-out (email, address) pair before any password
+# is checked. Then exactly one backend checks passwords, and it hashes a dummy
+# password for an unknown email, so a failure costs the same as a success.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# A person guessing one account's password from one address is stopped; the
+# account's owner elsewhere can still sign in (never lock everyone out).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "members.login_attempts.email_from_credentials"
+AXES_CLIENT_IP_CALLABLE = "members.login_attempts.client_address"
+# How many proxies (an HTTPS proxy, a load balancer) stand in front of PeerLink
+# and append to X-Forwarded-For; 0 when clients connect directly.
+PEERLINK_TRUSTED_PROXIES = env.int("PEERLINK_TRUSTED_PROXIES", default=0)
+AXES_FAILURE_LIMIT = env.int("PEERLINK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("PEERLINK_LOGIN_COOLOFF_MINUTES", default=15)
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "members.views.sign_in_locked_out"
+# Axes would log each failure with the email tried: keep addresses out of logs.
+AXES_VERBOSE = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PeerLink"
+# Accept the code before and after the current one: phone clocks drift.
+MFA_TOTP_TOLERANCE = 1
+# Staff pass a second factor (TOTP or a recovery code) in the session before
+# any admin page opens. Only development settings may turn this off, for the
+# demo staff created by seed_demo.
+PEERLINK_STAFF_MFA_REQUIRED = True
 
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

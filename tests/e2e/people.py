@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 PASSWORD = "correct horse battery"  # what tests.factories gives every user
 
@@ -29,3 +29,14 @@ def sign_in_by_session(context: BrowserContext, base: str, user) -> None:
     client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
+
+
+def sign_in_with_code(page: Page, base: str, email: str, code: str, next_path: str = "/admin/"):
+    """Open a staff page signed out: sign in, then enter the authenticator app's code."""
+    page.goto(base + next_path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.locator("input[name=code]").fill(code)
+    page.get_by_role("button", name="Sign In").click()

@@ -10,8 +10,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from checkins import services
 from checkins.models import CheckIn, Reminder
-from tests.e2e.people import PASSWORD, sign_in, verified
+from tests.e2e.people import sign_in, sign_in_with_code, verified
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
+from tests.second_factor import add_authenticator_app, current_code, with_verified_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -45,7 +46,8 @@ def test_a_mentor_checks_in_with_a_concern_and_staff_see_it_at_once(
         newcomer=NewcomerFactory(display_name="Robin"),
         mentor=verified(MentorFactory(display_name="Casey", user__email="casey@example.org")),
     )
-    UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    staff_user = UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    secret = add_authenticator_app(with_verified_email(staff_user))
 
     sign_in(page, live_server.url, "casey@example.org")
     page.get_by_role("link", name="Check-ins").click()
@@ -69,10 +71,7 @@ def test_a_mentor_checks_in_with_a_concern_and_staff_see_it_at_once(
     assert "Robin" not in alert.body and "rough week" not in alert.body
 
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    staff.goto(live_server.url + "/admin/login/")
-    staff.get_by_label("Email").fill("coordinator@example.org")
-    staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    sign_in_with_code(staff, live_server.url, "coordinator@example.org", current_code(secret))
     staff.goto(live_server.url + reverse("admin:checkins_attention"))
     expect(staff.get_by_text("A concern was raised")).to_be_visible()
     expect(staff.get_by_text("Robin").first).to_be_visible()

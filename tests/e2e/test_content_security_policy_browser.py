@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.people import sign_in_by_session
+from tests.e2e.people import sign_in_by_session, sign_in_with_code
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
+from tests.second_factor import add_authenticator_app, current_code, with_verified_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -47,9 +48,10 @@ def test_member_pages_run_their_scripts_under_the_policy(live_server, page: Page
 def test_staff_admin_pages_run_their_scripts_under_the_policy(live_server, browser: Browser):
     match = ActiveMatchFactory()
     staff = UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    secret = add_authenticator_app(with_verified_email(staff))
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    sign_in_by_session(context, live_server.url, staff)
     page = context.new_page()
+    sign_in_with_code(page, live_server.url, staff.email, current_code(secret))
 
     for url in [
         reverse("admin:index"),

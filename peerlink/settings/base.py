@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.NoStoreForSignedInMiddleware",
     "members.middleware.LastActiveMiddleware",
     "members.middleware.MemberTimeZoneMiddleware",
 ]

@@ -66,6 +66,7 @@ def test_crisis_resources_can_be_configured_from_the_environment(monkeypatch):
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
+        "DJANGO_SECRET_KEY": "k" * 50,
         "PEERLINK_CRISIS_RESOURCES": json.dumps(resources),
     }
     result = subprocess.run(

@@ -1,8 +1,8 @@
 """Settings shared by every environment, read from the environment.
 
-Every value has a safe development default so that `make run` works on a bare
-machine: SQLite, an embedded (filesystem) Celery broker and console email.
-`production.py` removes the defaults that must never reach a real deployment.
+Every value has a safe default so that `make run` works on a bare machine:
+SQLite, an embedded (filesystem) Celery broker and console email. Only the
+secret key has none: `development.py` generates one, `production.py` requires it.
 """
 
 from pathlib import Path
@@ -70,10 +70,10 @@ env = Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("PEERLINK_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="development-only-secret-key-change-me-in-production"
-)
+# Safe when nothing is set: no debug pages, and no secret-key default (start-up
+# fails naming the variable). Development settings generate a key into var/.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "peerlink.middleware.CrisisFooterOnErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +111,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "peerlink.urls"
+CSRF_FAILURE_VIEW = "peerlink.views.csrf_failure"
 WSGI_APPLICATION = "peerlink.wsgi.application"
 
 TEMPLATES = [

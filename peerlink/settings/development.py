@@ -26,3 +26,8 @@ from .base import *  # noqa: E402, F403
 # straight from static/ and the apps, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The console email backend prints the worker's emails as a developer's inbox,
+# check-in links included; celery would otherwise route them through logging,
+# which redacts those links (peerlink/log_redaction.py).
+CELERY_WORKER_REDIRECT_STDOUTS = False

@@ -186,3 +186,20 @@ def test_development_settings_out_of_debug_serve_the_stylesheet(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["200", "text/css;"]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_crash_shows_crisis_resources_with_debug_on_or_off(settings, monkeypatch, debug):
+    settings.DEBUG = debug
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the home page broke")
+
+    monkeypatch.setattr("peerlink.views.render", crash)
+
+    response = Client(raise_request_exception=False).get("/")
+
+    assert response.status_code == 500
+    assert_crisis_footer(response.content.decode())
+    if not debug:
+        assert_peerlink_error_page(response, 500)

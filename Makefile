@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The address `make run` listens on; HOST=0.0.0.0 opens it to the network.
+HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install clean
@@ -16,8 +18,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start the web server, a Celery worker and beat on SQLite and the embedded broker.
+## `make run DEBUG=1` shows Django's debug pages instead of PeerLink's error pages.
 run: $(STAMP)
-	PORT=$(PORT) PYTHON=$(BIN)/python scripts/run.sh
+	PORT=$(PORT) HOST=$(HOST) DEBUG=$(DEBUG) PYTHON=$(BIN)/python scripts/run.sh
 
 ## Run the whole test suite (SQLite and the embedded broker unless DATABASE_URL / CELERY_BROKER_URL are set).
 test: $(STAMP)

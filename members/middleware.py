@@ -2,6 +2,7 @@ import time
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .models import Member
 
@@ -10,6 +11,24 @@ LAST_ACTIVE_INTERVAL_SECONDS = 300
 SESSION_KEY = "peerlink_last_active_written"
 # The signed-in member's time zone, looked up once per session.
 TIME_ZONE_SESSION_KEY = "peerlink_time_zone"
+
+
+class NoStoreForSignedInMiddleware:
+    """Keep every page shown to a signed-in person out of browser and proxy caches.
+
+    Account pages (allauth's email and password pages among them) hold personal
+    data; a shared computer's back button or cache must not show it to the next person.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class LastActiveMiddleware:

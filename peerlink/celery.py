@@ -6,7 +6,7 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.development")
 
 app = Celery("peerlink")
 app.config_from_object("django.conf:settings", namespace="CELERY")

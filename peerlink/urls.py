@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("checkins.urls")),
 ]
 
+handler400 = "peerlink.views.bad_request"
 handler500 = "peerlink.views.server_error"

@@ -3,13 +3,14 @@
 import logging
 
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
+from .context_processors import site
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,20 @@ def healthz(request):
 
 def server_error(request):
     """Render the 500 page with the crisis resources (the default handler has no context)."""
-    from .context_processors import site
-
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render(site(request)))
+
+
+def bad_request(request, exception):
+    """Render the 400 page (a bad Host header, say) with the crisis resources.
+
+    Like the 500 page it stands alone: the request may have failed before the
+    middleware that base.html relies on ran.
+    """
+    template = loader.get_template("400.html")
+    return HttpResponseBadRequest(template.render(site(request)))
+
+
+def csrf_failure(request, reason=""):
+    """Explain a refused form in plain words, with the crisis resources, not Django's page."""
+    return render(request, "403_csrf.html", status=403)

@@ -1,19 +1,53 @@
 #!/usr/bin/env bash
 # Start PeerLink for trying it out: migrate, seed demo data the first time,
 # then run the web server and a Celery worker with beat. Ctrl-C stops all.
+#
+# HOST   the address to listen on: 127.0.0.1 (this machine only) unless set,
+#        e.g. HOST=0.0.0.0 to let other machines on the network in.
+# PORT   8000 unless set.
+# DEBUG  1 shows Django's debug pages (development only); off by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 PORT=${PORT:-8000}
+HOST=${HOST:-127.0.0.1}
 VAR_DIR=${PEERLINK_VAR_DIR:-var}
-# Links in emails (printed in this terminal) point at this server.
-export PEERLINK_SITE_URL=${PEERLINK_SITE_URL:-http://localhost:$PORT}
+# Everything written to var/ (the secret key, the demo logins, the database)
+# is readable by this user only.
+umask 077
 mkdir -p "$VAR_DIR"
 
+case "${DEBUG:-}" in
+  "") ;;
+  1 | true | yes | on) export DJANGO_DEBUG=true ;;
+  *) export DJANGO_DEBUG=false ;;
+esac
+
+case "$HOST" in
+  127.* | localhost | ::1) public_host=localhost ;;
+  0.0.0.0 | ::) public_host=$(hostname) ;;
+  *) public_host=$HOST ;;
+esac
+if [ "$public_host" != localhost ] && [ -z "${DJANGO_ALLOWED_HOSTS:-}" ]; then
+  # Django answers only to the names it is told; add what HOST lets in.
+  extra=$public_host
+  if [ "$HOST" = 0.0.0.0 ] || [ "$HOST" = :: ]; then
+    extra="$extra,$(hostname -I 2>/dev/null | tr ' ' ',' | sed 's/,*$//')"
+  fi
+  export DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,[::1],${extra%,}"
+fi
+case "$HOST" in *:*) bind="[$HOST]:$PORT" ;; *) bind="$HOST:$PORT" ;; esac
+# Links in emails (printed in this terminal) point at this server.
+export PEERLINK_SITE_URL=${PEERLINK_SITE_URL:-http://$public_host:$PORT}
+
+[ -f "$VAR_DIR/secret_key" ] || new_key=yes
 "$PYTHON" manage.py migrate --no-input -v0
+seeded_now=""
 if [ ! -f "$VAR_DIR/.demo-seeded" ]; then
-  "$PYTHON" manage.py seed_demo --newcomers 40 --mentors 15 | tee "$VAR_DIR/demo-logins.txt"
+  "$PYTHON" manage.py seed_demo --newcomers 40 --mentors 15 >"$VAR_DIR/demo-logins.txt"
+  chmod 600 "$VAR_DIR/demo-logins.txt"
   touch "$VAR_DIR/.demo-seeded"
+  seeded_now=yes
 fi
 
 pids=()
@@ -30,15 +64,28 @@ trap stop INT TERM EXIT
 "$PYTHON" -m celery -A peerlink worker --beat --loglevel=INFO --concurrency=2 \
   --schedule="$VAR_DIR/celerybeat-schedule" --hostname="peerlink@%h" &
 pids+=($!)
-"$PYTHON" manage.py runserver "0.0.0.0:$PORT" --noreload &
+"$PYTHON" manage.py runserver "$bind" --noreload &
 pids+=($!)
 
 sleep 2
+if [ -n "$seeded_now" ]; then
+  # The passwords were generated for this copy and are shown this once.
+  logins="$(grep -E '^\s*(Staff|Newcomer|Mentor):' "$VAR_DIR/demo-logins.txt" | sed 's/^/  /')
+  These logins are shown once; they are kept in $VAR_DIR/demo-logins.txt (only you can read it)."
+else
+  logins="  Demo logins: in $VAR_DIR/demo-logins.txt (only you can read it)."
+fi
+case "${DJANGO_DEBUG:-false}" in
+  true | 1 | yes | on) debug_note="Debug pages are ON (DEBUG=1): for development on this machine only." ;;
+  *) debug_note="Debug pages are off; \`make run DEBUG=1\` turns them on." ;;
+esac
 cat <<TXT
 
-  PeerLink is running at http://localhost:$PORT/
-  Staff admin:           http://localhost:$PORT/admin/
-$(grep -E '^\s*(Staff|Newcomer|Mentor):' "$VAR_DIR/demo-logins.txt" 2>/dev/null | sed 's/^/  /')
+  PeerLink is running at http://$public_host:$PORT/ (listening on $bind)
+  Staff admin:           http://$public_host:$PORT/admin/
+$logins
+${new_key:+  A new secret key was generated into $VAR_DIR/secret_key.
+}  $debug_note
   Emails (sign-up links, password resets) print in this terminal.
   Press Ctrl-C to stop.
 

@@ -415,3 +415,81 @@ def test_the_deploy_check_passes_with_only_the_secret_key_and_allowed_hosts_set(
     result = run_deploy_check(tmp_path)
 
     assert result.returncode == 0, result.stderr
+
+
+# --- make run (scripts/run.sh) ------------------------------------------------
+
+RUN_SCRIPT = PROJECT_ROOT / "scripts" / "run.sh"
+# Stands in for the project's Python: records each command run.sh starts and
+# plays its part (seed_demo prints logins; the web server stops after a moment).
+FAKE_PYTHON = """#!/bin/sh
+echo "$* | hosts=$DJANGO_ALLOWED_HOSTS | debug=$DJANGO_DEBUG" >> "$CALLS"
+case "$*" in
+  *seed_demo*) echo "  Staff:     staff@demo.peerlink.test / generated-$$" ;;
+  *runserver*) exec sleep 3 ;;
+  *celery*) exec sleep 30 ;;
+esac
+"""
+
+
+def run_make_run(tmp_path: Path, **variables: str) -> tuple[str, list[str]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    calls = tmp_path / "calls.txt"
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in settings_environment_variables() | {"HOST", "PORT", "DEBUG"}
+    }
+    environment.update(
+        PYTHON=str(fake), CALLS=str(calls), PEERLINK_VAR_DIR=str(tmp_path / "var"), PORT="8123"
+    )
+    environment.update(variables)
+    result = subprocess.run(
+        ["bash", str(RUN_SCRIPT)], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout, calls.read_text().splitlines()
+
+
+def started_command(calls: list[str], name: str) -> str:
+    return next(call for call in calls if name in call)
+
+
+def test_make_run_listens_on_this_machine_only_unless_host_says_otherwise(tmp_path):
+    _, calls = run_make_run(tmp_path)
+
+    runserver = started_command(calls, "runserver")
+    assert "runserver 127.0.0.1:8123 " in runserver
+    assert "0.0.0.0" not in runserver
+
+
+def test_make_run_listens_on_the_given_host_and_django_answers_to_it(tmp_path):
+    output, calls = run_make_run(tmp_path, HOST="192.0.2.7")
+
+    runserver = started_command(calls, "runserver")
+    assert "runserver 192.0.2.7:8123 " in runserver
+    assert "192.0.2.7" in runserver.split(" | ")[1].removeprefix("hosts=").split(",")
+    assert "http://192.0.2.7:8123/" in output
+
+
+def test_make_run_shows_the_generated_demo_logins_once_and_keeps_them_private(tmp_path):
+    first, _ = run_make_run(tmp_path)
+    second, _ = run_make_run(tmp_path)
+
+    logins = tmp_path / "var" / "demo-logins.txt"
+    password = re.search(r"staff@demo\.peerlink\.test / (\S+)", first).group(1)
+    assert password in logins.read_text()
+    assert password not in second
+    assert str(logins) in second
+    assert (logins.stat().st_mode & 0o777) == 0o600
+
+
+def test_make_run_is_out_of_debug_unless_asked(tmp_path):
+    _, calls = run_make_run(tmp_path)
+    _, debug_calls = run_make_run(tmp_path / "again", DEBUG="1")
+
+    assert started_command(calls, "runserver").endswith("debug=")
+    assert started_command(debug_calls, "runserver").endswith("debug=true")

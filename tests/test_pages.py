@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from peerlink.views import server_error
@@ -66,6 +66,7 @@ def test_crisis_resources_can_be_configured_from_the_environment(monkeypatch):
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "peerlink.settings.base",
+        "DJANGO_SECRET_KEY": "k" * 50,
         "PEERLINK_CRISIS_RESOURCES": json.dumps(resources),
     }
     result = subprocess.run(
@@ -92,3 +93,113 @@ def test_signed_in_members_are_offered_to_continue_instead_of_signing_up(newcome
     html = newcomer_client.get("/").content.decode()
     assert 'href="/me/"' in html
     assert "?role=newcomer" not in html
+
+
+# --- Error pages: PeerLink's own, each with the crisis resources --------------
+
+DEBUG_PAGE_TEXT = ["Traceback", "DisallowedHost", "CSRF verification failed", "urlpatterns"]
+
+
+def assert_peerlink_error_page(response, status: int):
+    html = response.content.decode()
+    assert response.status_code == status
+    assert_crisis_resources(html)
+    for text in DEBUG_PAGE_TEXT:
+        assert text not in html, text
+
+
+def assert_crisis_footer(html: str):
+    """The footer itself, not the settings a debug page lists (which hold the same numbers)."""
+    assert "Need help right now?" in html
+    assert '<a href="tel:988">' in html
+
+
+def test_a_request_for_an_unknown_host_gets_a_400_page_with_crisis_resources(client):
+    response = client.get("/", HTTP_HOST="attacker.example")
+
+    assert_peerlink_error_page(response, 400)
+
+
+def test_a_form_sent_without_its_csrf_token_gets_a_403_page_with_crisis_resources(newcomer):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("account_login"), {"login": "a@example.org", "password": "x"})
+
+    assert_peerlink_error_page(response, 403)
+    assert "try again" in response.content.decode()
+
+
+def test_an_unknown_page_gets_a_404_page_with_crisis_resources(newcomer_client):
+    assert_peerlink_error_page(newcomer_client.get("/no-such-page/"), 404)
+
+
+@pytest.mark.parametrize(
+    ("request_arguments", "status"),
+    [
+        ({"path": "/no-such-page/"}, 404),
+        ({"path": "/", "HTTP_HOST": "attacker.example"}, 400),
+    ],
+)
+def test_debug_error_pages_still_show_crisis_resources(settings, request_arguments, status):
+    settings.DEBUG = True
+
+    response = Client().get(**request_arguments)
+
+    assert response.status_code == status
+    assert_crisis_footer(response.content.decode())
+
+
+def test_a_csrf_failure_in_debug_still_shows_crisis_resources(settings, newcomer):
+    settings.DEBUG = True
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("account_login"), {"login": "a@example.org", "password": "x"})
+
+    assert response.status_code == 403
+    assert_crisis_footer(response.content.decode())
+
+
+def test_development_settings_out_of_debug_serve_the_stylesheet(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_deployment import PROJECT_ROOT, production_environment
+
+    code = (
+        "import django; django.setup(); "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "from django.test import Client; "
+        "response = Client().get('/static/css/peerlink.css'); "
+        "print(response.status_code, response['Content-Type'])"
+    )
+    environment = production_environment(
+        tmp_path, DJANGO_SETTINGS_MODULE="peerlink.settings.development"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["200", "text/css;"]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_crash_shows_crisis_resources_with_debug_on_or_off(settings, monkeypatch, debug):
+    settings.DEBUG = debug
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the home page broke")
+
+    monkeypatch.setattr("peerlink.views.render", crash)
+
+    response = Client(raise_request_exception=False).get("/")
+
+    assert response.status_code == 500
+    assert_crisis_footer(response.content.decode())
+    if not debug:
+        assert_peerlink_error_page(response, 500)

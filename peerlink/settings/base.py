@@ -1,8 +1,8 @@
 """Settings shared by every environment, read from the environment.
 
-Every value has a safe development default so that `make run` works on a bare
-machine: SQLite, an embedded (filesystem) Celery broker and console email.
-`production.py` removes the defaults that must never reach a real deployment.
+Every value has a safe default so that `make run` works on a bare machine:
+SQLite, an embedded (filesystem) Celery broker and console email. Only the
+secret key has none: `development.py` generates one, `production.py` requires it.
 """
 
 import datetime
@@ -72,10 +72,10 @@ env = Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("PEERLINK_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="development-only-secret-key-change-me-in-production"
-)
+# Safe when nothing is set: no debug pages, and no secret-key default (start-up
+# fails naming the variable). Development settings generate a key into var/.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "peerlink.middleware.CrisisFooterOnErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,11 +107,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.NoStoreForSignedInMiddleware",
     "members.middleware.LastActiveMiddleware",
     "members.middleware.MemberTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "peerlink.urls"
+CSRF_FAILURE_VIEW = "peerlink.views.csrf_failure"
 WSGI_APPLICATION = "peerlink.wsgi.application"
 
 TEMPLATES = [
@@ -377,10 +380,37 @@ if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
         "The environment variable PEERLINK_EMAIL_VERIFICATION must be mandatory, optional or none."
     )
 
+# Every handler redacts secrets carried in URLs (check-in links, email
+# confirmation and password-reset keys). Django's own "django" and
+# "django.server" (runserver's request lines) loggers are configured here so
+# that no handler without the filter is left on them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "peerlink.log_redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -1,9 +1,10 @@
-"""Test settings: fast hashing, in-memory email, and the same database and
-broker choice as base (SQLite and the embedded broker unless DATABASE_URL and
-CELERY_BROKER_URL point at PostgreSQL and Redis)."""
+"""Test settings: development's (with its generated secret key), fast hashing,
+in-memory email, and the same database and broker choice as base (SQLite and
+the embedded broker unless DATABASE_URL and CELERY_BROKER_URL point at
+PostgreSQL and Redis)."""
 
-from .base import *  # noqa: F403
-from .base import env
+from .development import *  # noqa: F403
+from .development import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -110,18 +110,47 @@ def test_seed_demo_prints_staff_login_that_works():
 
 @pytest.mark.django_db
 def test_staff_login_is_restored_when_seed_demo_runs_again():
-    email, password = printed_login(seed(newcomers=0, mentors=0), "Staff")
+    email, _ = printed_login(seed(newcomers=0, mentors=0), "Staff")
     staff = User.objects.get(email=email)
     staff.set_password("something-else-entirely")
     staff.is_superuser = False
     staff.save()
 
-    seed(newcomers=0, mentors=0)
+    _, password = printed_login(seed(newcomers=0, mentors=0), "Staff")
 
     staff.refresh_from_db()
     assert staff.is_superuser
     assert staff.check_password(password)
     assert User.objects.filter(email=email).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_passwords_are_generated_afresh_not_fixed():
+    first = seed(newcomers=1, mentors=1)
+    second = seed(newcomers=1, mentors=1)
+
+    for label in ("Staff", "Newcomer", "Mentor"):
+        _, before = printed_login(first, label)
+        _, after = printed_login(second, label)
+        assert before != after
+        assert before not in ("peerlink-demo", "peerlink-staff")
+        assert len(before) >= 12
+    assert printed_login(second, "Staff")[1] != printed_login(second, "Newcomer")[1]
+
+
+@pytest.mark.django_db
+def test_demo_passwords_can_be_given():
+    output = seed(
+        newcomers=1,
+        mentors=1,
+        staff_password="staff-pass-phrase-1",
+        password="member-pass-phrase-2",
+    )
+
+    assert printed_login(output, "Staff")[1] == "staff-pass-phrase-1"
+    email, password = printed_login(output, "Mentor")
+    assert password == "member-pass-phrase-2"
+    assert Client().login(email=email, password=password)
 
 
 @pytest.mark.django_db

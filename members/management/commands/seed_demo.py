@@ -2,10 +2,12 @@
 
     python manage.py seed_demo --newcomers 40 --mentors 15 --seed 42
 
-Every demo person has an address like ``newcomer7@demo.peerlink.test`` and the
-password ``peerlink-demo``; a staff superuser ``staff@demo.peerlink.test`` (password
-``peerlink-staff``) is created or reset. Running it again only adds the people
-that are missing, so it never duplicates anyone.
+Every demo person has an address like ``newcomer7@demo.peerlink.test``; a staff
+superuser ``staff@demo.peerlink.test`` is created or reset. The passwords are
+generated on every run (or given with --password and --staff-password) and
+printed once: a demo on a network must not be open to anyone who read this file.
+Running it again only adds the people that are missing, so it never duplicates
+anyone; the staff login and the first newcomer's and mentor's are reset.
 
 Each person is drawn from their own ``random.Random`` seeded with the seed, the
 role and their number, so the same seed always gives the same people, and
@@ -17,6 +19,7 @@ the 555-01xx range reserved for fiction.
 
 import datetime
 import random
+import secrets
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -40,9 +43,7 @@ from members.models import (
 )
 
 DEMO_DOMAIN = "demo.peerlink.test"
-DEMO_PASSWORD = "peerlink-demo"
 STAFF_EMAIL = f"staff@{DEMO_DOMAIN}"
-STAFF_PASSWORD = "peerlink-staff"
 # The first newcomer and the first mentor are the advertised demo logins.
 KNOWN_INDEX = 1
 MAXIMUM_AGE = 70
@@ -489,10 +490,15 @@ class Generator:
         return []
 
 
+def generated_password() -> str:
+    """Return a fresh random password, easy to copy from a terminal."""
+    return secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+
+
 class Command(BaseCommand):
     help = (
         "Create synthetic newcomers and peer mentors for development and demos "
-        f"(emails @{DEMO_DOMAIN}, password '{DEMO_PASSWORD}'), plus a staff superuser. "
+        f"(emails @{DEMO_DOMAIN}, generated passwords), plus a staff superuser. "
         "Safe to run again: people who already exist are left alone."
     )
 
@@ -500,6 +506,12 @@ class Command(BaseCommand):
         parser.add_argument("--newcomers", type=int, default=40, help="How many (default 40).")
         parser.add_argument("--mentors", type=int, default=15, help="How many (default 15).")
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
+        parser.add_argument(
+            "--password", help="The demo people's password (default: generated, printed)."
+        )
+        parser.add_argument(
+            "--staff-password", help="The staff password (default: generated, printed)."
+        )
         parser.add_argument(
             "--batch-size", type=int, default=250, help="People written per batch (default 250)."
         )
@@ -517,6 +529,8 @@ class Command(BaseCommand):
         if not tags or not language_codes:
             raise CommandError("No tags or languages found. Run `python manage.py migrate` first.")
         generator = Generator(seed=options["seed"], tags=tags, language_codes=language_codes)
+        demo_password = options["password"] or generated_password()
+        staff_password = options["staff_password"] or generated_password()
 
         wanted = [(Role.NEWCOMER.value, i) for i in range(1, newcomers + 1)]
         wanted += [(Role.MENTOR.value, i) for i in range(1, mentors + 1)]
@@ -525,7 +539,7 @@ class Command(BaseCommand):
         )
 
         with transaction.atomic():
-            staff, staff_created = self._ensure_staff()
+            staff, staff_created = self._ensure_staff(staff_password)
             demo_users = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
             user_ids = dict(demo_users.values_list("email", "pk"))
             with_profile = set(
@@ -538,7 +552,7 @@ class Command(BaseCommand):
             created_by_role = {Role.NEWCOMER.value: 0, Role.MENTOR.value: 0}
             completed = 0
 
-            password_hash = make_password(DEMO_PASSWORD)
+            password_hash = make_password(demo_password)
             done = 0
             self._progress(done, len(missing))
             for batch in _chunks(missing, batch_size):
@@ -578,27 +592,27 @@ class Command(BaseCommand):
         self.stdout.write(f"Staff account {'created' if staff_created else 'updated'}.")
         self.stdout.write("")
         self.stdout.write("Demo logins (for development and demos only):")
-        self.stdout.write(f"  Staff:     {STAFF_EMAIL} / {STAFF_PASSWORD}")
+        self.stdout.write(f"  Staff:     {STAFF_EMAIL} / {staff_password}")
         for label, role, count in (
             ("Newcomer:", Role.NEWCOMER, newcomers),
             ("Mentor:", Role.MENTOR, mentors),
         ):
             if count >= KNOWN_INDEX:
                 self.stdout.write(
-                    f"  {label:<10} {demo_email(role, KNOWN_INDEX)} / {DEMO_PASSWORD}"
+                    f"  {label:<10} {demo_email(role, KNOWN_INDEX)} / {demo_password}"
                 )
             else:
                 self.stdout.write(f"  {label:<10} none (no {role}s requested)")
 
     # -- writing ----------------------------------------------------------------
 
-    def _ensure_staff(self) -> tuple[User, bool]:
+    def _ensure_staff(self, password: str) -> tuple[User, bool]:
         staff = User.objects.filter(email__iexact=STAFF_EMAIL).first()
         created = staff is None
         if created:
             staff = User(email=STAFF_EMAIL)
         staff.is_staff = staff.is_superuser = staff.is_active = True
-        staff.set_password(STAFF_PASSWORD)
+        staff.set_password(password)
         staff.save()
         return staff, created
 

@@ -216,9 +216,9 @@ MFA_TOTP_ISSUER = "PeerLink"
 # Accept the code before and after the current one: phone clocks drift.
 MFA_TOTP_TOLERANCE = 1
 # Staff pass a second factor (TOTP or a recovery code) in the session before
-# any admin page opens. Only development settings may turn this off, for the
-# demo staff created by seed_demo.
-PEERLINK_STAFF_MFA_REQUIRED = True
+# any admin page opens. Only development settings exempt anyone: the demo
+# staff account that seed_demo creates.
+PEERLINK_STAFF_MFA_EXEMPT: list[str] = []
 
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

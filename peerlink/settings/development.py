@@ -31,3 +31,7 @@ WHITENOISE_AUTOREFRESH = True
 # check-in links included; celery would otherwise route them through logging,
 # which redacts those links (peerlink/log_redaction.py).
 CELERY_WORKER_REDIRECT_STDOUTS = False
+
+# The demo staff account seed_demo creates (members.management.commands.seed_demo.STAFF_EMAIL)
+# opens the admin without a second factor; every other staff account needs one.
+PEERLINK_STAFF_MFA_EXEMPT = ["staff@demo.peerlink.test"]

@@ -7,6 +7,8 @@ from .development import *  # noqa: F403
 from .development import env
 
 DEBUG = False
+# Tests ask every staff account for its second factor, as production does.
+PEERLINK_STAFF_MFA_EXEMPT: list[str] = []
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -122,13 +122,19 @@ def test_members_cannot_open_the_admin_even_when_signed_in(newcomer_client):
     assert newcomer_client.get("/admin/login/").status_code == 403
 
 
-def test_development_settings_may_let_demo_staff_in_without_a_code(client, coordinator, settings):
-    settings.PEERLINK_STAFF_MFA_REQUIRED = False
-    sign_in(client, coordinator.email)
-    assert admin_opens(client)
+def test_development_settings_let_only_the_demo_staff_in_without_a_code(coordinator, settings):
+    other = UserFactory(email="other.coordinator@example.org", is_staff=True, is_superuser=True)
+    settings.PEERLINK_STAFF_MFA_EXEMPT = [coordinator.email]
+    demo, colleague = Client(), Client()
+    sign_in(demo, coordinator.email)
+    sign_in(colleague, other.email)
+    assert admin_opens(demo)
+    assert not admin_opens(colleague)
 
 
-def test_staff_are_asked_for_the_code_in_production_settings():
-    from peerlink.settings import base
+def test_only_development_settings_exempt_anyone_from_the_code():
+    from members.management.commands.seed_demo import STAFF_EMAIL
+    from peerlink.settings import base, development
 
-    assert base.PEERLINK_STAFF_MFA_REQUIRED is True
+    assert base.PEERLINK_STAFF_MFA_EXEMPT == []
+    assert development.PEERLINK_STAFF_MFA_EXEMPT == [STAFF_EMAIL]

@@ -397,6 +397,18 @@ def test_production_settings_refuse_a_malformed_variable_and_name_it(tmp_path, n
     assert name in error_message(result), result.stderr
 
 
+@pytest.mark.parametrize("verification", ["optional", "none"])
+def test_production_settings_refuse_sign_up_without_email_verification(tmp_path, verification):
+    # Without verification allauth cannot send the same "check your email" page
+    # for a new and an existing address, and sign-up would reveal membership.
+    variables = {**valid_production_variables(), "PEERLINK_EMAIL_VERIFICATION": verification}
+
+    result = start_django(production_environment(tmp_path, **variables))
+
+    assert result.returncode != 0
+    assert "PEERLINK_EMAIL_VERIFICATION" in error_message(result), result.stderr
+
+
 def run_deploy_check(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
     if "DATABASE_URL" in dotenv_names():
         pytest.skip("the project's .env sets DATABASE_URL; this check means the SQLite fallback")

@@ -7,7 +7,7 @@ DJANGO_ALLOWED_HOSTS is missing, or when any variable is malformed.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import ACCOUNT_EMAIL_VERIFICATION, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -18,6 +18,14 @@ if len(SECRET_KEY) < 32:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS or not all(ALLOWED_HOSTS):
     raise ImproperlyConfigured("The environment variable DJANGO_ALLOWED_HOSTS is empty.")
+
+# Only a verified address keeps sign-up from revealing who is a member: allauth
+# then shows the same "check your email" page for a new and an existing address.
+if ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+    raise ImproperlyConfigured(
+        "The environment variable PEERLINK_EMAIL_VERIFICATION must be mandatory in production: "
+        "otherwise sign-up reveals whether an address has an account."
+    )
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

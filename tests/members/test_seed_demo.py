@@ -150,7 +150,7 @@ def test_demo_passwords_can_be_given():
     assert printed_login(output, "Staff")[1] == "staff-pass-phrase-1"
     email, password = printed_login(output, "Mentor")
     assert password == "member-pass-phrase-2"
-    assert Client().login(email=email, password=password)
+    assert signs_in(email, password)
 
 
 @pytest.mark.django_db

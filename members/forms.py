@@ -7,6 +7,7 @@ sections with the same forms, so validation lives in exactly one place.
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,6 +93,13 @@ class SignupForm(AllauthSignupForm):
                 birth_year=self.cleaned_data["birth_year"],
             )
         return user
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # A new account costs a password hash; so does a taken address,
+            # or the time the answer takes would tell the two apart.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class TagsByCategoryMixin:

@@ -66,6 +66,7 @@ def test_staff_admin_pages_run_their_scripts_under_the_policy(live_server, brows
         reverse("admin:matching_matchingsettings_changelist"),
         reverse("admin:checkins_attention"),
         reverse("admin:checkins_checkin_changelist"),
+        reverse("admin:django_celery_beat_periodictask_add"),
     ]:
         open_page(page, live_server.url + url)
 

@@ -162,3 +162,27 @@ def test_without_a_proxy_a_made_up_forwarded_address_buys_no_more_tries(client):
         )
     client.post("/accounts/login/", {"login": "alice@example.org", "password": PASSWORD})
     assert signed_in_user_id(client) is None
+
+
+def test_behind_a_proxy_one_client_sending_many_sign_ins_does_not_stop_the_others(client, settings):
+    settings.PEERLINK_TRUSTED_PROXIES = 1
+    member = NewcomerFactory(user=with_verified_email(UserFactory(email="alice@example.org")))
+    proxy = "10.0.0.2"
+    # allauth allows 30 sign-in attempts a minute from one address.
+    for attempt in range(31):
+        client.post(
+            "/accounts/login/",
+            {"login": f"guess-{attempt}@example.org", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+
+    owner = type(client)()
+    response = owner.post(
+        "/accounts/login/",
+        {"login": "alice@example.org", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert response.status_code != 429
+    assert signed_in_user_id(owner) == str(member.user.pk)

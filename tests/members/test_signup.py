@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -82,6 +83,28 @@ def test_signup_with_an_address_already_in_use_looks_the_same_as_with_a_new_one(
     assert "already" not in page_text(taken)
     assert User.objects.filter(email__iexact="alice@example.org").count() == 1
     assert not Member.objects.filter(display_name="Jo", user__email__iexact="alice@example.org")
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test hasher, counting every password it hashes."""
+
+    hashed = 0
+
+    def encode(self, password, salt):
+        CountingHasher.hashed += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.parametrize("email", ["new@example.org", "alice@example.org"], ids=["new", "taken"])
+def test_signup_with_an_address_already_in_use_takes_as_long_as_with_a_new_one(
+    client, settings, newcomer, email
+):
+    # Hashing the password is what makes a sign-up slow; skipping it for a
+    # taken address would tell the address apart by the time the answer takes.
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    CountingHasher.hashed = 0
+    client.post(SIGNUP_URL, signup_data(email=email))
+    assert CountingHasher.hashed == 1
 
 
 def test_the_owner_of_an_address_used_to_sign_up_again_is_told_by_email(client, newcomer):

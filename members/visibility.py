@@ -235,7 +235,11 @@ class PeerView:
 
     def rows(self) -> list[tuple[str, str]]:
         """Return (label, text) rows for a page: the name, then each detail shown."""
-        rows = [(LABELS["display_name"], self.display_name)]
+        return [(LABELS["display_name"], self.display_name), *self.detail_rows()]
+
+    def detail_rows(self) -> list[tuple[str, str]]:
+        """Return (label, text) rows of each detail shown, for a card headed by the name."""
+        rows = []
         for detail in DETAILS:
             if detail in ("contact_details", "email"):
                 continue

@@ -168,3 +168,17 @@ def test_reasons_on_the_request_page_drop_what_the_mentor_stops_sharing(newcomer
     status = page(newcomer_client, "matching:status")
     assert "Your request is with your peer" in status
     assert "12-step" not in status
+
+
+def test_each_peer_card_names_the_peer_once_in_its_heading(hidden_newcomer, mentor, newcomer):
+    request(hidden_newcomer, mentor)
+    active = request(newcomer, MentorFactory(display_name="Robin"))
+    services.match_accept(match_id=active.pk, mentor=active.mentor)
+
+    inbox = page(client_for(mentor), "matching:inbox")
+    assert "<h2>A peer</h2>" in inbox
+    assert "<dt>Name</dt>" not in inbox
+
+    status = page(client_for(newcomer), "matching:status")
+    assert "<h2>Robin</h2>" in status
+    assert "<dt>Name</dt>" not in status

@@ -53,3 +53,24 @@ def test_a_tag_id_too_large_for_the_database_is_a_form_error(
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert list(Member.objects.get(pk=newcomer.pk).tags.all()) == [tag("pathway-12-step")]
+
+
+@pytest.mark.parametrize("value", [HUGE, "seven"])
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("admin:members_member_changelist", "approve_mentors"),
+        ("admin:matching_match_changelist", "approve_pairings"),
+        ("admin:checkins_checkin_changelist", "acknowledge_concerns"),
+        ("admin:django_celery_beat_periodictask_changelist", "delete_selected"),
+    ],
+)
+def test_an_admin_action_on_an_id_no_row_can_have_acts_on_nothing(
+    staff_client, changelist, action, value
+):
+    response = staff_client.post(
+        reverse(changelist), {"action": action, "_selected_action": [value]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Items must be selected" in response.content.decode()

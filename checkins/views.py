@@ -48,6 +48,7 @@ def new(request, match_id: int):
         "form": form,
         "match": match,
         "peer": peer_view(other, viewer=member, match=match),
+        "other_id": other.pk,
         "ended": match.state != MatchState.ACTIVE,
     }
     return render(request, "checkins/new.html", context)

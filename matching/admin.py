@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -31,6 +31,9 @@ from .models import (
     Match,
     MatchingSettings,
     MatchState,
+    Report,
+    ReportAction,
+    ReportStatus,
 )
 
 COMPONENT_LABELS = {
@@ -640,3 +643,122 @@ class BlockAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Reports -----------------------------------------------------------------------
+
+REPORT_CHECKINS_SHOWN = 5
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Members' reports, open first: staff read the context and act through services."""
+
+    list_display = ["report_id", "status", "created_at", "match_link", "action", "acted_by"]
+    list_filter = ["status", "action", "created_at"]
+    list_select_related = ["match", "acted_by"]
+    date_hierarchy = "created_at"
+    actions = ["end_match", "block", "pause_mentor", "close"]
+    fields = [
+        "status",
+        "created_at",
+        "reporter",
+        "reported",
+        "match_link",
+        "text",
+        "last_checkins",
+        "action",
+        "acted_by",
+        "acted_at",
+        "staff_alerted_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        open_first = Case(When(status=ReportStatus.OPEN, then=0), default=1)
+        return super().get_queryset(request).order_by(open_first, "-created_at")
+
+    # Reports come from members and change only through the actions below.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Report", ordering="pk")
+    def report_id(self, report):
+        return f"Report {report.pk}"
+
+    @admin.display(description="Match")
+    def match_link(self, report):
+        if report.match_id is None:
+            return "–"
+        url = reverse("admin:matching_match_change", args=[report.match_id])
+        return format_html(
+            '<a href="{}">Match {} ({})</a>',
+            url,
+            report.match_id,
+            report.match.get_state_display().lower(),
+        )
+
+    @admin.display(description="Last check-ins of the match")
+    def last_checkins(self, report):
+        if report.match_id is None:
+            return "–"
+        checkins = CheckIn.objects.filter(match_id=report.match_id).select_related("author")[
+            :REPORT_CHECKINS_SHOWN
+        ]
+        if not checkins:
+            return "None yet."
+        rows = format_html_join(
+            "\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(checkin.created_at).strftime("%Y-%m-%d %H:%M"),
+                    checkin.author.display_name,
+                    checkin.get_connected_display(),
+                    checkin.rating or "–",
+                    "yes" if checkin.concern else "no",
+                    checkin.note,
+                )
+                for checkin in checkins
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>By</th><th>Connected</th><th>Rating</th>"
+            "<th>Concern</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def _act(self, request, queryset, action: str):
+        done = 0
+        for report in queryset.order_by("pk"):
+            try:
+                services.report_act(report_id=report.pk, action=action, staff_user=request.user)
+            except services.MatchError as exc:
+                self.message_user(request, f"{report}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            label = ReportAction(action).label.lower()
+            self.message_user(request, f"{done} report(s): {label}.", messages.SUCCESS)
+
+    @admin.action(description="End the reported match", permissions=["change"])
+    def end_match(self, request, queryset):
+        self._act(request, queryset, ReportAction.END_MATCH)
+
+    @admin.action(description="Block the reported member for the reporter", permissions=["change"])
+    def block(self, request, queryset):
+        self._act(request, queryset, ReportAction.BLOCK)
+
+    @admin.action(description="Pause the reported mentor", permissions=["change"])
+    def pause_mentor(self, request, queryset):
+        self._act(request, queryset, ReportAction.PAUSE_MENTOR)
+
+    @admin.action(description="Close without action", permissions=["change"])
+    def close(self, request, queryset):
+        self._act(request, queryset, ReportAction.CLOSE)

@@ -289,3 +289,47 @@ class MatchNotification(models.Model):
 
     def __str__(self):
         return f"{self.event} email for match {self.match_id}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACTED = "acted", "Acted on"
+    CLOSED = "closed", "Closed"
+
+
+class ReportAction(models.TextChoices):
+    END_MATCH = "end_match", "Ended the match"
+    BLOCK = "block", "Blocked on the member's behalf"
+    PAUSE_MENTOR = "pause_mentor", "Paused the mentor"
+    CLOSE = "close", "Closed without action"
+
+
+REPORT_TEXT_MAX = 1000
+
+
+class Report(models.Model):
+    """A member's concern about a peer, for staff; the row is also the alert's outbox."""
+
+    reporter = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reports_made")
+    reported = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reports_received")
+    match = models.ForeignKey(
+        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    text = models.TextField(max_length=REPORT_TEXT_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+    staff_alerted_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    action = models.CharField(max_length=20, choices=ReportAction.choices, blank=True)
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"Report {self.pk} ({self.get_status_display()})"

@@ -4,11 +4,14 @@ an email may be read by someone else."""
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Match, MatchNotification
+from members.models import User
+
+from .models import Match, MatchNotification, Report
 
 logger = logging.getLogger(__name__)
 
@@ -58,5 +61,41 @@ def send_match_email(*, match_id: int, event: str) -> bool:
         # Release the claim so that the retry can send it.
         MatchNotification.objects.filter(pk=notification.pk).update(sent_at=None)
         logger.warning("Sending the %s email for match %s failed", event, match_id)
+        raise
+    return True
+
+
+def send_report_alert(*, report_id: int) -> bool:
+    """Email staff once that a member reported a concern.
+
+    The email names nobody and quotes nothing: staff read the report in the admin.
+    """
+    claimed = Report.objects.filter(pk=report_id, staff_alerted_at=None).update(
+        staff_alerted_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    recipients = list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        logger.warning("Report %s: no staff account to alert", report_id)
+        return False
+    url = settings.PEERLINK_SITE_URL.rstrip("/") + reverse(
+        "admin:matching_report_change", args=[report_id]
+    )
+    try:
+        send_mail(
+            "PeerLink: a member reported a concern",
+            f"A member reported a concern about a peer.\n\nOpen the report: {url}\n",
+            None,
+            recipients,
+        )
+    except Exception:
+        # Release the claim so that the retry can send it.
+        Report.objects.filter(pk=report_id).update(staff_alerted_at=None)
+        logger.warning("Sending the alert for report %s failed", report_id)
         raise
     return True

@@ -483,6 +483,34 @@ def reasons_for_newcomer(match: Match) -> list[str]:
     return scoring.explain(newcomers, 0, mentors, 0, index.vocabulary)
 
 
+def latest_match_between(member: Member, other: Member) -> Match | None:
+    """Return the latest request or match between two members, in any state."""
+    return (
+        Match.objects.filter(Q(newcomer=member, mentor=other) | Q(newcomer=other, mentor=member))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def peer_of(member: Member, other_id: int) -> Member | None:
+    """Return the member `other_id` if `member` may block or report them, else None.
+
+    A peer is someone `member` has had a request or match with, has already
+    blocked, or is suggested right now; anyone else, themselves included, is not.
+    """
+    other = Member.objects.filter(pk=other_id).exclude(pk=member.pk).first()
+    if other is None:
+        return None
+    if latest_match_between(member, other) is not None:
+        return other
+    if Block.objects.filter(blocker=member, blocked=other).exists():
+        return other
+    suggestible = member.role == Role.NEWCOMER and other.role == Role.MENTOR
+    if suggestible and member.is_onboarded:
+        return next((s.mentor for s in suggestions_for(member) if s.mentor.pk == other.pk), None)
+    return None
+
+
 def open_match_for(newcomer: Member) -> Match | None:
     return (
         Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)

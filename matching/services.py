@@ -25,6 +25,7 @@ from peerlink.queue import enqueue
 from . import selectors
 from .models import (
     OPEN_STATES,
+    REPORT_TEXT_MAX,
     REQUEST_STATES,
     BatchRun,
     Block,
@@ -35,6 +36,9 @@ from .models import (
     MatchNotification,
     MatchOrigin,
     MatchState,
+    Report,
+    ReportAction,
+    ReportStatus,
 )
 
 MAX_RANKED_CHOICES = 3
@@ -341,14 +345,27 @@ def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
     )
 
 
+# What staff and both members see as the end of a match a block closed: the
+# blocked member must not learn that they were blocked, or by whom.
+NEUTRAL_END_REASON = "This match has ended."
+
+
 @transaction.atomic
 def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block:
-    """Block a member: open requests or matches between the two end at once."""
+    """Block a member: open requests or matches between the two end at once.
+
+    Blocking again changes nothing: the first block and its reason stay.
+    """
     if blocker.pk == blocked.pk:
         raise MatchError("You can't block yourself.")
-    block, _ = Block.objects.get_or_create(
-        blocker=blocker, blocked=blocked, defaults={"reason": reason[:300]}
-    )
+    try:
+        with transaction.atomic():
+            block, _ = Block.objects.get_or_create(
+                blocker=blocker, blocked=blocked, defaults={"reason": reason.strip()[:300]}
+            )
+    except IntegrityError:
+        # A concurrent block of the same pair won the race.
+        block = Block.objects.get(blocker=blocker, blocked=blocked)
     now = timezone.now()
     pair = (
         Match.objects.select_for_update()
@@ -359,8 +376,68 @@ def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block
         if match.state == MatchState.ACTIVE:
             match.state, match.ended_at = MatchState.ENDED, now
             match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
-            match.end_reason = "Blocked"
+            match.end_reason = NEUTRAL_END_REASON
         else:
             match.state, match.decided_at = MatchState.WITHDRAWN, now
         match.save()
     return block
+
+
+def _alert_staff_of_report(report: Report) -> None:
+    from .tasks import alert_staff_of_report
+
+    transaction.on_commit(lambda: enqueue(alert_staff_of_report, report.pk))
+
+
+@transaction.atomic
+def report_create(*, reporter: Member, reported: Member, text: str) -> Report:
+    """Record a member's concern about a peer and alert staff after commit.
+
+    The report points at the pair's latest match, so staff see its context.
+    """
+    text = text.strip()
+    if not text:
+        raise MatchError("Please tell us briefly what happened.")
+    if len(text) > REPORT_TEXT_MAX:
+        raise MatchError(f"Please keep it under {REPORT_TEXT_MAX} characters.")
+    if reporter.pk == reported.pk:
+        raise MatchError("You can't report yourself.")
+    match = selectors.latest_match_between(reporter, reported)
+    report = Report.objects.create(reporter=reporter, reported=reported, match=match, text=text)
+    _alert_staff_of_report(report)
+    return report
+
+
+def _pause_mentor(member_id: int) -> None:
+    mentor = _lock_member(member_id)
+    if mentor.role != Role.MENTOR:
+        raise MatchError("The reported member is not a mentor.")
+    mentor.is_paused = True
+    mentor.save(update_fields=["is_paused", "updated_at"])
+
+
+@transaction.atomic
+def report_act(*, report_id: int, action: str, staff_user: User) -> Report:
+    """Staff act on a report; record which action, who and when."""
+    try:
+        report = Report.objects.select_for_update().get(pk=report_id)
+    except Report.DoesNotExist as exc:
+        raise MatchError("This report no longer exists.") from exc
+    if action == ReportAction.END_MATCH:
+        if report.match_id is None:
+            raise MatchError("This report is not about a match.")
+        match_end(match_id=report.match_id, ended_by=EndedBy.STAFF, reason=NEUTRAL_END_REASON)
+    elif action == ReportAction.BLOCK:
+        member_block(
+            blocker=report.reporter, blocked=report.reported, reason="Blocked by staff on a report"
+        )
+    elif action == ReportAction.PAUSE_MENTOR:
+        _pause_mentor(report.reported_id)
+    elif action != ReportAction.CLOSE:
+        raise MatchError("Unknown action.")
+    report.status = ReportStatus.CLOSED if action == ReportAction.CLOSE else ReportStatus.ACTED
+    report.action = action
+    report.acted_by = staff_user
+    report.acted_at = timezone.now()
+    report.save(update_fields=["status", "action", "acted_by", "acted_at"])
+    return report

@@ -29,6 +29,20 @@ def send_match_notification(self, match_id: int, event: str) -> None:
     send_match_email(match_id=match_id, event=event)
 
 
+@shared_task(
+    name="matching.alert_staff_of_report",
+    max_retries=5,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+)
+def alert_staff_of_report(report_id: int) -> None:
+    """Tell staff at once that a member reported a concern."""
+    from .notifications import send_report_alert
+
+    send_report_alert(report_id=report_id)
+
+
 @shared_task(name="matching.expire_requests")
 def expire_requests() -> int:
     """Expire requests whose time is up; each moves to the newcomer's next choice."""
@@ -52,7 +66,7 @@ def send_pending_notifications() -> int:
 
     from peerlink.queue import enqueue
 
-    from .models import MatchNotification
+    from .models import MatchNotification, Report
 
     cutoff = timezone.now() - datetime.timedelta(minutes=2)
     pending = list(
@@ -62,4 +76,11 @@ def send_pending_notifications() -> int:
     )
     for match_id, event in pending:
         enqueue(send_match_notification, match_id, event)
-    return len(pending)
+    reports = list(
+        Report.objects.filter(staff_alerted_at=None, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    for report_id in reports:
+        enqueue(alert_staff_of_report, report_id)
+    return len(pending) + len(reports)

@@ -315,3 +315,20 @@ def test_an_admin_action_that_cannot_apply_shows_a_message(staff_client):
     )
     assert response.status_code == 200
     assert b"not a mentor" in response.content
+
+
+@pytest.mark.parametrize("name", ["matching:block", "matching:report"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_pairs_member_gets_the_same_404_as_a_missing_or_huge_id(name, method):
+    newcomer, mentor, match = active_pair()
+    stranger = MentorFactory()
+    client = client_for(stranger)
+    data = {"confirm": "yes", "reason": "x", "text": "x"}
+
+    theirs = getattr(client, method)(reverse(name, args=[newcomer.pk]), data)
+    missing = getattr(client, method)(reverse(name, args=[987654321]), data)
+    huge = getattr(client, method)(reverse(name, args=[1]).replace("/1/", "/" + "9" * 30 + "/"))
+
+    assert theirs.status_code == missing.status_code == huge.status_code == 404
+    assert theirs.content == missing.content
+    assert not Block.objects.exists() and not Report.objects.exists()

@@ -223,6 +223,7 @@ def test_pages_that_show_a_peer_offer_block_and_report():
         (client_for(newcomer), reverse("matching:status"), mentor),
         (client_for(mentor), reverse("matching:inbox"), newcomer),
         (client_for(newcomer), reverse("checkins:new", args=[match.pk]), mentor),
+        (client_for(mentor), reverse("checkins:upcoming"), newcomer),
     ]:
         content = client.get(path).content.decode()
         assert block_url(peer) in content, path

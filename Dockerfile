@@ -36,6 +36,7 @@ COPY peerlink ./peerlink
 COPY members ./members
 COPY matching ./matching
 COPY checkins ./checkins
+COPY safety ./safety
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-deps . \

@@ -96,6 +96,7 @@ class CheckInAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Matches needing attention",
             "flagged": selectors.needs_attention(),
+            "held_count": selectors.held_for_review_count(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/checkins/attention.html", context)

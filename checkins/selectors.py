@@ -77,6 +77,11 @@ def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
     return flagged
 
 
+def held_for_review_count() -> int:
+    """Return how many members are held out of matching until staff clear it."""
+    return Member.objects.filter(held_for_review=True).count()
+
+
 @dataclass(frozen=True)
 class Upcoming:
     match: Match

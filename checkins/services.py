@@ -33,6 +33,7 @@ from members.models import Member
 from members.visibility import peer_view
 from peerlink import mail
 from peerlink.queue import enqueue
+from safety.services import hold_for_concern
 
 from . import schedule, selectors
 from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
@@ -102,6 +103,7 @@ def checkin_record(
     if concern:
         from .tasks import alert_staff_of_concern
 
+        hold_for_concern(checkin=checkin)
         transaction.on_commit(lambda: enqueue(alert_staff_of_concern, checkin.pk))
     return checkin
 

@@ -242,6 +242,7 @@ def load_people(
             (
                 row[column["vetting_status"]] == VettingStatus.APPROVED
                 and not row[column["is_paused"]]
+                and not row[column["held_for_review"]]
                 and row[column["user__is_active"]]
                 and row[column["onboarded_at"]] is not None
                 for row in rows
@@ -325,6 +326,7 @@ def mentor_pool() -> QuerySet[Member]:
         role=Role.MENTOR,
         vetting_status=VettingStatus.APPROVED,
         is_paused=False,
+        held_for_review=False,
         user__is_active=True,
         onboarded_at__isnull=False,
     )

@@ -52,6 +52,8 @@ ALREADY_OPEN = "You already have an open request or an active match."
 # The one answer a newcomer gets for any mentor they may not request: a precise
 # reason would tell them the mentor's gender, recovery date or pause.
 NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestions."
+# What a member held after asking for help sees: calm, never "you are blocked".
+ON_HOLD = "Our staff will be in touch. You can still reach the crisis lines any time."
 
 
 def _notify(match: Match, event: str) -> None:
@@ -151,6 +153,8 @@ def match_request(*, newcomer: Member, mentor_ids: list, user: User | None) -> M
     if len(choices) > MAX_RANKED_CHOICES:
         raise MatchError(f"You can rank up to {MAX_RANKED_CHOICES} mentors.")
     newcomer = _lock_member(newcomer.pk)
+    if newcomer.held_for_review:
+        raise MatchError(ON_HOLD)
     check = selectors.PairCheck([newcomer.pk], choices)
     if check.has_open_match(newcomer.pk):
         raise MatchError(ALREADY_OPEN)

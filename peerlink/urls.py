@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("matching.urls")),
     path("", include("checkins.urls")),
+    path("", include("safety.urls")),
 ]
 
 handler400 = "peerlink.views.bad_request"

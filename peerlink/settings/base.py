@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "members",
     "matching",
     "checkins",
+    "safety",
 ]
 
 MIDDLEWARE = [

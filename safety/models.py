@@ -1,0 +1,74 @@
+"""Crisis safety: "I need help now" requests and the holds they place.
+
+A `HelpRequest` row is both the record of a hold (when and why) and the outbox
+row of the staff alert: `staff_alerted_at` is claimed with a conditional update
+so that staff are told once.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from checkins.models import CheckIn
+from members.models import Member
+
+
+class SafetySettings(models.Model):
+    """The programme's crisis-safety choices; one row, edited by staff in the admin."""
+
+    hold_on_checkin_concern = models.BooleanField(
+        "a check-in concern holds its author",
+        default=False,
+        help_text=(
+            "When on, a member who raises a concern in a check-in is held out of "
+            "automatic matching until staff clear the hold."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "crisis safety settings"
+
+    def __str__(self):
+        return "Crisis safety settings"
+
+    @classmethod
+    def current(cls) -> "SafetySettings":
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class HoldReason(models.TextChoices):
+    HELP_NOW = "help_now", "I need help now"
+    CHECKIN_CONCERN = "checkin_concern", "Check-in concern"
+
+
+class HelpRequest(models.Model):
+    """One reason a member is held out of automatic matching, until staff clear it."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="help_requests")
+    reason = models.CharField(max_length=20, choices=HoldReason.choices)
+    checkin = models.ForeignKey(
+        CheckIn, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    may_contact = models.BooleanField(
+        "staff may contact them", null=True, blank=True, help_text="Empty: they did not say."
+    )
+    how_to_contact = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    staff_alerted_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "hold"
+        indexes = [models.Index(fields=["cleared_at", "created_at"])]
+
+    def __str__(self):
+        return f"Hold {self.pk} ({self.get_reason_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

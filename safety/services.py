@@ -1,0 +1,95 @@
+"""Writes for crisis safety: ask for help, hold a member, clear a hold."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from checkins.models import CheckIn
+from members.models import Member, User
+from peerlink.queue import enqueue
+
+from .models import HelpRequest, HoldReason, SafetySettings
+
+HOW_TO_CONTACT_MAX = 200
+
+
+def _hold(member_id: int, *, now: datetime.datetime) -> Member:
+    """Hold the member out of automatic matching; an earlier hold keeps its time."""
+    member = Member.objects.select_for_update().get(pk=member_id)
+    if not member.held_for_review:
+        member.held_for_review, member.held_at = True, now
+        member.save(update_fields=["held_for_review", "held_at", "updated_at"])
+    return member
+
+
+@transaction.atomic
+def help_request_create(
+    *, member: Member, may_contact: bool | None, how_to_contact: str
+) -> HelpRequest:
+    """Record that the member asked for help now, hold them, and alert staff after commit.
+
+    Pressing again while held records another request (their latest wishes)
+    and alerts staff again.
+    """
+    _hold(member.pk, now=timezone.now())
+    request = HelpRequest.objects.create(
+        member_id=member.pk,
+        reason=HoldReason.HELP_NOW,
+        may_contact=may_contact,
+        how_to_contact=how_to_contact.strip()[:HOW_TO_CONTACT_MAX],
+    )
+    from .tasks import alert_staff_of_help_request
+
+    transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
+    return request
+
+
+def hold_for_concern(*, checkin: CheckIn) -> HelpRequest | None:
+    """Hold a check-in's author when the programme says a concern should; staff
+    already get the concern's own alert, so no second email goes out."""
+    if not SafetySettings.current().hold_on_checkin_concern:
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        _hold(checkin.author_id, now=now)
+        return HelpRequest.objects.create(
+            member_id=checkin.author_id,
+            reason=HoldReason.CHECKIN_CONCERN,
+            checkin=checkin,
+            staff_alerted_at=now,
+        )
+
+
+@transaction.atomic
+def holds_clear(*, help_request_ids: list[int], staff_user: User) -> int:
+    """Clear the holds of the members these requests belong to; return how many members.
+
+    Clearing a member clears every open request of theirs, recording who and when.
+    """
+    member_ids = set(
+        HelpRequest.objects.filter(pk__in=help_request_ids).values_list("member_id", flat=True)
+    )
+    now = timezone.now()
+    cleared = 0
+    for member in Member.objects.select_for_update().filter(pk__in=member_ids).order_by("pk"):
+        HelpRequest.objects.filter(member=member, cleared_at=None).update(
+            cleared_at=now, cleared_by=staff_user
+        )
+        if member.held_for_review:
+            member.held_for_review, member.held_at = False, None
+            member.save(update_fields=["held_for_review", "held_at", "updated_at"])
+            cleared += 1
+    return cleared
+
+
+def help_requests_not_yet_alerted() -> list[int]:
+    """Return requests made over two minutes ago whose staff alert never went out."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=2)
+    return list(
+        HelpRequest.objects.filter(
+            staff_alerted_at=None, created_at__lt=cutoff, cleared_at=None
+        ).values_list("pk", flat=True)
+    )

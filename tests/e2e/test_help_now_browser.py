@@ -1,0 +1,71 @@
+"""'I need help now' end to end on a phone: resources at once, staff told, hold cleared."""
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.people import sign_in, sign_in_with_code, verified
+from tests.factories import MentorFactory, NewcomerFactory, UserFactory, tag
+from tests.second_factor import add_authenticator_app, current_code, with_verified_email
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+CALM = "Our staff will be in touch. You can still reach the crisis lines any time."
+
+
+def test_newcomer_asks_for_help_staff_clear_the_hold_and_suggestions_return(
+    live_server, page: Page, browser: Browser
+):
+    verified(
+        NewcomerFactory(
+            user__email="robin@example.org", display_name="Robin", tags=[tag("pathway-smart")]
+        )
+    )
+    verified(
+        MentorFactory(
+            user__email="casey@example.org", display_name="Casey", tags=[tag("pathway-smart")]
+        )
+    )
+    staff = with_verified_email(
+        UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
+    )
+    secret = add_authenticator_app(staff)
+
+    sign_in(page, live_server.url, "robin@example.org")
+    expect(page.get_by_role("heading", name="Peers who might be a good fit")).to_be_visible()
+    page.get_by_role("link", name="I need help now").click()
+
+    # The crisis lines come first and fill the phone's screen, each a tap-to-call link.
+    first_line = page.locator(".help-now-call").first
+    expect(first_line).to_be_in_viewport()
+    expect(first_line).to_have_attribute("href", "tel:988")
+    box = page.locator(".help-now-resources").bounding_box()
+    assert box["height"] >= 0.8 * page.viewport_size["height"]
+
+    page.get_by_label("Yes").check()
+    page.get_by_label("How should we contact you?").fill("text me after 6")
+    page.get_by_role("button", name="Tell our staff").click()
+    expect(page.get_by_text(CALM)).to_be_visible()
+    assert len(mail.outbox) == 1
+    assert "Robin" not in mail.outbox[0].body
+
+    page.goto(live_server.url + "/peers/")
+    expect(page.get_by_text(CALM)).to_be_visible()
+    expect(page.get_by_role("button", name="Ask Casey")).to_have_count(0)
+
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    staff_page = staff_context.new_page()
+    sign_in_with_code(
+        staff_page, live_server.url, staff.email, current_code(secret), "/admin/safety/helprequest/"
+    )
+    row = staff_page.get_by_role("row", name="Robin")
+    expect(row).to_contain_text("I need help now")
+    row.get_by_role("checkbox").check()
+    staff_page.locator("select[name=action]").select_option("clear_holds")
+    staff_page.get_by_role("button", name="Go").click()
+    expect(staff_page.get_by_text("1 member(s) no longer held.")).to_be_visible()
+    staff_context.close()
+
+    page.reload()
+    expect(page.get_by_role("button", name="Ask Casey")).to_be_visible()
+    expect(page.get_by_text(CALM)).to_have_count(0)

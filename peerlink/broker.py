@@ -9,6 +9,8 @@ is a copy that two workers can both make.
 Here a message is written in full beside the queue and renamed into it, and a
 worker claims one by renaming it into a folder on the same file system: a rename
 is atomic, so a reader sees a whole message or none, and only one worker wins it.
+Binding a queue, which every worker does at start, reads and writes the exchange
+table under one lock, so two workers starting together never see it half made.
 """
 
 import os
@@ -55,6 +57,48 @@ class Channel(filesystem.Channel):
             os.remove(claimed)
             return loads(payload.decode())
         raise Empty()
+
+    # kombu creates an exchange file, then locks and fills it: a process binding
+    # a queue at that moment locked it first, read it empty and stopped on the
+    # decode error. Here an empty file is an empty table, and a binding creates,
+    # reads and writes the file under one lock.
+    def get_table(self, exchange):
+        file = self._exchange_file(exchange)
+        try:
+            with open(file, "rb") as f:
+                filesystem.lock(f, filesystem.LOCK_SH)
+                try:
+                    return _bindings(f.read())
+                finally:
+                    filesystem.unlock(f)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise filesystem.ChannelError(f"Cannot open {file}") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        file = self._exchange_file(exchange)
+        self.control_folder.mkdir(exist_ok=True)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        try:
+            with open(os.open(file, os.O_RDWR | os.O_CREAT, 0o666), "rb+", buffering=0) as f:
+                filesystem.lock(f, filesystem.LOCK_EX)
+                try:
+                    bindings = _bindings(f.read())
+                    if binding not in bindings:
+                        f.seek(0)
+                        f.truncate()
+                        f.write(dumps([binding, *bindings]).encode())
+                finally:
+                    filesystem.unlock(f)
+        except OSError as exc:
+            raise filesystem.ChannelError(f"Cannot open {file}") from exc
+
+
+def _bindings(content: bytes) -> list:
+    return [
+        filesystem.exchange_queue_t(*row) for row in (loads(content.decode()) if content else [])
+    ]
 
 
 class Transport(filesystem.Transport):

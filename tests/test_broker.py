@@ -84,3 +84,16 @@ def test_concurrent_writer_and_readers_deliver_every_message_once(tmp_path):
     assert sorted(numbers) == list(range(MESSAGES))
     assert os.listdir(tmp_path / "staging_folder") == []
     assert os.listdir(tmp_path / "claimed_folder") == []
+
+
+def test_binding_a_queue_while_another_process_has_just_created_the_exchange_file(tmp_path):
+    # kombu creates the exchange file and only then locks and fills it: a worker
+    # binding at that moment found it empty and stopped on the decode error.
+    with _connection(str(tmp_path), "peerlink.broker:Transport") as conn:
+        channel = conn.default_channel
+        (tmp_path / "control_folder" / "reminders.exchange").write_bytes(b"")
+
+        assert channel.get_table("reminders") == []
+        conn.SimpleQueue("reminders").close()
+
+        assert [binding.queue for binding in channel.get_table("reminders")] == ["reminders"]

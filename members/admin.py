@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from . import selectors, services
-from .models import Language, Member, Tag, User, VettingStatus
+from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -212,3 +212,23 @@ class LanguageAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name", "code"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Members' sharing choices, as they made them: staff may read, never change."""
+
+    list_display = ["member", "category", "granted", "source", "recorded_at"]
+    list_filter = ["category", "granted", "source"]
+    list_select_related = ["member"]
+    date_hierarchy = "recorded_at"
+    raw_id_fields = ["member"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

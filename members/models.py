@@ -388,3 +388,27 @@ class Member(models.Model):
     def availability_labels(self) -> list[str]:
         labels = dict(AVAILABILITY_SLOTS)
         return [labels[slot] for slot, _ in AVAILABILITY_SLOTS if slot in self.availability]
+
+
+class ConsentSource(models.TextChoices):
+    SIGN_UP = "sign-up", "During sign-up"
+    PROFILE = "profile", "Profile edit"
+
+
+class ConsentRecord(models.Model):
+    """One sharing choice a member made: append-only, never changed or deleted
+    through the app. The `share_*` flags on `Member` stay what decides what a
+    peer sees; these rows record when each was granted or revoked."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consent_records")
+    category = models.CharField(max_length=40, choices=SHARING_CATEGORIES)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=10, choices=ConsentSource.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["member", "recorded_at", "pk"]
+        indexes = [models.Index(fields=["member", "category", "recorded_at"])]
+
+    def __str__(self):
+        return f"{self.get_category_display()}: {'granted' if self.granted else 'revoked'}"

@@ -1,8 +1,13 @@
 """Reads of members, each in a fixed number of queries."""
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
 
-from .models import Member
+from django.db.models import Q, QuerySet
+
+from matching.models import OPEN_STATES, Match
+
+from .models import SHARING_CATEGORIES, ConsentRecord, Member
 
 
 def member_with_profile(*, user_id: int) -> Member:
@@ -16,3 +21,50 @@ def member_with_profile(*, user_id: int) -> Member:
 
 def members_for_admin() -> QuerySet[Member]:
     return Member.objects.select_related("user", "vetted_by")
+
+
+@dataclass(frozen=True)
+class ConsentHistory:
+    """One sharing category: whether it is shared now, since when, and each change."""
+
+    category: str
+    label: str
+    shared: bool
+    since: datetime.datetime | None
+    records: list[ConsentRecord]
+
+
+def consent_history(member: Member) -> list[ConsentHistory]:
+    """Return `member`'s sharing choices, one entry per category, in one query.
+
+    Whether a category is shared comes from the member's own setting, which
+    is what peers' pages read; `since` is when it last changed to that.
+    """
+    by_category: dict[str, list[ConsentRecord]] = {name: [] for name, _ in SHARING_CATEGORIES}
+    for record in ConsentRecord.objects.filter(member=member).order_by("recorded_at", "pk"):
+        by_category.setdefault(record.category, []).append(record)
+    history = []
+    for name, label in SHARING_CATEGORIES:
+        shared = getattr(member, name) is True
+        records = by_category[name]
+        latest = records[-1] if records else None
+        since = latest.recorded_at if latest and latest.granted == shared else None
+        history.append(ConsentHistory(name, label, shared, since, records))
+    return history
+
+
+def current_peers(member: Member) -> list[tuple[Match, Member]]:
+    """Return each open request or active match `member` is in, with the peer on
+    the other side, oldest first."""
+    matches = (
+        Match.objects.filter(Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES)
+        .select_related("newcomer__user", "mentor__user")
+        .prefetch_related(
+            "newcomer__tags", "newcomer__languages", "mentor__tags", "mentor__languages"
+        )
+        .order_by("created_at", "pk")
+    )
+    return [
+        (match, match.mentor if match.newcomer_id == member.pk else match.newcomer)
+        for match in matches
+    ]

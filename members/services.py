@@ -3,7 +3,17 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Member, Role, User, VettingStatus
+from .models import (
+    SHARING_CATEGORIES,
+    ConsentRecord,
+    ConsentSource,
+    Member,
+    Role,
+    User,
+    VettingStatus,
+)
+
+SHARING_FIELDS = [name for name, _ in SHARING_CATEGORIES]
 
 
 class MemberError(Exception):
@@ -25,8 +35,17 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
 
     `step` is the 1-based onboarding step being saved. Progress only moves
     forward, so revisiting an earlier step never loses later ones.
+    A form that holds the sharing choices also records each choice that
+    changed (every one, the first time) as a consent record.
     """
+    sharing = [name for name in SHARING_FIELDS if name in form.fields]
+    before = {}
+    if sharing and member.pk is not None:
+        before = Member.objects.select_for_update().filter(pk=member.pk).values(*sharing).get()
     member = form.save()
+    if sharing:
+        source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
+        consent_record_changes(member=member, before=before, source=source)
     if hasattr(form, "save_tags"):
         form.save_tags(member)
     if step is not None:
@@ -37,6 +56,26 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
             fields.append("onboarded_at")
         member.save(update_fields=fields)
     return member
+
+
+def consent_record_changes(*, member: Member, before: dict[str, bool], source: str) -> int:
+    """Append a consent record for each sharing choice that differs from `before`;
+    for a member with no records yet, one for every choice. Return how many."""
+    first = not ConsentRecord.objects.filter(member=member).exists()
+    now = timezone.now()
+    records = [
+        ConsentRecord(
+            member=member,
+            category=name,
+            granted=getattr(member, name),
+            source=source,
+            recorded_at=now,
+        )
+        for name in SHARING_FIELDS
+        if first or before.get(name) != getattr(member, name)
+    ]
+    ConsentRecord.objects.bulk_create(records)
+    return len(records)
 
 
 @transaction.atomic

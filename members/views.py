@@ -12,7 +12,7 @@ from . import selectors, services
 from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES
 from .middleware import forget_time_zone
 from .models import Member, Role
-from .visibility import matched_peer_preview
+from .visibility import matched_peer_preview, peer_view
 
 STEP_SLUGS = [slug for slug, _, _ in ONBOARDING_SECTIONS]
 
@@ -102,6 +102,11 @@ def profile(request):
     if not member.is_onboarded:
         return redirect("members:onboarding")
     preview = matched_peer_preview(member).rows()
+    # Each current peer as this member may see them, and this member as that peer does.
+    peers_see = [
+        (peer_view(peer, viewer=member, match=match), peer_view(member, viewer=peer, match=match))
+        for match, peer in selectors.current_peers(member)
+    ]
     return render(
         request,
         "members/profile.html",
@@ -109,6 +114,8 @@ def profile(request):
             "member": member,
             "sections": ONBOARDING_SECTIONS,
             "peer_preview": preview,
+            "peers_see": peers_see,
+            "consent_history": selectors.consent_history(member),
         },
     )
 

@@ -56,12 +56,11 @@ def consent_history(member: Member) -> list[ConsentHistory]:
 def current_peers(member: Member) -> list[tuple[Match, Member]]:
     """Return each open request or active match `member` is in, with the peer on
     the other side, oldest first."""
+    side = "mentor" if member.is_newcomer else "newcomer"
     matches = (
         Match.objects.filter(Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES)
         .select_related("newcomer__user", "mentor__user")
-        .prefetch_related(
-            "newcomer__tags", "newcomer__languages", "mentor__tags", "mentor__languages"
-        )
+        .prefetch_related(f"{side}__tags", f"{side}__languages")
         .order_by("created_at", "pk")
     )
     return [

@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
 from matching.models import MatchState
@@ -163,3 +165,21 @@ def test_staff_can_read_but_not_change_or_delete_consent_records(staff_client, n
     assert staff_client.post(delete, {"post": "yes"}).status_code == 403
     assert ConsentRecord.objects.get(pk=record.pk).granted == record.granted
     assert ConsentRecord.objects.get(pk=record.pk).source == record.source
+
+
+def test_profile_with_many_peers_runs_a_fixed_number_of_queries(client, mentor):
+    client.force_login(mentor.user)
+
+    def profile_queries() -> tuple[int, int]:
+        client.get(reverse("members:profile"))  # the first request records "last active"
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("members:profile"))
+        return len(response.context["peers_see"]), len(queries)
+
+    ActiveMatchFactory(mentor=mentor, newcomer__tags=[tag("pathway-12-step")])
+    one_peer, few = profile_queries()
+    for _ in range(2):
+        ActiveMatchFactory(mentor=mentor, newcomer__tags=[tag("pathway-12-step")])
+    three_peers, many = profile_queries()
+    assert (one_peer, three_peers) == (1, 3)
+    assert few == many <= 10

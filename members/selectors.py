@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from matching.models import OPEN_STATES, Match
+from matching.models import OPEN_STATES, Match, MatchState
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
 
@@ -55,10 +55,14 @@ def consent_history(member: Member) -> list[ConsentHistory]:
 
 def current_peers(member: Member) -> list[tuple[Match, Member]]:
     """Return each open request or active match `member` is in, with the peer on
-    the other side, oldest first."""
+    the other side, oldest first. A mentor is not told of a request staff have
+    not approved yet."""
     side = "mentor" if member.is_newcomer else "newcomer"
+    mentor_states = [state for state in OPEN_STATES if state != MatchState.PENDING_APPROVAL]
     matches = (
-        Match.objects.filter(Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES)
+        Match.objects.filter(
+            Q(newcomer=member, state__in=OPEN_STATES) | Q(mentor=member, state__in=mentor_states)
+        )
         .select_related("newcomer__user", "mentor__user")
         .prefetch_related(f"{side}__tags", f"{side}__languages")
         .order_by("created_at", "pk")

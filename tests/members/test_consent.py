@@ -183,3 +183,21 @@ def test_profile_with_many_peers_runs_a_fixed_number_of_queries(client, mentor):
     three_peers, many = profile_queries()
     assert (one_peer, three_peers) == (1, 3)
     assert few == many <= 10
+
+
+def test_a_mentor_is_not_shown_a_request_staff_have_not_approved_yet(client):
+    match = ActiveMatchFactory(
+        newcomer__display_name="Kit",
+        mentor__display_name="Robin",
+        state=MatchState.PENDING_APPROVAL,
+    )
+    client.force_login(match.mentor.user)
+    response = client.get(reverse("members:profile"))
+    assert response.context["peers_see"] == []
+    assert "no open request or match" in response.content.decode()
+
+    client.force_login(match.newcomer.user)
+    peers = client.get(reverse("members:profile")).context["peers_see"]
+    assert [(seen_by.display_name, sees.display_name) for seen_by, sees in peers] == [
+        ("Robin", "A peer")
+    ], "until staff approve, the mentor sees nothing of the newcomer"

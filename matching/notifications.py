@@ -4,12 +4,11 @@ an email may be read by someone else."""
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from members.models import User
+from peerlink.staff_alerts import alert_staff_once
 
 from .models import Match, MatchNotification, Report
 
@@ -70,32 +69,9 @@ def send_report_alert(*, report_id: int) -> bool:
 
     The email names nobody and quotes nothing: staff read the report in the admin.
     """
-    claimed = Report.objects.filter(pk=report_id, staff_alerted_at=None).update(
-        staff_alerted_at=timezone.now()
+    return alert_staff_once(
+        model=Report,
+        pk=report_id,
+        subject="PeerLink: a member reported a concern",
+        text="A member reported a concern about a peer.",
     )
-    if not claimed:
-        return False
-    recipients = list(
-        User.objects.filter(is_staff=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        logger.warning("Report %s: no staff account to alert", report_id)
-        return False
-    url = settings.PEERLINK_SITE_URL.rstrip("/") + reverse(
-        "admin:matching_report_change", args=[report_id]
-    )
-    try:
-        send_mail(
-            "PeerLink: a member reported a concern",
-            f"A member reported a concern about a peer.\n\nOpen the report: {url}\n",
-            None,
-            recipients,
-        )
-    except Exception:
-        # Release the claim so that the retry can send it.
-        Report.objects.filter(pk=report_id).update(staff_alerted_at=None)
-        logger.warning("Sending the alert for report %s failed", report_id)
-        raise
-    return True

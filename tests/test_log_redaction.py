@@ -71,6 +71,8 @@ def test_runserver_logs_requests_for_secret_links_without_the_secret(tmp_path):
                     break
                 except OSError:
                     time.sleep(0.2)
+        # runserver writes a request's log line after sending the response.
+        time.sleep(1)
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

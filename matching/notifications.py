@@ -20,6 +20,9 @@ EVENTS = {
     "accepted": ("newcomer", "Good news from PeerLink"),
     "declined": ("newcomer", "An update on your PeerLink request"),
     "expired": ("newcomer", "An update on your PeerLink request"),
+    # The peer of a member who left: told only that the match ended.
+    "ended_for_mentor": ("mentor", "An update on your PeerLink match"),
+    "ended_for_newcomer": ("newcomer", "An update on your PeerLink match"),
 }
 
 

@@ -329,6 +329,7 @@ def mentor_pool() -> QuerySet[Member]:
         held_for_review=False,
         user__is_active=True,
         onboarded_at__isnull=False,
+        deleted_at__isnull=True,
     )
 
 
@@ -338,6 +339,7 @@ def newcomers_to_match() -> QuerySet[Member]:
         role=Role.NEWCOMER,
         onboarded_at__isnull=False,
         user__is_active=True,
+        deleted_at__isnull=True,
     ).exclude(matches_as_newcomer__state__in=OPEN_STATES)
 
 

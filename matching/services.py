@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Member, Role, User
@@ -385,6 +386,41 @@ def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block
             match.state, match.decided_at = MatchState.WITHDRAWN, now
         match.save()
     return block
+
+
+# The email event that tells a peer, without detail, that their match ended.
+ENDED_EVENT = {"newcomer": "ended_for_newcomer", "mentor": "ended_for_mentor"}
+
+
+@transaction.atomic
+def matches_close_for_leaving_member(*, member: Member) -> list[Match]:
+    """Close every open request and match of a member who is deleting their account.
+
+    Requests are withdrawn (one addressed to a leaving mentor moves on to the
+    newcomer's next choice); an active match ends with the neutral reason and
+    the peer is emailed only that the match ended. Return the matches closed.
+    """
+    now = timezone.now()
+    closed = []
+    matches = Match.objects.select_for_update().filter(
+        Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES
+    )
+    for match in matches.order_by("pk"):
+        leaving_side = EndedBy.NEWCOMER if match.newcomer_id == member.pk else EndedBy.MENTOR
+        if match.state == MatchState.ACTIVE:
+            match.state, match.ended_at = MatchState.ENDED, now
+            match.ended_by = leaving_side
+            match.end_reason = NEUTRAL_END_REASON
+            match.save()
+            peer_side = "mentor" if leaving_side == EndedBy.NEWCOMER else "newcomer"
+            _notify(match, ENDED_EVENT[peer_side])
+        elif leaving_side == EndedBy.MENTOR:
+            _close_request(match, MatchState.WITHDRAWN)
+        else:
+            match.state, match.decided_at = MatchState.WITHDRAWN, now
+            match.save()
+        closed.append(match)
+    return closed
 
 
 def _alert_staff_of_report(report: Report) -> None:

@@ -7,6 +7,7 @@ sections with the same forms, so validation lives in exactly one place.
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -296,3 +297,30 @@ ONBOARDING_SECTIONS = [
 ]
 SECTION_FORMS = {slug: form for slug, _, form in ONBOARDING_SECTIONS}
 SECTION_TITLES = {slug: title for slug, title, _ in ONBOARDING_SECTIONS}
+
+
+class DeleteAccountForm(forms.Form):
+    """Ask for the member's password once more before their account is deleted.
+
+    The password is checked like a sign-in, so failed guesses count towards
+    the same lockout.
+    """
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="We ask once more so that nobody else can do this for you.",
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        signed_in = authenticate(self.request, email=user.email, password=password)
+        if signed_in is None or signed_in.pk != user.pk:
+            raise forms.ValidationError("That is not your password. Please try again.")
+        return password

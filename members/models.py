@@ -316,6 +316,10 @@ class Member(models.Model):
     )
     held_at = models.DateTimeField(null=True, blank=True)
 
+    # Set when the member deletes their account: the row stays, anonymised, so
+    # that matches and audit rows keep their ids; nothing lists it again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
     onboarding_step = models.PositiveSmallIntegerField(
         default=0, help_text="Number of onboarding steps completed."
     )
@@ -349,6 +353,10 @@ class Member(models.Model):
     @property
     def is_newcomer(self) -> bool:
         return self.role == Role.NEWCOMER
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_onboarded(self) -> bool:

@@ -1,13 +1,26 @@
 """Writes to members. Each function is one transaction."""
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+
+from checkins.models import CheckIn, Reminder, ReminderState
+from matching.models import Block, EndedBy, Match, Report
+from matching.services import NEUTRAL_END_REASON, matches_close_for_leaving_member
+from safety.models import HelpRequest
 
 from .models import (
     SHARING_CATEGORIES,
     ConsentRecord,
     ConsentSource,
     Member,
+    RecoveryGoal,
     Role,
     User,
     VettingStatus,
@@ -91,3 +104,113 @@ def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Memb
     member.vetted_at = timezone.now()
     member.save(update_fields=["vetting_status", "vetted_by", "vetted_at", "updated_at"])
     return member
+
+
+DELETED_NAME = "Deleted member"
+# What replaces free text a deleted member wrote, so staff still see that
+# something was written without reading it.
+REMOVED_TEXT = "[removed]"
+# The earliest birth year the database accepts: a deleted member has none.
+PLACEHOLDER_BIRTH_YEAR = 1900
+
+
+def deleted_email(user_id: int) -> str:
+    """Return the unique address that replaces a deleted account's email (never routable)."""
+    return f"deleted-{user_id}@invalid"
+
+
+@transaction.atomic
+def delete_account(*, member: Member) -> bool:
+    """Delete a member's account: close their matches and anonymise what names them.
+
+    Open requests are withdrawn and active matches end with the neutral reason
+    (the peer is told only that the match ended). The rows stay, reduced to ids
+    and flags, so that matches, consent records and audit rows keep their shape.
+    Return False, changing nothing, when the account is already deleted.
+    """
+    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    if member.is_deleted:
+        return False
+    user = member.user
+    old_email = user.email
+    matches_close_for_leaving_member(member=member)
+    _remove_text_written_by(member)
+    _anonymise_member(member)
+
+    user.email = deleted_email(user.pk)
+    user.set_unusable_password()
+    user.is_active = False
+    user.last_login = None
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    _end_sessions_of(user)
+    # Sign-in security records stay, under the new address.
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=old_email).update(username=user.email)
+    # The admin's change history keeps ids; its labels no longer name them.
+    for instance in (user, member):
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
+        ).update(object_repr=f"{DELETED_NAME} {member.pk}")
+    return True
+
+
+def _remove_text_written_by(member: Member) -> None:
+    CheckIn.objects.filter(author=member).exclude(note="").update(note=REMOVED_TEXT)
+    Report.objects.filter(reporter=member).update(text=REMOVED_TEXT)
+    Block.objects.filter(blocker=member).exclude(reason="").update(reason=REMOVED_TEXT)
+    HelpRequest.objects.filter(member=member).update(how_to_contact="")
+    Match.objects.filter(mentor=member).exclude(decline_note="").update(decline_note=REMOVED_TEXT)
+    for side, ended_by in (("newcomer", EndedBy.NEWCOMER), ("mentor", EndedBy.MENTOR)):
+        Match.objects.filter(**{side: member}, ended_by=ended_by).exclude(
+            end_reason__in=["", NEUTRAL_END_REASON]
+        ).update(end_reason=REMOVED_TEXT)
+    # The reasons shown for a suggestion name tags the two have in common.
+    Match.objects.filter(newcomer=member).update(reasons=[])
+    Match.objects.filter(mentor=member).update(reasons=[])
+    # Staff reassigning a request record the new mentor's name.
+    Match.objects.filter(end_reason=f"Reassigned by staff to {member.display_name}").filter(
+        newcomer__matches_as_newcomer__mentor=member
+    ).update(end_reason="Reassigned by staff")
+    Reminder.objects.filter(recipient=member, state=ReminderState.DUE).update(
+        state=ReminderState.SKIPPED, last_error="account deleted"
+    )
+
+
+def _anonymise_member(member: Member) -> None:
+    member.display_name = DELETED_NAME
+    member.pronouns = ""
+    member.gender = ""
+    member.gender_self_description = ""
+    member.birth_year = PLACEHOLDER_BIRTH_YEAR
+    member.time_zone = "UTC"
+    member.availability = []
+    member.recovery_goal = RecoveryGoal.NOT_SURE
+    member.recovery_start_date = None
+    member.bio = ""
+    member.preferred_mentor_genders = []
+    member.contact_details = ""
+    member.training_note = ""
+    member.last_active_at = None
+    member.is_paused = True
+    for name in SHARING_FIELDS:
+        setattr(member, name, False)
+    member.deleted_at = timezone.now()
+    member.save()
+    member.tags.clear()
+    member.languages.clear()
+
+
+def _end_sessions_of(user: User) -> None:
+    """Delete the user's stored sessions (their password hash changed too, which
+    already ends every session at its next request)."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    user_id = str(user.pk)
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == user_id
+    ]
+    Session.objects.filter(pk__in=stale).delete()

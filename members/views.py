@@ -3,13 +3,16 @@
 from allauth.account.views import SignupView as AllauthSignupView
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from . import selectors, services
-from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES
+from .export import EXPORT_FILENAME, member_data_export
+from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES, DeleteAccountForm
 from .middleware import forget_time_zone
 from .models import Member, Role
 from .visibility import matched_peer_preview, peer_view
@@ -141,6 +144,39 @@ def profile_edit(request, section: str):
             "title": SECTION_TITLES[section],
         },
     )
+
+
+@never_cache
+@require_GET
+@login_required
+def export_my_data(request):
+    """Download everything stored about the signed-in member as one JSON file."""
+    member = _member_or_none(request)
+    if member is None:
+        raise Http404("No member profile for this account.")
+    response = JsonResponse(member_data_export(member), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILENAME}"'
+    return response
+
+
+@never_cache
+@login_required
+def delete_account(request):
+    """Explain what deleting the account does, then delete it once the password is given."""
+    member = _member_or_none(request)
+    if member is None:
+        raise Http404("No member profile for this account.")
+    form = DeleteAccountForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(member=member)
+        logout(request)
+        return redirect("members:goodbye")
+    return render(request, "members/delete_account.html", {"member": member, "form": form})
+
+
+def goodbye(request):
+    """The calm page a member sees after deleting their account."""
+    return render(request, "members/goodbye.html")
 
 
 def sign_in_locked_out(request, original_response=None, credentials=None):

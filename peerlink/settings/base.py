@@ -340,6 +340,13 @@ PEERLINK_REMINDER_CLAIM_SECONDS = env.int(
 
 # --- PeerLink ---------------------------------------------------------------
 PEERLINK_MINIMUM_AGE = env.int("PEERLINK_MINIMUM_AGE", default=18)
+# Retention: the daily purge blanks the free text of requests and matches that
+# closed this many days ago, and deletes sign-ups that never verified their
+# email nor signed in after this many days.
+PEERLINK_RETENTION_ENDED_MATCH_DAYS = env.int("PEERLINK_RETENTION_ENDED_MATCH_DAYS", default=365)
+PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS = env.int(
+    "PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS", default=14
+)
 # The address people reach PeerLink at, for links in emails.
 PEERLINK_SITE_URL = env.str("PEERLINK_SITE_URL", default="http://localhost:8000")
 

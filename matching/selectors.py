@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from members import visibility
@@ -542,6 +542,27 @@ def active_matches_for_mentor(mentor: Member) -> QuerySet[Match]:
         Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE)
         .select_related("newcomer__user")
         .prefetch_related("newcomer__tags", "newcomer__languages")
+    )
+
+
+RECENTLY_ENDED_DAYS = 30
+
+
+def recently_ended_for_mentor(mentor: Member) -> QuerySet[Match]:
+    """Return this mentor's matches that ended in the last month, latest first.
+
+    A pair with a block between them is never shown to each other again.
+    """
+    since = timezone.now() - datetime.timedelta(days=RECENTLY_ENDED_DAYS)
+    blocked = Block.objects.filter(
+        Q(blocker=OuterRef("newcomer"), blocked=mentor)
+        | Q(blocker=mentor, blocked=OuterRef("newcomer"))
+    )
+    return (
+        Match.objects.filter(mentor=mentor, state=MatchState.ENDED, ended_at__gte=since)
+        .exclude(Exists(blocked))
+        .select_related("newcomer__user")
+        .order_by("-ended_at", "-pk")
     )
 
 

@@ -128,6 +128,10 @@ def inbox(request):
         (match, peer_view(match.newcomer, viewer=mentor, match=match))
         for match in selectors.active_matches_for_mentor(mentor)
     ]
+    ended = [
+        (match, peer_view(match.newcomer, viewer=mentor, match=match))
+        for match in selectors.recently_ended_for_mentor(mentor)
+    ]
     return render(
         request,
         "matching/inbox.html",
@@ -135,6 +139,7 @@ def inbox(request):
             "member": mentor,
             "requests": requests,
             "active": active,
+            "ended": ended,
             "decline_form": DeclineForm(),
             "end_form": EndForm(),
         },

@@ -1,7 +1,11 @@
 """Writes to members. Each function is one transaction."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from audit.services import record_disclosures
+from matching.models import OPEN_STATES, Match
 
 from .models import (
     SHARING_CATEGORIES,
@@ -46,6 +50,7 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     if sharing:
         source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
         consent_record_changes(member=member, before=before, source=source)
+        _record_disclosures_to_current_peers(member)
     if hasattr(form, "save_tags"):
         form.save_tags(member)
     if step is not None:
@@ -76,6 +81,16 @@ def consent_record_changes(*, member: Member, before: dict[str, bool], source: s
     ]
     ConsentRecord.objects.bulk_create(records)
     return len(records)
+
+
+def _record_disclosures_to_current_peers(member: Member) -> None:
+    """A box just ticked shows at once to peers in an open request or active match."""
+    matches = Match.objects.filter(
+        Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES
+    ).select_related("newcomer", "mentor")
+    for match in matches:
+        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        record_disclosures(member, peer, match)
 
 
 @transaction.atomic

@@ -171,3 +171,9 @@ def test_the_admin_offers_no_add_change_or_delete_of_audit_rows(staff_client, st
         assert change.status_code == 200
         assert b'name="_save"' not in change.content and b"deletelink" not in change.content
     assert StaffRead.objects.count() == 1 and Disclosure.objects.count() == 1
+
+
+@pytest.mark.parametrize("query", ["word", "9" * 30, "-1", "12"])
+def test_searching_audit_rows_by_id_never_fails(staff_client, query):
+    response = staff_client.get(reverse("admin:audit_staffread_changelist"), {"q": query})
+    assert response.status_code == 200

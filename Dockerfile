@@ -37,6 +37,7 @@ COPY members ./members
 COPY matching ./matching
 COPY checkins ./checkins
 COPY safety ./safety
+COPY audit ./audit
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-deps . \

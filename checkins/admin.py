@@ -4,6 +4,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from audit.admin import AuditedReads
+from audit.models import RecordPart
+
 from . import selectors
 from .models import CheckIn, CheckinSettings, MatchCadence, Reminder
 
@@ -41,7 +44,7 @@ class OpenConcernFilter(admin.SimpleListFilter):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(AuditedReads, admin.ModelAdmin):
     list_display = [
         "created_at",
         "match",
@@ -73,6 +76,15 @@ class CheckInAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # A check-in speaks of the match: both sides' records are opened.
+    def audit_member_ids(self, checkin):
+        return [checkin.author_id, checkin.match.newcomer_id, checkin.match.mentor_id]
+
+    def audit_parts_for(self, checkin):
+        if checkin.concern:
+            return [RecordPart.CHECK_INS, RecordPart.CONCERN]
+        return [RecordPart.CHECK_INS]
 
     @admin.action(description="Acknowledge the selected concerns", permissions=["change"])
     def acknowledge_concerns(self, request, queryset):

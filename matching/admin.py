@@ -19,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
+from audit.admin import AuditedReads
+from audit.models import RecordPart
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
 
@@ -221,7 +223,9 @@ class CheckInInline(admin.TabularInline):
 
 
 @admin.register(Match)
-class MatchAdmin(admin.ModelAdmin):
+class MatchAdmin(AuditedReads, admin.ModelAdmin):
+    # The page lists the match's check-ins, notes included.
+    audit_parts = (RecordPart.MATCH, RecordPart.CHECK_INS)
     # Staff override one match's check-in cadence under Check-ins → Match cadences.
     inlines = [CheckInInline]
     change_list_template = "admin/matching/match/change_list.html"
@@ -299,6 +303,9 @@ class MatchAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def audit_member_ids(self, match):
+        return [match.newcomer_id, match.mentor_id]
 
     # List columns.
 
@@ -651,8 +658,10 @@ REPORT_CHECKINS_SHOWN = 5
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedReads, admin.ModelAdmin):
     """Members' reports, open first: staff read the context and act through services."""
+
+    audit_parts = (RecordPart.REPORT, RecordPart.CHECK_INS)
 
     list_display = ["report_id", "status", "created_at", "match_link", "action", "acted_by"]
     list_filter = ["status", "action", "created_at"]
@@ -687,6 +696,9 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request)
+
+    def audit_member_ids(self, report):
+        return [report.reporter_id, report.reported_id]
 
     @admin.display(description="Report", ordering="pk")
     def report_id(self, report):

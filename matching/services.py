@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.services import record_match_disclosures
 from members.models import Member, Role, User
 from peerlink.ids import parse_id
 from peerlink.queue import enqueue
@@ -131,6 +132,7 @@ def _create(
             match.save()
     except IntegrityError as exc:
         raise MatchError(ALREADY_OPEN) from exc
+    record_match_disclosures(match)
     if not needs_approval:
         _notify(match, "requested")
     return match
@@ -202,6 +204,7 @@ def match_approve(*, match_id: int, staff_user: User) -> Match:
         hours=MatchingSettings.current().request_expiry_hours
     )
     match.save()
+    record_match_disclosures(match)
     _notify(match, "requested")
     return match
 
@@ -266,6 +269,7 @@ def match_accept(*, match_id: int, mentor: Member) -> Match:
     match.state = MatchState.ACTIVE
     match.decided_at = timezone.now()
     match.save()
+    record_match_disclosures(match)
     _notify(match, "accepted")
     return match
 

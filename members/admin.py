@@ -2,6 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from audit.admin import AuditedReads
+from audit.models import RecordPart
+
 from . import selectors, services
 from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
 
@@ -40,7 +43,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(AuditedReads, admin.ModelAdmin):
+    audit_parts = (RecordPart.PROFILE,)
     list_display = [
         "display_name",
         "role",
@@ -158,6 +162,9 @@ class MemberAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.members_for_admin()
+
+    def audit_member_ids(self, member):
+        return [member.pk]
 
     @admin.display(boolean=True, description="Onboarded", ordering="onboarded_at")
     def onboarded(self, member):

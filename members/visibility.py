@@ -149,6 +149,10 @@ class PeerView:
         # A setting that is missing or not a plain "yes" counts as not shared.
         return getattr(self._member, DETAIL_FLAGS[detail], None) is True
 
+    def shown_categories(self) -> list[str]:
+        """Return the sharing boxes (`share_*`) whose details this viewer sees now."""
+        return [flag for detail, flag in DETAIL_FLAGS.items() if self._may_see(detail)]
+
     @cached_property
     def name(self) -> str:
         """The member's display name, or "" when this viewer may not see it."""

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/signup/", SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Before members: its profile/<section>/ would take profile/disclosures/.
+    path("", include("audit.urls")),
     path("", include("members.urls")),
     path("", include("matching.urls")),
     path("", include("checkins.urls")),

@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 
+from audit.admin import AuditedReads
+from audit.models import RecordPart
+
 from . import services
 from .models import HelpRequest, SafetySettings
 
@@ -31,13 +34,13 @@ class OpenHoldFilter(admin.SimpleListFilter):
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(admin.ModelAdmin):
+class HelpRequestAdmin(AuditedReads, admin.ModelAdmin):
+    audit_parts = (RecordPart.HOLD,)
     list_display = [
         "created_at",
         "member",
         "reason",
         "may_contact",
-        "how_to_contact",
         "staff_alerted_at",
         "cleared_at",
         "cleared_by",
@@ -46,6 +49,10 @@ class HelpRequestAdmin(admin.ModelAdmin):
     list_select_related = ["member", "cleared_by"]
     readonly_fields = [field.name for field in HelpRequest._meta.fields]
     actions = ["clear_holds"]
+
+    # How to reach the member shows only on the hold's own page, behind a reason.
+    def audit_member_ids(self, help_request):
+        return [help_request.member_id]
 
     def has_add_permission(self, request):
         return False

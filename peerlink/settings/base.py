@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "matching",
     "checkins",
     "safety",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -376,6 +377,10 @@ PEERLINK_CRISIS_NOTICE = env.str(
     "PEERLINK_CRISIS_NOTICE",
     default="PeerLink is not an emergency service. If you are in danger, call for help now.",
 )
+
+# Audit rows (staff reads, disclosures to peers) are kept this many years, then
+# purged daily. Six at least: a shorter value stops start-up (audit.E001).
+PEERLINK_AUDIT_RETENTION_YEARS = env.int("PEERLINK_AUDIT_RETENTION_YEARS", default=6)
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -40,3 +40,10 @@ def sign_in_with_code(page: Page, base: str, email: str, code: str, next_path: s
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     page.locator("input[name=code]").fill(code)
     page.get_by_role("button", name="Sign In").click()
+
+
+def give_reason(page: Page, reason: str = "Reviewing a match") -> None:
+    """Answer the admin's "Why are you opening this record?" before a member's record opens."""
+    expect(page.get_by_role("heading", name="Why are you opening this record?")).to_be_visible()
+    page.get_by_label(reason).check()
+    page.get_by_role("button", name="Open the record").click()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.people import sign_in_by_session, sign_in_with_code
+from tests.e2e.people import give_reason, sign_in_by_session, sign_in_with_code
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import add_authenticator_app, current_code, with_verified_email
 
@@ -59,7 +59,6 @@ def test_staff_admin_pages_run_their_scripts_under_the_policy(live_server, brows
         reverse("admin:members_user_add"),
         reverse("admin:members_tag_changelist"),
         reverse("admin:matching_match_changelist"),
-        reverse("admin:matching_match_change", args=[match.pk]),
         reverse("admin:matching_match_queue"),
         reverse("admin:matching_match_reassign", args=[match.pk]),
         reverse("admin:matching_batchrun_run"),
@@ -69,6 +68,11 @@ def test_staff_admin_pages_run_their_scripts_under_the_policy(live_server, brows
         reverse("admin:django_celery_beat_periodictask_add"),
     ]:
         open_page(page, live_server.url + url)
+
+    # A member's record opens once staff say why; the match page and its check-ins too.
+    open_page(page, live_server.url + reverse("admin:matching_match_change", args=[match.pk]))
+    give_reason(page)
+    expect(page.locator("#match_form")).to_be_visible()
 
     # The member form's scripted widgets: the searchable user picker and the
     # two-list language and tag pickers.

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from checkins.models import CheckIn
 from matching.models import MatchState
-from tests.e2e.people import sign_in, sign_in_with_code, verified
+from tests.e2e.people import give_reason, sign_in, sign_in_with_code, verified
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import add_authenticator_app, current_code, with_verified_email
 
@@ -44,6 +44,9 @@ def test_a_newcomer_reports_their_mentor_and_staff_end_the_match_from_the_queue(
         current_code(secret),
         next_path=link.removeprefix(live_server.url),
     )
+    # The report names both members: staff say why before it opens.
+    expect(staff_page.get_by_text("Keeps messaging me at night")).to_have_count(0)
+    give_reason(staff_page, "Safety concern or report")
     expect(staff_page.get_by_text("Keeps messaging me at night")).to_be_visible()
     expect(staff_page.get_by_role("cell", name="No reply")).to_be_visible()
 

@@ -17,6 +17,7 @@ from matching.models import (
     MatchState,
 )
 from members.models import Language, VettingStatus
+from tests.audit_helpers import open_record
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_match_detail_shows_every_score_component_with_its_weight(staff_client):
     mentor = MentorFactory(tags=[tag("pathway-12-step")])
     match = propose(newcomer, mentor)
 
-    response = staff_client.get(reverse("admin:matching_match_change", args=[match.pk]))
+    response = open_record(staff_client, reverse("admin:matching_match_change", args=[match.pk]))
 
     content = page(response)
     assert response.status_code == 200

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from matching import batch, selectors, services
 from matching.models import Block, EndedBy, MatchState, Report, ReportStatus
+from tests.audit_helpers import open_record
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 from tests.matching.test_views import client_for
 
@@ -281,7 +282,9 @@ def test_staff_see_reports_in_a_queue_with_the_match_and_its_last_checkins(staff
     report = services.report_create(reporter=newcomer, reported=mentor, text="Rude to me")
 
     listing = staff_client.get(reverse("admin:matching_report_changelist"))
-    page = staff_client.get(reverse("admin:matching_report_change", args=[report.pk]))
+    page = open_record(
+        staff_client, reverse("admin:matching_report_change", args=[report.pk]), "safety"
+    )
 
     assert listing.status_code == 200 and b"Open" in listing.content
     assert page.status_code == 200

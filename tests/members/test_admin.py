@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Member, VettingStatus
+from tests.audit_helpers import open_record
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,6 @@ def test_staff_manage_the_tag_taxonomy(staff_client):
 
 
 def test_member_edit_page_opens_for_staff(staff_client, mentor):
-    response = staff_client.get(reverse("admin:members_member_change", args=[mentor.pk]))
+    response = open_record(staff_client, reverse("admin:members_member_change", args=[mentor.pk]))
     assert response.status_code == 200
     assert Member.objects.count() == 1

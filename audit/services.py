@@ -1,0 +1,67 @@
+"""Writes to the audit trail. Rows are only ever added, except by the retention purge."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from members.visibility import peer_view
+
+from .models import Disclosure, ReadReason, RecordPart, StaffRead, years_before
+
+
+class AuditError(Exception):
+    """An audit row that cannot be written as asked."""
+
+
+def _id(member_or_id) -> int:
+    return getattr(member_or_id, "pk", member_or_id)
+
+
+def record_staff_read(user, member, parts, reason) -> StaffRead:
+    """Record that staff `user` opened `member`'s record (a Member or its id), which
+    `parts` of it (RecordPart codes) and why (a ReadReason)."""
+    if reason not in ReadReason.values:
+        raise AuditError(f"Unknown reason {reason!r}.")
+    unknown = set(parts) - set(RecordPart.values)
+    if unknown or not parts:
+        raise AuditError(f"Unknown record parts {sorted(unknown)!r}.")
+    return StaffRead.objects.create(
+        staff_user_id=user.pk, member_id=_id(member), parts=list(parts), reason=reason
+    )
+
+
+def record_disclosures(member, viewer, match) -> list[str]:
+    """Record each category of `member` that `viewer` (a peer) may see now, given `match`.
+
+    A category already recorded for this pair keeps the time it first became
+    visible. Return the categories visible now.
+    """
+    categories = peer_view(member, viewer=viewer, match=match).shown_categories()
+    now = timezone.now()
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                member_id=member.pk,
+                viewer_member_id=viewer.pk,
+                category=category,
+                match_id=getattr(match, "pk", None),
+                first_visible_at=now,
+            )
+            for category in categories
+        ],
+        ignore_conflicts=True,
+    )
+    return categories
+
+
+def record_match_disclosures(match) -> None:
+    """Record what each side of `match` may now see of the other."""
+    record_disclosures(match.newcomer, match.mentor, match)
+    record_disclosures(match.mentor, match.newcomer, match)
+
+
+def purge_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete audit rows older than the retention period; return how many."""
+    cutoff = years_before(now or timezone.now(), settings.PEERLINK_AUDIT_RETENTION_YEARS)
+    return StaffRead.objects.purge_before(cutoff) + Disclosure.objects.purge_before(cutoff)

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from checkins.models import CheckIn
 from matching.models import Block, MatchState, Report
-from members.models import ConsentRecord
+from members.models import ConsentRecord, Member
 from safety.models import HelpRequest
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
@@ -46,7 +46,7 @@ def nothing_written(match) -> bool:
         and not CheckIn.objects.exists()
         and not HelpRequest.objects.exists()
         and not ConsentRecord.objects.exists()
-        and not match.newcomer.__class__.objects.filter(held_for_review=True).exists()
+        and not Member.objects.filter(held_for_review=True).exists()
     )
 
 

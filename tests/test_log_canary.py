@@ -67,11 +67,12 @@ pytestmark = [
 ]
 
 PASSWORD = "slow mornings and coffee"  # what tests.test_journeys.sign_up sets
-# The worker: the default queue set to argv[1], and every task it publishes
-# printed to its output, which the canary searches with its logs.
-WORKER = """
-import json, sys
-from celery.signals import before_task_publish
+LOGGERS = ["", "django", "django.request", "django.security", "celery", "kombu", "allauth", "axes"]
+# The worker: the default queue set to argv[1], the same loggers at DEBUG, and
+# every task it publishes printed to its output, which the canary searches.
+WORKER = f"""
+import json, logging, sys
+from celery.signals import before_task_publish, celeryd_after_setup
 from peerlink.celery import app
 
 def record(sender=None, body=None, headers=None, **kwargs):
@@ -79,11 +80,15 @@ def record(sender=None, body=None, headers=None, **kwargs):
     line = json.dumps([body, headers], default=repr)
     print("CANARY-PUBLISH", sender, line, file=sys.__stdout__, flush=True)
 
+def debug_everywhere(**kwargs):
+    for name in {LOGGERS!r}:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
 before_task_publish.connect(record, weak=False)
+celeryd_after_setup.connect(debug_everywhere, weak=False)
 app.conf.task_default_queue = sys.argv[1]
 app.start(sys.argv[2:])
 """
-LOGGERS = ["", "django", "django.request", "django.security", "celery", "kombu", "allauth", "axes"]
 
 
 # --- Capture -----------------------------------------------------------------------

@@ -438,6 +438,9 @@ def report_create(*, reporter: Member, reported: Member, text: str) -> Report:
     """Record a member's concern about a peer and alert staff after commit.
 
     The report points at the pair's latest match, so staff see its context.
+    The same text about the same peer while staff have not acted on it yet is
+    a replay (a double tap, a resent form): it returns that report and alerts
+    nobody again.
     """
     text = text.strip()
     if not text:
@@ -446,6 +449,12 @@ def report_create(*, reporter: Member, reported: Member, text: str) -> Report:
         raise MatchError(f"Please keep it under {REPORT_TEXT_MAX} characters.")
     if reporter.pk == reported.pk:
         raise MatchError("You can't report yourself.")
+    _lock_member(reporter.pk)  # two copies of one form arrive one after the other here
+    replayed = Report.objects.filter(
+        reporter=reporter, reported=reported, text=text, status=ReportStatus.OPEN
+    ).first()
+    if replayed is not None:
+        return replayed
     match = selectors.latest_match_between(reporter, reported)
     report = Report.objects.create(reporter=reporter, reported=reported, match=match, text=text)
     _alert_staff_of_report(report)

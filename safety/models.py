@@ -42,6 +42,12 @@ class HoldReason(models.TextChoices):
     CHECKIN_CONCERN = "checkin_concern", "Check-in concern"
 
 
+class HelpRequestQuerySet(models.QuerySet):
+    def open_help_now(self, member_id: int) -> "HelpRequestQuerySet":
+        """The member's "I need help now" requests staff have not cleared yet."""
+        return self.filter(member_id=member_id, reason=HoldReason.HELP_NOW, cleared_at=None)
+
+
 class HelpRequest(models.Model):
     """One reason a member is held out of automatic matching, until staff clear it."""
 
@@ -60,6 +66,8 @@ class HelpRequest(models.Model):
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = HelpRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

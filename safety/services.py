@@ -31,20 +31,35 @@ def help_request_create(
 ) -> HelpRequest:
     """Record that the member asked for help now, hold them, and alert staff after commit.
 
-    Pressing again while held records another request (their latest wishes)
-    and alerts staff again.
+    Pressing again while their help-now request is still open alerts nobody
+    and opens no second request: staff already know. The open request keeps
+    the member's latest answers, so staff read their current wishes.
     """
-    _hold(member.pk, now=timezone.now())
+    _hold(member.pk, now=timezone.now())  # locks the member: two presses at once queue here
+    how_to_contact = how_to_contact.strip()[:HOW_TO_CONTACT_MAX]
+    request = HelpRequest.objects.open_help_now(member.pk).first()
+    if request is not None:
+        if may_contact is not None:
+            request.may_contact = may_contact
+        if how_to_contact:
+            request.how_to_contact = how_to_contact
+        request.save(update_fields=["may_contact", "how_to_contact"])
+        return request
     request = HelpRequest.objects.create(
         member_id=member.pk,
         reason=HoldReason.HELP_NOW,
         may_contact=may_contact,
-        how_to_contact=how_to_contact.strip()[:HOW_TO_CONTACT_MAX],
+        how_to_contact=how_to_contact,
     )
     from .tasks import alert_staff_of_help_request
 
     transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
     return request
+
+
+def help_request_is_open(*, member: Member) -> bool:
+    """Return whether the member has a help-now request staff have not cleared yet."""
+    return HelpRequest.objects.open_help_now(member.pk).exists()
 
 
 def hold_for_concern(*, checkin: CheckIn) -> HelpRequest | None:

@@ -10,7 +10,7 @@ from members.models import Member
 from . import services
 from .forms import HelpNowForm
 
-ALREADY_HELD = "Staff already know, and we have told them again."
+ALREADY_ASKED = "Staff already know. We have noted your latest answers."
 THANKS = "Thank you. We have told our staff."
 
 
@@ -24,8 +24,8 @@ def help_now(request):
         if member is None:
             raise Http404("Sign in as a member to tell our staff.")
         if form.is_valid():
-            already_held = member.held_for_review
+            already_asked = services.help_request_is_open(member=member)
             services.help_request_create(member=member, **form.cleaned_data)
-            messages.success(request, ALREADY_HELD if already_held else THANKS)
+            messages.success(request, ALREADY_ASKED if already_asked else THANKS)
             return redirect("safety:help_now")
     return render(request, "safety/help_now.html", {"member": member, "form": form})

@@ -423,6 +423,10 @@ LOGGING = {
     },
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Its DEBUG records quote the whole template context (names, emails,
+        # notes) when a variable is missing; never emit them, whatever the
+        # "django" logger's level.
+        "django.template": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -26,11 +26,61 @@ def test_help_now_records_the_request_and_holds_the_member(newcomer):
     assert request.cleared_at is None
 
 
-def test_pressing_again_while_held_records_another_request(newcomer):
-    services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
-    services.help_request_create(member=newcomer, may_contact=False, how_to_contact="")
+def test_pressing_again_while_held_keeps_one_open_request_with_the_latest_wishes(
+    newcomer, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.help_request_create(
+            member=newcomer, may_contact=True, how_to_contact="text after 6"
+        )
 
-    assert HelpRequest.objects.filter(member=newcomer).count() == 2
+    assert again.pk == first.pk
+    request = HelpRequest.objects.get(member=newcomer, cleared_at=None)
+    assert request.may_contact is True and request.how_to_contact == "text after 6"
+    assert len(mail.outbox) == 1  # staff were told once
+    newcomer.refresh_from_db()
+    assert newcomer.held_for_review
+
+
+def test_pressing_again_without_answers_keeps_the_earlier_answers(newcomer):
+    services.help_request_create(member=newcomer, may_contact=False, how_to_contact="call me")
+    services.help_request_create(member=newcomer, may_contact=None, how_to_contact="  ")
+
+    request = HelpRequest.objects.get(member=newcomer)
+    assert request.may_contact is False and request.how_to_contact == "call me"
+
+
+def test_pressing_while_held_for_a_checkin_concern_alerts_staff_of_the_help_request(
+    newcomer, staff_user, django_capture_on_commit_callbacks
+):
+    SafetySettings.objects.update_or_create(pk=1, defaults={"hold_on_checkin_concern": True})
+    match = ActiveMatchFactory(newcomer=newcomer)
+    checkin_services.checkin_record(
+        match_id=match.pk, author=newcomer, connected="yes", concern=True
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
+
+    assert HelpRequest.objects.filter(member=newcomer, reason=HoldReason.HELP_NOW).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_pressing_after_staff_cleared_the_hold_is_a_new_request(
+    newcomer, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
+    services.holds_clear(help_request_ids=[first.pk], staff_user=staff_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
+
+    assert second.pk != first.pk
+    assert len(mail.outbox) == 2
     newcomer.refresh_from_db()
     assert newcomer.held_for_review
 
@@ -90,7 +140,7 @@ def test_clearing_the_hold_records_who_and_when_and_lets_them_be_suggested_again
     newcomer, mentor, staff_user
 ):
     first = services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
-    services.help_request_create(member=newcomer, may_contact=True, how_to_contact="")
+    HelpRequest.objects.create(member=newcomer, reason=HoldReason.CHECKIN_CONCERN)
 
     cleared = services.holds_clear(help_request_ids=[first.pk], staff_user=staff_user)
 

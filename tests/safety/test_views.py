@@ -42,13 +42,21 @@ def test_asking_for_help_holds_the_member_and_alerts_staff(
     assert len(mail.outbox) == 1
 
 
-def test_pressing_again_while_held_says_staff_already_know(newcomer_client, newcomer):
-    newcomer_client.post("/help-now/", {})
-    response = newcomer_client.post("/help-now/", {"may_contact": "no"}, follow=True)
+def test_pressing_again_while_held_says_staff_already_know_and_does_not_alert_again(
+    newcomer_client, newcomer, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer_client.post("/help-now/", {})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = newcomer_client.post("/help-now/", {"may_contact": "no"}, follow=True)
 
     assert response.status_code == 200
-    assert "Staff already know" in response.content.decode()
-    assert HelpRequest.objects.filter(member=newcomer).count() == 2
+    page = response.content.decode()
+    assert "Staff already know" in page
+    assert "told them again" not in page
+    assert HelpRequest.objects.filter(member=newcomer).count() == 1
+    assert HelpRequest.objects.get(member=newcomer).may_contact is False
+    assert len(mail.outbox) == 1
 
 
 def test_an_overlong_contact_note_is_refused_and_nothing_is_held(newcomer_client, newcomer):

@@ -15,6 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
+from audit.selectors import accounting_for
 from checkins.models import CheckIn, Reminder
 from matching.models import Block, Match, Report
 from safety.models import HelpRequest
@@ -30,9 +31,9 @@ def _time(value: datetime.datetime | datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def accounting_of_disclosures(member: Member) -> list:
-    """Return who saw what of `member` and when."""
-    return []  # Filled by the audit app's accounting of disclosures.
+def accounting_of_disclosures(member: Member) -> dict:
+    """Return who saw what of `member` and when: the same accounting the member's page shows."""
+    return accounting_for(member)
 
 
 def _account(member: Member) -> dict:

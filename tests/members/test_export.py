@@ -12,6 +12,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import Disclosure, ReadReason, RecordPart
+from audit.services import record_staff_read
 from checkins.models import CheckIn, Connected, Reminder
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
 from members.export import EXPORT_FILENAME, member_data_export
@@ -42,6 +44,8 @@ EXCLUDED = {
     "matching.Report.acted_by": "the staff account that acted on a report",
     "checkins.CheckIn.concern_acknowledged_by": "the staff account that read a concern",
     "safety.HelpRequest.cleared_by": "the staff account that cleared a hold",
+    "audit.StaffRead.staff_user_id": "the staff account that opened a record",
+    "audit.Disclosure.viewer_member_id": "what others shared with the member is in their accounting",
 }
 
 
@@ -56,6 +60,11 @@ def member_relations() -> set[str]:
                 and not field.auto_created
                 and field.related_model in targets
             ):
+                found.add(f"{model._meta.label}.{field.name}")
+            elif isinstance(field, models.BigIntegerField | models.IntegerField) and (
+                field.name.endswith(("member_id", "user_id"))
+            ):
+                # The audit trail names people by plain ids, never by foreign keys.
                 found.add(f"{model._meta.label}.{field.name}")
     return found
 
@@ -105,6 +114,14 @@ def populated_member():
         may_contact=True,
         how_to_contact="contact-me-marker",
     )
+    Disclosure.objects.create(
+        member_id=newcomer.pk,
+        viewer_member_id=mentor.pk,
+        category="share_pronouns",
+        match_id=match.pk,
+    )
+    staff = User.objects.create_user("audit-reader@example.org", is_staff=True)
+    record_staff_read(staff, newcomer, [RecordPart.PROFILE], ReadReason.MATCH)
     return newcomer, mentor, match
 
 
@@ -128,6 +145,8 @@ def test_every_model_holding_member_data_is_decided():
         "safety.HelpRequest.member": "contact-me-marker",
         "account.EmailAddress.user": '"verified": true',
         "mfa.Authenticator.user": "second_factors",
+        "audit.Disclosure.member_id": "Your pronouns",
+        "audit.StaffRead.member_id": "audit-reader",
     }
     undecided = covered - set(evidence)
     assert not undecided, f"Export these or add them to EXCLUDED with a reason: {undecided}"
@@ -150,7 +169,20 @@ def test_export_holds_the_members_own_data_and_the_accounting_key():
     assert [row["id"] for row in data["matches"]] == [match.pk]
     assert data["check_ins"][0]["concern"] is True
     assert data["help_requests"][0]["reason"] == "I need help now"
-    assert data["accounting_of_disclosures"] == []
+    accounting = data["accounting_of_disclosures"]
+    assert accounting["peers"] == [
+        {
+            "peer": "Robin",
+            "categories": [
+                {
+                    "category": "share_pronouns",
+                    "label": "Your pronouns",
+                    "since": accounting["peers"][0]["categories"][0]["since"],
+                }
+            ],
+        }
+    ]
+    assert [read["staff"] for read in accounting["staff_reads"]] == ["audit-reader"]
     json.dumps(data)
 
 

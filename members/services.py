@@ -239,6 +239,7 @@ class RetentionResult:
     checkins_purged: int
     reports_purged: int
     signups_deleted: int
+    sign_in_records_deleted: int
 
 
 @transaction.atomic
@@ -248,7 +249,8 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
     Requests and matches closed longer than `PEERLINK_RETENTION_ENDED_MATCH_DAYS`
     lose their free text (notes, reasons) and so do their check-ins and the
     reports staff have dealt with. Accounts that never verified their email nor
-    signed in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted.
+    signed in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted, and
+    sign-in records after `PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS`.
     """
     now = now or timezone.now()
     match_cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_ENDED_MATCH_DAYS)
@@ -286,4 +288,13 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
     )
     _, deleted = stale.delete()
     signups_deleted = deleted.get(User._meta.label, 0)
-    return RetentionResult(matches_purged, checkins_purged, reports_purged, signups_deleted)
+
+    # django-axes keeps the email tried and the address of every sign-in.
+    sign_in_cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS)
+    sign_in_records_deleted = sum(
+        model.objects.filter(attempt_time__lt=sign_in_cutoff).delete()[0]
+        for model in (AccessAttempt, AccessFailureLog, AccessLog)
+    )
+    return RetentionResult(
+        matches_purged, checkins_purged, reports_purged, signups_deleted, sign_in_records_deleted
+    )

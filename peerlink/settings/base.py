@@ -348,6 +348,10 @@ PEERLINK_RETENTION_ENDED_MATCH_DAYS = env.int("PEERLINK_RETENTION_ENDED_MATCH_DA
 PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS = env.int(
     "PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS", default=14
 )
+# Sign-in records (django-axes: the email tried, the address, when) are kept this long.
+PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS = env.int(
+    "PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS", default=90
+)
 # The address people reach PeerLink at, for links in emails.
 PEERLINK_SITE_URL = env.str("PEERLINK_SITE_URL", default="http://localhost:8000")
 

@@ -145,3 +145,30 @@ def test_the_purge_runs_daily_from_beat():
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.day_of_week) != ("*", "")
     assert task.args == "[]" and task.kwargs == "{}", "the task takes no personal data"
+
+
+def test_sign_in_records_are_dropped_after_their_retention_period():
+    from axes.models import AccessAttempt, AccessLog
+
+    with time_machine.travel(START, tick=False):
+        AccessLog.objects.create(
+            username="someone@example.org", ip_address="203.0.113.5", user_agent="phone"
+        )
+        AccessAttempt.objects.create(
+            username="someone@example.org",
+            ip_address="203.0.113.5",
+            user_agent="phone",
+            failures_since_start=2,
+        )
+    with override_settings(PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS=30):
+        with time_machine.travel(START + 29 * DAYS, tick=False):
+            retention_purge()
+        assert AccessLog.objects.count() == 1
+        assert AccessAttempt.objects.count() == 1
+
+        with time_machine.travel(START + 31 * DAYS, tick=False):
+            result = retention_purge()
+
+    assert AccessLog.objects.count() == 0
+    assert AccessAttempt.objects.count() == 0
+    assert result["sign_in_records_deleted"] == 2

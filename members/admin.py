@@ -1,11 +1,18 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
+from peerlink.admin_site import is_possible_pk
 
 from . import selectors, services
+from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
 from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
 
 
@@ -165,6 +172,44 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
 
     def audit_member_ids(self, member):
         return [member.pk]
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+
+        def staff_only(request, object_id):
+            # Anyone but staff is told there is nothing here, not asked to sign in.
+            if not (request.user.is_active and request.user.is_staff):
+                raise Http404("No such page.")
+            return export(request, object_id)
+
+        return [
+            path("<path:object_id>/export/", staff_only, name="members_member_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, object_id):
+        """Download a member's data for them (e.g. they cannot sign in): POST only,
+        after the reason step, recorded as one staff read of their export."""
+        object_id = unquote(object_id)
+        member = self.get_object(request, object_id) if is_possible_pk(Member, object_id) else None
+        if member is None:
+            raise Http404("No such member.")
+        if not self.has_view_or_change_permission(request, member):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        reason = self.fresh_reason(request, member.pk)
+        if reason is None:
+            self.message_user(
+                request,
+                "Say why you are opening this record, then download the member's data.",
+                messages.WARNING,
+            )
+            return redirect(reverse("admin:members_member_change", args=[member.pk]))
+        data = staff_member_data_export(staff_user=request.user, member=member, reason=reason)
+        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{STAFF_EXPORT_FILENAME}"'
+        return response
 
     @admin.display(boolean=True, description="Onboarded", ordering="onboarded_at")
     def onboarded(self, member):

@@ -49,11 +49,29 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
+class AccountFilter(admin.SimpleListFilter):
+    """Active accounts, or deleted ones (kept as ids only; never match or contact them)."""
+
+    title = "account"
+    parameter_name = "account"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("deleted", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
 @admin.register(Member)
 class MemberAdmin(AuditedReads, admin.ModelAdmin):
     audit_parts = (RecordPart.PROFILE,)
     list_display = [
         "display_name",
+        "account",
         "role",
         "vetting_status",
         "is_paused",
@@ -64,6 +82,7 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = [
+        AccountFilter,
         "role",
         "vetting_status",
         "is_paused",
@@ -215,7 +234,13 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
     def onboarded(self, member):
         return member.onboarded_at is not None
 
+    @admin.display(description="Account", ordering="deleted_at")
+    def account(self, member):
+        return "Deleted" if member.is_deleted else "Active"
+
     def _vet(self, request, queryset, status):
+        deleted = queryset.filter(deleted_at__isnull=False).count()
+        queryset = queryset.filter(deleted_at__isnull=True)
         mentors = queryset.filter(role="mentor")
         count = 0
         for member_id in mentors.values_list("pk", flat=True):
@@ -224,6 +249,12 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         skipped = queryset.count() - count
         label = VettingStatus(status).label.lower()
         self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
+        if deleted:
+            self.message_user(
+                request,
+                f"{deleted} deleted account(s) skipped: they cannot be vetted or matched.",
+                messages.WARNING,
+            )
         if skipped:
             self.message_user(
                 request,

@@ -54,6 +54,12 @@ class AuditedReads:
     def audit_parts_for(self, obj) -> list[str]:
         return list(self.audit_parts)
 
+    def fresh_reason(self, request, member_id: int) -> str | None:
+        """Return the reason staff gave in this session for opening `member_id`'s record,
+        while it is fresh; None sends them to the reason step first."""
+        reasons = _fresh_reasons(request.session, [member_id])
+        return reasons[member_id] if reasons else None
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = None
         if is_possible_pk(self.model, unquote(object_id)):

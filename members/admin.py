@@ -1,11 +1,18 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
+from peerlink.admin_site import is_possible_pk
 
 from . import selectors, services
+from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
 from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
 
 
@@ -42,11 +49,29 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
+class AccountFilter(admin.SimpleListFilter):
+    """Active accounts, or deleted ones (kept as ids only; never match or contact them)."""
+
+    title = "account"
+    parameter_name = "account"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("deleted", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
 @admin.register(Member)
 class MemberAdmin(AuditedReads, admin.ModelAdmin):
     audit_parts = (RecordPart.PROFILE,)
     list_display = [
         "display_name",
+        "account",
         "role",
         "vetting_status",
         "is_paused",
@@ -57,6 +82,7 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = [
+        AccountFilter,
         "role",
         "vetting_status",
         "is_paused",
@@ -166,11 +192,55 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
     def audit_member_ids(self, member):
         return [member.pk]
 
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+
+        def staff_only(request, object_id):
+            # Anyone but staff is told there is nothing here, not asked to sign in.
+            if not (request.user.is_active and request.user.is_staff):
+                raise Http404("No such page.")
+            return export(request, object_id)
+
+        return [
+            path("<path:object_id>/export/", staff_only, name="members_member_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, object_id):
+        """Download a member's data for them (e.g. they cannot sign in): POST only,
+        after the reason step, recorded as one staff read of their export."""
+        object_id = unquote(object_id)
+        member = self.get_object(request, object_id) if is_possible_pk(Member, object_id) else None
+        if member is None:
+            raise Http404("No such member.")
+        if not self.has_view_or_change_permission(request, member):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        reason = self.fresh_reason(request, member.pk)
+        if reason is None:
+            self.message_user(
+                request,
+                "Say why you are opening this record, then download the member's data.",
+                messages.WARNING,
+            )
+            return redirect(reverse("admin:members_member_change", args=[member.pk]))
+        data = staff_member_data_export(staff_user=request.user, member=member, reason=reason)
+        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{STAFF_EXPORT_FILENAME}"'
+        return response
+
     @admin.display(boolean=True, description="Onboarded", ordering="onboarded_at")
     def onboarded(self, member):
         return member.onboarded_at is not None
 
+    @admin.display(description="Account", ordering="deleted_at")
+    def account(self, member):
+        return "Deleted" if member.is_deleted else "Active"
+
     def _vet(self, request, queryset, status):
+        deleted = queryset.filter(deleted_at__isnull=False).count()
+        queryset = queryset.filter(deleted_at__isnull=True)
         mentors = queryset.filter(role="mentor")
         count = 0
         for member_id in mentors.values_list("pk", flat=True):
@@ -179,6 +249,12 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         skipped = queryset.count() - count
         label = VettingStatus(status).label.lower()
         self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
+        if deleted:
+            self.message_user(
+                request,
+                f"{deleted} deleted account(s) skipped: they cannot be vetted or matched.",
+                messages.WARNING,
+            )
         if skipped:
             self.message_user(
                 request,

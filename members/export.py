@@ -15,7 +15,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
+from audit.models import RecordPart
 from audit.selectors import accounting_for
+from audit.services import record_staff_read
 from checkins.models import CheckIn, Reminder
 from matching.models import Block, Match, Report
 from safety.models import HelpRequest
@@ -24,6 +26,8 @@ from .models import SHARING_CATEGORIES, ConsentRecord, Member
 from .visibility import peer_view
 
 EXPORT_FILENAME = "peerlink-my-data.json"
+# What staff download for a member: no name or id in it, like the member's own.
+STAFF_EXPORT_FILENAME = "peerlink-member-data.json"
 FORMAT_VERSION = 1
 
 
@@ -252,3 +256,14 @@ def member_data_export(member: Member) -> dict:
         "help_requests": _help_requests(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }
+
+
+def staff_member_data_export(*, staff_user, member: Member, reason: str) -> dict:
+    """Return `member`'s export for staff handing it to them, recording the read first.
+
+    Exactly one StaffRead (parts ["export"], the reason staff gave) is written
+    for each export served; a read that cannot be recorded serves nothing.
+    """
+    data = member_data_export(member)
+    record_staff_read(staff_user, member, [RecordPart.EXPORT], reason)
+    return data

@@ -3,10 +3,14 @@
 Unique markers go into everything personal a member gives PeerLink: the
 sign-up email, a display name, contact details, a lived-experience tag they
 pick, a check-in note, a decline note, an end reason, a block reason, a report
-and a help-now request. The journeys then run as people run them, through the
-test client over HTTP, and the Celery work they cause (match emails, staff
-alerts, reminders) runs in a real worker process on the configured broker
-(Redis in CI, else the embedded one) that logs at DEBUG and sends through SMTP.
+and a help-now request; a stale sign-up and an old match for the retention
+job; and a second member who deletes their account. The journeys then run as
+people run them, through the test client over HTTP, and the Celery work they
+cause (match emails, staff alerts, reminders) runs in a real worker process on
+the configured broker (Redis in CI, else the embedded one) that logs at DEBUG
+and sends through SMTP. They include the member reading their accounting of disclosures and
+downloading their data, staff downloading it for them, the daily retention
+and audit purges, and an account deleted through its page.
 
 What is searched for the markers:
 
@@ -41,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from celery.signals import before_task_publish
 from django.conf import settings
 from django.db import connection
@@ -49,14 +54,18 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.messaging import Producer
 
+from audit.models import ReadReason, StaffRead
+from audit.tasks import purge_expired as audit_purge_expired
 from checkins.models import CheckIn, CheckinSettings, Reminder
 from checkins.tasks import tick
 from matching.models import Block, Match, MatchState, Report
-from members.models import Member, Tag, TagCategory
+from members.models import Member, Tag, TagCategory, User
+from members.tasks import retention_purge
 from peerlink.celery import app as celery_app
 from safety.models import HelpRequest
+from tests.audit_helpers import give_reason
 from tests.celery_processes import database_url, forget_queue, stop, wait_for
-from tests.factories import MentorFactory, tag
+from tests.factories import ActiveMatchFactory, MentorFactory, tag
 from tests.smtp import running_sink
 from tests.test_journeys import sign_up
 
@@ -468,6 +477,81 @@ def staff_open_the_report_and_the_hold(journey: Journey) -> None:
         assert journey.staff.get(path).status_code == 200
 
 
+def the_member_reads_their_accounting_and_downloads_their_data(journey: Journey) -> None:
+    browser = journey.newcomer_browser
+    assert browser.get(reverse("audit:accounting")).status_code == 200
+    export = browser.get(reverse("members:export"))
+    assert export.status_code == 200
+    data = json.loads(export.content)
+    assert data["profile"]["display_name"] == journey.marker("display name")
+    assert data["profile"]["contact_details"] == journey.marker("contact details")
+
+
+def staff_download_the_members_data(journey: Journey) -> None:
+    change = reverse("admin:members_member_change", args=[journey.newcomer.pk])
+    give_reason(journey.staff, change, ReadReason.MEMBER_ASKED)
+    export = journey.staff.post(reverse("admin:members_member_export", args=[journey.newcomer.pk]))
+    assert export.status_code == 200
+    assert json.loads(export.content)["account"]["email"] == journey.email
+    assert StaffRead.objects.filter(member_id=journey.newcomer.pk, parts=["export"]).exists()
+
+
+def the_retention_job_purges_old_text_and_stale_sign_ups(journey: Journey) -> None:
+    long_ago = timezone.now() - datetime.timedelta(
+        days=settings.PEERLINK_RETENTION_ENDED_MATCH_DAYS + 30
+    )
+    old = ActiveMatchFactory(
+        state=MatchState.ENDED, ended_at=long_ago, end_reason=journey.marker("old end reason")
+    )
+    stale = User.objects.create_user(
+        email=f"{journey.marker('stale sign-up email')}@example.org", password=PASSWORD
+    )
+    User.objects.filter(pk=stale.pk).update(date_joined=long_ago)
+    EmailAddress.objects.create(user=stale, email=stale.email, verified=False, primary=True)
+    retention_purge.delay()  # what beat sends every day
+    assert wait_for(
+        lambda: (
+            not User.objects.filter(pk=stale.pk).exists()
+            and Match.objects.filter(pk=old.pk, end_reason="").exists()
+        ),
+        timeout=30,
+    ), "the retention job did not run"
+
+
+def the_audit_purge_removes_rows_past_retention(journey: Journey) -> None:
+    years = settings.PEERLINK_AUDIT_RETENTION_YEARS + 1
+    old = StaffRead.objects.create(
+        staff_user_id=1,
+        member_id=journey.newcomer.pk,
+        reason=ReadReason.AUDIT,
+        parts=["profile"],
+        at=timezone.now() - datetime.timedelta(days=366 * years),
+    )
+    audit_purge_expired.delay()  # what beat sends every day
+    assert wait_for(lambda: not StaffRead.objects.filter(pk=old.pk).exists(), timeout=30), (
+        "the audit purge did not run"
+    )
+
+
+def another_member_deletes_their_account(journey: Journey) -> None:
+    """Last, and someone else, so the markers above stay stored for the checks."""
+    browser = Client()
+    email = f"{journey.marker('leaving email')}@example.org"
+    sign_up(browser, role="newcomer", email=email, name=journey.marker("leaving display name"))
+    leaving = Member.objects.get(user__email=email)
+    Member.objects.filter(pk=leaving.pk).update(
+        contact_details=journey.marker("leaving contact details")
+    )
+    ActiveMatchFactory(newcomer=leaving, mentor=journey.mentors[0])  # the peer is told
+    assert browser.get(reverse("members:delete")).status_code == 200
+    response = browser.post(reverse("members:delete"), {"password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("members:goodbye")
+    leaving.refresh_from_db()
+    assert leaving.is_deleted
+    assert not Member.objects.filter(display_name=journey.marker("leaving display name")).exists()
+    assert not User.objects.filter(email=email).exists()
+
+
 STEPS: list[Callable[[Journey], None]] = [
     sign_up_and_verify_the_email,
     sign_in_with_a_wrong_password_then_the_right_one,
@@ -483,6 +567,11 @@ STEPS: list[Callable[[Journey], None]] = [
     block_the_mentor,
     ask_for_help_now_twice,
     staff_open_the_report_and_the_hold,
+    the_member_reads_their_accounting_and_downloads_their_data,
+    staff_download_the_members_data,
+    the_retention_job_purges_old_text_and_stale_sign_ups,
+    the_audit_purge_removes_rows_past_retention,
+    another_member_deletes_their_account,
 ]
 
 
@@ -549,6 +638,8 @@ def test_no_personal_value_reaches_a_log_a_task_argument_or_the_broker(
         "checkins.tick",
         "matching.alert_staff_of_report",
         "safety.alert_staff_of_help_request",
+        "retention.purge",
+        "audit.purge_expired",
     } <= published
     assert len(capture.sent) >= len(capture.publishes) and len(capture.stored) >= len(
         capture.publishes
@@ -556,6 +647,8 @@ def test_no_personal_value_reaches_a_log_a_task_argument_or_the_broker(
     log = worker.log()
     assert "CANARY-PUBLISH checkins.send_reminders" in log
     assert re.search(r"Task safety\.alert_staff_of_help_request\[\S+\] succeeded", log)
+    for task in ("retention.purge", "audit.purge_expired"):
+        assert re.search(rf"Task {re.escape(task)}\[\S+\] succeeded", log), task
     staff_alerts = [
         m for m in worker.sink.messages() if m.recipients == ("coordinator@example.org",)
     ]

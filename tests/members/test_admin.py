@@ -127,3 +127,57 @@ def test_member_edit_page_opens_for_staff(staff_client, mentor):
     response = open_record(staff_client, reverse("admin:members_member_change", args=[mentor.pk]))
     assert response.status_code == 200
     assert Member.objects.count() == 1
+
+
+def deleted_mentor(**fields) -> Member:
+    from members import services
+
+    mentor = MentorFactory(display_name="Riley-4410", **fields)
+    services.delete_account(member=mentor)
+    return Member.objects.get(pk=mentor.pk)
+
+
+def test_the_member_list_marks_deleted_accounts_and_filters_by_them(staff_client):
+    gone = deleted_mentor()
+    active = MentorFactory(display_name="Sky-4410")
+
+    listing = staff_client.get(MEMBER_LIST).content.decode()
+    assert "Account" in listing
+    row_of_gone = listing[listing.index(f"/{gone.pk}/change/") :]
+    row_of_gone = row_of_gone[: row_of_gone.index("</tr>")]
+    assert "Deleted" in row_of_gone
+    row_of_active = listing[listing.index(f"/{active.pk}/change/") :]
+    row_of_active = row_of_active[: row_of_active.index("</tr>")]
+    assert "Deleted" not in row_of_active and "Active" in row_of_active
+
+    only_deleted = staff_client.get(MEMBER_LIST, {"account": "deleted"}).content.decode()
+    assert f"/{gone.pk}/change/" in only_deleted
+    assert f"/{active.pk}/change/" not in only_deleted
+    only_active = staff_client.get(MEMBER_LIST, {"account": "active"}).content.decode()
+    assert f"/{active.pk}/change/" in only_active
+    assert f"/{gone.pk}/change/" not in only_active
+
+
+@pytest.mark.parametrize("value", ["word", "9" * 30, ""])
+def test_an_unknown_account_filter_value_is_no_server_error(staff_client, value):
+    MentorFactory()
+    assert staff_client.get(MEMBER_LIST, {"account": value}).status_code == 200
+
+
+def test_approving_skips_deleted_members_and_says_so(staff_client):
+    gone = deleted_mentor(vetting_status=VettingStatus.PENDING)
+    pending = MentorFactory(vetting_status=VettingStatus.PENDING)
+
+    response = staff_client.post(
+        MEMBER_LIST,
+        {"action": "approve_mentors", "_selected_action": [gone.pk, pending.pk]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "1 mentor(s) marked approved." in page
+    assert "1 deleted account(s) skipped" in page
+    gone.refresh_from_db()
+    pending.refresh_from_db()
+    assert gone.vetting_status == VettingStatus.PENDING and gone.vetted_by is None
+    assert pending.vetting_status == VettingStatus.APPROVED

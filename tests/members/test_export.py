@@ -45,7 +45,9 @@ EXCLUDED = {
     "checkins.CheckIn.concern_acknowledged_by": "the staff account that read a concern",
     "safety.HelpRequest.cleared_by": "the staff account that cleared a hold",
     "audit.StaffRead.staff_user_id": "the staff account that opened a record",
-    "audit.Disclosure.viewer_member_id": "what others shared with the member is in their accounting",
+    "audit.Disclosure.viewer_member_id": (
+        "what others shared with the member is in their accounting"
+    ),
 }
 
 

@@ -38,6 +38,7 @@ COPY matching ./matching
 COPY checkins ./checkins
 COPY safety ./safety
 COPY audit ./audit
+COPY messaging ./messaging
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-deps . \

@@ -270,6 +270,11 @@ class Member(models.Model):
         ),
     )
     last_active_at = models.DateTimeField(null=True, blank=True)
+    message_emails = models.BooleanField(
+        "email me when my peer writes",
+        default=True,
+        help_text="At most one email per conversation every half hour, never the message itself.",
+    )
 
     # Mentor-only fields.
     capacity = models.PositiveSmallIntegerField(

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "checkins",
     "safety",
     "audit",
+    "messaging",
 ]
 
 MIDDLEWARE = [

@@ -77,6 +77,7 @@ class RecordPart(models.TextChoices):
     REPORT = "report", "Report"
     HOLD = "hold", "Help request and hold"
     EXPORT = "export", "Data export"
+    MESSAGES = "messages", "Messages"
 
 
 class StaffRead(AuditRow):

@@ -23,6 +23,7 @@ from audit.admin import AuditedReads
 from audit.models import RecordPart
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
+from messaging.reports import context_for_staff
 
 from . import batch, scoring, selectors, services
 from .models import (
@@ -675,6 +676,7 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
         "reported",
         "match_link",
         "text",
+        "reported_messages",
         "last_checkins",
         "action",
         "acted_by",
@@ -700,6 +702,13 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
     def audit_member_ids(self, report):
         return [report.reporter_id, report.reported_id]
 
+    def audit_parts_for(self, report):
+        # A report about a message shows it and the ten before it: staff read messages.
+        parts = list(self.audit_parts)
+        if report.message_id is not None:
+            parts.append(RecordPart.MESSAGES)
+        return parts
+
     @admin.display(description="Report", ordering="pk")
     def report_id(self, report):
         return f"Report {report.pk}"
@@ -714,6 +723,29 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
             url,
             report.match_id,
             report.match.get_state_display().lower(),
+        )
+
+    @admin.display(description="Reported message and the ten before it")
+    def reported_messages(self, report):
+        if report.message_id is None:
+            return "–"
+        rows = format_html_join(
+            "\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+                    ("Reporter" if message.sender_id == report.reporter_id else "Reported member")
+                    + (" (the reported message)" if message.pk == report.message_id else ""),
+                    "(message removed)" if message.removed_at else message.text,
+                )
+                for message in context_for_staff(report.message)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>From</th><th>Message</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
         )
 
     @admin.display(description="Last check-ins of the match")

@@ -315,7 +315,16 @@ class Report(models.Model):
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
-    text = models.TextField(max_length=REPORT_TEXT_MAX)
+    # A report about one message in the pair's conversation: staff see it and the
+    # ten before it. A string reference, since messaging builds on matching.
+    message = models.ForeignKey(
+        "messaging.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    text = models.TextField(max_length=REPORT_TEXT_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     staff_alerted_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(

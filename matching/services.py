@@ -434,29 +434,44 @@ def _alert_staff_of_report(report: Report) -> None:
 
 
 @transaction.atomic
-def report_create(*, reporter: Member, reported: Member, text: str) -> Report:
+def report_create(*, reporter: Member, reported: Member, text: str, message=None) -> Report:
     """Record a member's concern about a peer and alert staff after commit.
 
     The report points at the pair's latest match, so staff see its context.
     The same text about the same peer while staff have not acted on it yet is
     a replay (a double tap, a resent form): it returns that report and alerts
     nobody again.
+
+    A report about one `message` (a messaging.Message the peer sent) points at
+    that message's match; its text is optional, and reporting the same message
+    again while the first report is open is a replay whatever the text.
     """
     text = text.strip()
-    if not text:
+    if not text and message is None:
         raise MatchError("Please tell us briefly what happened.")
     if len(text) > REPORT_TEXT_MAX:
         raise MatchError(f"Please keep it under {REPORT_TEXT_MAX} characters.")
     if reporter.pk == reported.pk:
         raise MatchError("You can't report yourself.")
+    if message is not None and message.sender_id != reported.pk:
+        raise MatchError("That message is not theirs.")
     _lock_member(reporter.pk)  # two copies of one form arrive one after the other here
-    replayed = Report.objects.filter(
-        reporter=reporter, reported=reported, text=text, status=ReportStatus.OPEN
-    ).first()
+    open_reports = Report.objects.filter(
+        reporter=reporter, reported=reported, status=ReportStatus.OPEN
+    )
+    if message is not None:
+        replayed = open_reports.filter(message=message).first()
+    else:
+        replayed = open_reports.filter(text=text, message=None).first()
     if replayed is not None:
         return replayed
-    match = selectors.latest_match_between(reporter, reported)
-    report = Report.objects.create(reporter=reporter, reported=reported, match=match, text=text)
+    if message is not None:
+        match = Match.objects.get(pk=message.conversation.match_id)
+    else:
+        match = selectors.latest_match_between(reporter, reported)
+    report = Report.objects.create(
+        reporter=reporter, reported=reported, match=match, message=message, text=text
+    )
     _alert_staff_of_report(report)
     return report
 

@@ -20,6 +20,7 @@ from audit.selectors import accounting_for
 from audit.services import record_staff_read
 from checkins.models import CheckIn, Reminder
 from matching.models import Block, Match, Report
+from messaging.models import Conversation, Message, Participant
 from safety.models import HelpRequest
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
@@ -198,12 +199,60 @@ def _reports(member: Member, latest: dict[int, Match]) -> list[dict]:
                 peer_view(report.reported, viewer=member, match=latest.get(report.reported_id))
             ),
             "match": report.match_id,
+            "message": report.message_id,
             "text": report.text,
             "created": _time(report.created_at),
             "status": report.get_status_display(),
         }
         for report in reports
     ]
+
+
+def _conversations(member: Member) -> list[dict]:
+    """Return the member's conversations: what they wrote and what their peer wrote to them.
+
+    A peer is named only as `peer_view` lets the member see them for that match.
+    """
+    conversations = (
+        Conversation.objects.filter(Q(match__newcomer=member) | Q(match__mentor=member))
+        .select_related("match__newcomer", "match__mentor")
+        .order_by("created_at", "pk")
+    )
+    by_id = {conversation.pk: conversation for conversation in conversations}
+    read_state = {
+        participant.conversation_id: participant
+        for participant in Participant.objects.filter(member=member, conversation__in=by_id)
+    }
+    messages: dict[int, list[dict]] = {pk: [] for pk in by_id}
+    for message in Message.objects.filter(conversation__in=by_id).order_by("pk"):
+        match = by_id[message.conversation_id].match
+        if message.sender_id == member.pk:
+            sender = "you"
+        else:
+            peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+            sender = peer_view(peer, viewer=member, match=match).display_name
+        messages[message.conversation_id].append(
+            {
+                "from": sender,
+                "written": _time(message.created_at),
+                "text": message.text,
+                "removed": _time(message.removed_at),
+                "note_with_the_request": message.is_request_note,
+            }
+        )
+    rows = []
+    for pk, conversation in by_id.items():
+        participant = read_state.get(pk)
+        rows.append(
+            {
+                "match": conversation.match_id,
+                "started": _time(conversation.created_at),
+                "last_seen": _time(participant.last_seen_at) if participant else None,
+                "last_emailed": _time(participant.last_emailed_at) if participant else None,
+                "messages": messages[pk],
+            }
+        )
+    return rows
 
 
 def _help_requests(member: Member) -> list[dict]:
@@ -249,6 +298,7 @@ def member_data_export(member: Member) -> dict:
         "profile": _profile(member),
         "consent_records": _consent_records(member),
         "matches": matches,
+        "conversations": _conversations(member),
         "check_ins": _checkins(member),
         "reminders": _reminders(member),
         "blocks_you_made": _blocks(member, latest),

@@ -19,6 +19,7 @@ from audit.services import record_disclosures
 from checkins.models import CheckIn, Reminder, ReminderState
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
 from matching.services import NEUTRAL_END_REASON, matches_close_for_leaving_member
+from messaging.models import Conversation, Message
 from safety.models import HelpRequest
 
 from .models import (
@@ -174,6 +175,10 @@ def delete_account(*, member: Member) -> bool:
 
 
 def _remove_text_written_by(member: Member) -> None:
+    # The peer keeps the conversation, with "message removed" in place of each.
+    Message.objects.filter(sender=member, removed_at__isnull=True).update(
+        text="", removed_at=timezone.now()
+    )
     CheckIn.objects.filter(author=member).exclude(note="").update(note=REMOVED_TEXT)
     Report.objects.filter(reporter=member).update(text=REMOVED_TEXT)
     Block.objects.filter(blocker=member).exclude(reason="").update(reason=REMOVED_TEXT)
@@ -238,6 +243,7 @@ class RetentionResult:
     matches_purged: int
     checkins_purged: int
     reports_purged: int
+    messages_purged: int
     signups_deleted: int
     sign_in_records_deleted: int
 
@@ -247,8 +253,9 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
     """Apply the programme's retention settings; a second run changes nothing.
 
     Requests and matches closed longer than `PEERLINK_RETENTION_ENDED_MATCH_DAYS`
-    lose their free text (notes, reasons) and so do their check-ins and the
-    reports staff have dealt with. Accounts that never verified their email nor
+    lose their free text (notes, reasons) and so do their check-ins, the
+    reports staff have dealt with and the messages of their conversations
+    (unless a report on one of them is still open). Accounts that never verified their email nor
     signed in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted, and
     sign-in records after `PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS`.
     """
@@ -272,6 +279,12 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
         .exclude(text=REMOVED_TEXT)
         .update(text=REMOVED_TEXT)
     )
+    conversations = Conversation.objects.filter(match__in=closed_ids).exclude(
+        messages__reports__status=ReportStatus.OPEN
+    )
+    messages_purged = Message.objects.filter(
+        conversation__in=conversations.values("pk"), removed_at__isnull=True
+    ).update(text="", removed_at=now)
 
     signup_cutoff = now - datetime.timedelta(
         days=settings.PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS
@@ -296,5 +309,10 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
     return RetentionResult(
-        matches_purged, checkins_purged, reports_purged, signups_deleted, sign_in_records_deleted
+        matches_purged,
+        checkins_purged,
+        reports_purged,
+        messages_purged,
+        signups_deleted,
+        sign_in_records_deleted,
     )

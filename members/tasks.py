@@ -15,11 +15,12 @@ def retention_purge() -> dict:
     result = purge()
     # Counts only: never an id, a name or an address.
     logger.info(
-        "Retention purge: %d matches, %d check-ins, %d reports, %d stale sign-ups, "
-        "%d sign-in records",
+        "Retention purge: %d matches, %d check-ins, %d reports, %d messages, "
+        "%d stale sign-ups, %d sign-in records",
         result.matches_purged,
         result.checkins_purged,
         result.reports_purged,
+        result.messages_purged,
         result.signups_deleted,
         result.sign_in_records_deleted,
     )

@@ -1,6 +1,7 @@
 """'Download my data': one JSON file with everything stored about the member, and nothing
 about a peer that the peer did not share."""
 
+import datetime
 import json
 
 import pytest
@@ -18,6 +19,7 @@ from checkins.models import CheckIn, Connected, Reminder
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
 from members.export import EXPORT_FILENAME, member_data_export
 from members.models import ConsentRecord, Member, User
+from messaging.models import Conversation, Message, MessageEmail, Participant
 from safety.models import HelpRequest, HoldReason
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 from tests.second_factor import add_authenticator_app
@@ -45,6 +47,10 @@ EXCLUDED = {
     "checkins.CheckIn.concern_acknowledged_by": "the staff account that read a concern",
     "safety.HelpRequest.cleared_by": "the staff account that cleared a hold",
     "audit.StaffRead.staff_user_id": "the staff account that opened a record",
+    "messaging.MessageEmail.recipient": (
+        "the outbox of 'your peer wrote' emails, which carry no text; when the member was "
+        "last emailed is in their conversations"
+    ),
     "audit.Disclosure.viewer_member_id": (
         "what others shared with the member is in their accounting"
     ),
@@ -105,6 +111,17 @@ def populated_member():
         match=match, author=mentor, connected=Connected.YES, note="mentor-note-not-theirs"
     )
     Reminder.objects.create(match=match, recipient=newcomer, slot=0, due_at=match.decided_at)
+    conversation = Conversation.objects.create(match=match)
+    Participant.objects.create(
+        conversation=conversation,
+        member=newcomer,
+        last_seen_at=datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.UTC),
+    )
+    Message.objects.create(conversation=conversation, sender=newcomer, text="message-sent-marker")
+    Message.objects.create(conversation=conversation, sender=mentor, text="message-received-marker")
+    MessageEmail.objects.create(
+        conversation=conversation, recipient=newcomer, due_at=match.decided_at
+    )
     blocked = MentorFactory(display_name="Dana", share_display_name=False)
     Block.objects.create(blocker=newcomer, blocked=blocked, reason="block-reason-marker")
     Block.objects.create(blocker=MentorFactory(), blocked=newcomer, reason="block-against-them")
@@ -144,6 +161,8 @@ def test_every_model_holding_member_data_is_decided():
         "matching.Report.reporter": "report-text-marker",
         "checkins.CheckIn.author": "checkin-note-marker",
         "checkins.Reminder.recipient": '"reminders": [{',
+        "messaging.Message.sender": "message-sent-marker",
+        "messaging.Participant.member": '"last_seen": "2026-03-04T05:06:07',
         "safety.HelpRequest.member": "contact-me-marker",
         "account.EmailAddress.user": '"verified": true',
         "mfa.Authenticator.user": "second_factors",
@@ -226,6 +245,10 @@ def test_export_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
         )
         Block.objects.create(blocker=newcomer, blocked=mentor)
         Report.objects.create(reporter=newcomer, reported=mentor, text="again")
+        conversation = Conversation.objects.create(match=Match.objects.latest("pk"))
+        Participant.objects.create(conversation=conversation, member=newcomer)
+        Message.objects.create(conversation=conversation, sender=newcomer, text="note")
+        Message.objects.create(conversation=conversation, sender=mentor, text="reply")
 
     with django_assert_max_num_queries(baseline):
         member_data_export(newcomer)
@@ -249,3 +272,42 @@ def test_download_needs_a_signed_in_member(client, staff_user):
     staff.force_login(staff_user)
     assert staff.get(EXPORT).status_code == 404
     assert User.objects.filter(pk=staff_user.pk).exists()
+
+
+def test_export_holds_the_members_conversations_with_the_peer_named_as_they_chose():
+    newcomer, mentor, match = populated_member()
+    hidden = MentorFactory(display_name="Hidden mentor", share_display_name=False)
+    ended = Match.objects.create(
+        newcomer=newcomer,
+        mentor=hidden,
+        state=MatchState.ENDED,
+        origin=MatchOrigin.REQUEST,
+        score=0.5,
+    )
+    conversation = Conversation.objects.create(match=ended)
+    Message.objects.create(conversation=conversation, sender=hidden, text="from-a-hidden-peer")
+
+    data = member_data_export(newcomer)
+
+    first, second = data["conversations"]
+    assert first["match"] == match.pk
+    assert [(row["from"], row["text"]) for row in first["messages"]] == [
+        ("you", "message-sent-marker"),
+        ("Robin", "message-received-marker"),
+    ]
+    assert [(row["from"], row["text"]) for row in second["messages"]] == [
+        ("A peer", "from-a-hidden-peer")
+    ]
+    assert "Hidden mentor" not in json.dumps(data)
+
+
+def test_a_mentors_export_holds_the_conversation_from_their_side():
+    newcomer, mentor, match = populated_member()
+
+    data = member_data_export(mentor)
+
+    (conversation,) = data["conversations"]
+    assert [(row["from"], row["text"]) for row in conversation["messages"]] == [
+        ("Casey", "message-sent-marker"),
+        ("you", "message-received-marker"),
+    ]

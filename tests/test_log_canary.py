@@ -2,9 +2,10 @@
 
 Unique markers go into everything personal a member gives PeerLink: the
 sign-up email, a display name, contact details, a lived-experience tag they
-pick, a check-in note, a decline note, an end reason, a block reason, a report
-and a help-now request; a stale sign-up and an old match for the retention
-job; and a second member who deletes their account. The journeys then run as
+pick, a check-in note, a decline note, an end reason, a block reason, a report,
+a help-now request, a message and the report of it; a stale sign-up, an old
+match and its conversation for the retention job; and a second member who
+deletes their account. The journeys then run as
 people run them, through the test client over HTTP, and the Celery work they
 cause (match emails, staff alerts, reminders) runs in a real worker process on
 the configured broker (Redis in CI, else the embedded one) that logs at DEBUG
@@ -61,9 +62,10 @@ from checkins.tasks import tick
 from matching.models import Block, Match, MatchState, Report
 from members.models import Member, Tag, TagCategory, User
 from members.tasks import retention_purge
+from messaging.models import Conversation, Message
 from peerlink.celery import app as celery_app
 from safety.models import HelpRequest
-from tests.audit_helpers import give_reason
+from tests.audit_helpers import give_reason, open_record
 from tests.celery_processes import database_url, forget_queue, stop, wait_for
 from tests.factories import ActiveMatchFactory, MentorFactory, tag
 from tests.smtp import running_sink
@@ -508,11 +510,17 @@ def the_retention_job_purges_old_text_and_stale_sign_ups(journey: Journey) -> No
     )
     User.objects.filter(pk=stale.pk).update(date_joined=long_ago)
     EmailAddress.objects.create(user=stale, email=stale.email, verified=False, primary=True)
+    old_message = Message.objects.create(
+        conversation=Conversation.objects.create(match=old),
+        sender=old.newcomer,
+        text=journey.marker("old message"),
+    )
     retention_purge.delay()  # what beat sends every day
     assert wait_for(
         lambda: (
             not User.objects.filter(pk=stale.pk).exists()
             and Match.objects.filter(pk=old.pk, end_reason="").exists()
+            and Message.objects.filter(pk=old_message.pk, text="").exists()
         ),
         timeout=30,
     ), "the retention job did not run"
@@ -531,6 +539,26 @@ def the_audit_purge_removes_rows_past_retention(journey: Journey) -> None:
     assert wait_for(lambda: not StaffRead.objects.filter(pk=old.pk).exists(), timeout=30), (
         "the audit purge did not run"
     )
+
+
+def report_a_message_and_staff_read_it(journey: Journey) -> None:
+    """The mentor's message (written through the model) is reported; staff read it, audited."""
+    mentor = journey.mentors[1]
+    conversation, _ = Conversation.objects.get_or_create(match=journey.match)
+    message = Message.objects.create(
+        conversation=conversation, sender=mentor, text=journey.marker("message")
+    )
+    url = reverse("messaging:report", args=[journey.match.pk, message.pk])
+    assert journey.newcomer_browser.get(url).status_code == 200
+    response = journey.newcomer_browser.post(url, {"text": journey.marker("message report")})
+    assert response.status_code == 302
+    report = Report.objects.get(message=message)
+    page = open_record(
+        journey.staff, reverse("admin:matching_report_change", args=[report.pk]), ReadReason.SAFETY
+    )
+    assert journey.marker("message") in page.content.decode()
+    reads = StaffRead.objects.filter(member_id=journey.newcomer.pk, reason=ReadReason.SAFETY)
+    assert any("messages" in read.parts for read in reads)
 
 
 def another_member_deletes_their_account(journey: Journey) -> None:
@@ -571,6 +599,7 @@ STEPS: list[Callable[[Journey], None]] = [
     staff_download_the_members_data,
     the_retention_job_purges_old_text_and_stale_sign_ups,
     the_audit_purge_removes_rows_past_retention,
+    report_a_message_and_staff_read_it,
     another_member_deletes_their_account,
 ]
 
@@ -591,6 +620,10 @@ def markers_stored(journey: Journey) -> dict[str, bool]:
         ).exists(),
         "block reason": Block.objects.filter(reason=journey.marker("block reason")).exists(),
         "report": Report.objects.filter(text=journey.marker("report")).exists(),
+        "message": Message.objects.filter(text=journey.marker("message")).exists(),
+        "message report": Report.objects.filter(
+            text=journey.marker("message report"), message__isnull=False
+        ).exists(),
         "help-now contact": HelpRequest.objects.filter(
             how_to_contact=journey.marker("help-now contact")
         ).exists(),

@@ -27,8 +27,8 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request):
-        # One row holds the programme's choices.
-        return super().has_add_permission(request) and not MessagingSettings.objects.exists()
+        # One row holds the programme's choices; the list opens it, creating it if need be.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

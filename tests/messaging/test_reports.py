@@ -114,6 +114,8 @@ def test_anything_but_the_peers_message_in_ones_own_conversation_is_404():
         assert client.post(url, {"text": "x"}).status_code == 404, url
     huge = report_url(from_mentor).replace(f"/{from_mentor.pk}/", "/" + "9" * 30 + "/")
     assert me.get(huge).status_code == 404
+    missing = reverse("messaging:report", args=[match.pk, 987654321])
+    assert stranger.get(report_url(from_mentor)).content == stranger.get(missing).content
     assert not Report.objects.exists()
 
 

@@ -311,3 +311,27 @@ def test_due_time_is_a_pure_function_of_its_inputs():
         now=late, last_emailed_at=late, every_minutes=30, time_zone="Europe/London", quiet=quiet
     )
     assert due == datetime.datetime(2026, 12, 3, 8, 0, tzinfo=datetime.UTC)
+
+
+def test_an_smtp_refusal_keeps_the_email_for_the_retry_and_sends_it_once(pair, settings):
+    import smtplib
+
+    from peerlink import mail as kept_mail
+    from tests.smtp import running_sink
+
+    conv, newcomer, mentor = pair
+    with time_machine.travel(NOON_UTC, tick=False):
+        write(conv, newcomer)
+    with running_sink() as sink, time_machine.travel(NOON_UTC + MINUTE, tick=False):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+        sink.refuse_first = 1
+        [email_id] = emails.claim_due()
+        with pytest.raises(smtplib.SMTPException):
+            emails.send_due_email(email_id)
+        row = MessageEmail.objects.get(pk=email_id)
+        assert row.claimed_at is None and row.sent_at is None
+        assert emails.send_due_email(email_id) is True
+        assert emails.send_due_email(email_id) is False
+        kept_mail.close()
+        assert sink.count() == 1

@@ -151,3 +151,26 @@ def reminders_to_send(reminder_ids: list[int]) -> list[Reminder]:
         .in_bulk()
     )
     return [found[pk] for pk in reminder_ids if pk in found]
+
+
+def both_wrote_since_last_checkin(match: Match, member: Member) -> bool:
+    """Whether both sides of the match wrote in its conversation since the member's
+    last check-in on it (or since the match started): the check-in form then
+    pre-answers "Did you connect?" with yes, and the member confirms it."""
+    from messaging.models import Message
+
+    last_checkin = (
+        CheckIn.objects.filter(match=match, author=member)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    since = last_checkin or match.decided_at or match.created_at
+    writers = set(
+        Message.objects.filter(
+            conversation__match=match, created_at__gt=since, is_request_note=False
+        )
+        .values_list("sender_id", flat=True)
+        .distinct()
+    )
+    return {match.newcomer_id, match.mentor_id} <= writers

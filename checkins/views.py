@@ -16,7 +16,7 @@ from members.visibility import peer_view
 
 from . import selectors, services
 from .forms import CheckInForm
-from .models import Reminder
+from .models import Connected, Reminder
 
 
 def _member(request) -> Member:
@@ -33,7 +33,13 @@ def new(request, match_id: int):
     match = Match.objects.filter(Q(newcomer=member) | Q(mentor=member), pk=match_id).first()
     if match is None:
         raise Http404
-    form = CheckInForm(request.POST or None)
+    # A message from each side since last time: pre-answer "Did you connect?"
+    # with yes and say why; the member still submits, and may change it.
+    conversation_seen = request.method != "POST" and selectors.both_wrote_since_last_checkin(
+        match, member
+    )
+    initial = {"connected": Connected.YES} if conversation_seen else None
+    form = CheckInForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.checkin_record(match_id=match.pk, author=member, **form.cleaned_data)
@@ -50,6 +56,7 @@ def new(request, match_id: int):
         "peer": peer_view(other, viewer=member, match=match),
         "other_id": other.pk,
         "ended": match.state != MatchState.ACTIVE,
+        "conversation_seen": conversation_seen,
     }
     return render(request, "checkins/new.html", context)
 

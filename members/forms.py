@@ -252,8 +252,9 @@ class AvailabilityForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = ["availability", "capacity", "is_paused", "training_note"]
+        fields = ["availability", "capacity", "is_paused", "training_note", "message_emails"]
         labels = {
+            "message_emails": "Email me when my peer writes",
             "capacity": "How many newcomers can you support at once? (1–10)",
             "is_paused": "Pause new requests for now",
             "training_note": "Peer-support training or certification (optional)",
@@ -261,6 +262,12 @@ class AvailabilityForm(forms.ModelForm):
         widgets = {
             "capacity": forms.NumberInput(attrs={"min": 1, "max": 10, "inputmode": "numeric"}),
             "training_note": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "message_emails": (
+                "At most one email per conversation every half hour, outside quiet hours, "
+                "and never the message itself."
+            )
         }
 
     def __init__(self, *args, **kwargs):

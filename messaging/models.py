@@ -145,6 +145,10 @@ class MessageEmail(models.Model):
     recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the beat task when it hands the row to a worker; a row enqueued
+    # long ago and still unsent (a lost message, a dead worker) is enqueued again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker's conditional claim just before it sends.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -117,6 +117,7 @@ SEED_MIGRATIONS = [
     ("members.migrations.0002_seed_taxonomy", "seed"),
     ("checkins.migrations.0002_schedule_periodic_tasks", "schedule"),
     ("matching.migrations.0002_schedule_periodic_tasks", "schedule"),
+    ("messaging.migrations.0002_schedule_periodic_tasks", "schedule"),
 ]
 
 _BLOCKER = pytest.StashKey[tuple]()

@@ -105,3 +105,29 @@ def test_last_active_is_recorded_when_a_member_uses_the_site(newcomer_client, ne
     newcomer_client.get(reverse("members:profile"))
     newcomer.refresh_from_db()
     assert newcomer.last_active_at is not None
+
+
+def test_a_member_turns_message_emails_off_and_sees_the_choice_on_the_profile(
+    newcomer_client, newcomer
+):
+    page = newcomer_client.get(reverse("members:profile")).content.decode()
+    assert "Email me when my peer writes" in page and "On" in page.split("Email me when")[1][:80]
+
+    form = newcomer_client.get(reverse("members:profile_edit", args=["availability"]))
+    assert 'name="message_emails"' in form.content.decode()
+    response = newcomer_client.post(
+        reverse("members:profile_edit", args=["availability"]),
+        {"availability": ["mon-evening"]},  # the box left unticked
+    )
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.message_emails is False
+    page = newcomer_client.get(reverse("members:profile")).content.decode()
+    assert "Off" in page.split("Email me when my peer writes")[1][:80]
+
+    newcomer_client.post(
+        reverse("members:profile_edit", args=["availability"]),
+        {"availability": ["mon-evening"], "message_emails": "on"},
+    )
+    newcomer.refresh_from_db()
+    assert newcomer.message_emails is True

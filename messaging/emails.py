@@ -35,12 +35,12 @@ from django.utils import timezone
 from checkins import schedule
 from checkins.models import CheckinSettings
 from checkins.services import member_time_zone
-from matching.models import Block, MatchState
 from members.models import Member
 from members.visibility import peer_view
 from peerlink import mail
 
 from .models import Conversation, Message, MessageEmail, MessagingSettings, Participant
+from .rules import conversation_open
 
 logger = logging.getLogger(__name__)
 
@@ -148,18 +148,6 @@ def claim_due(*, now: datetime.datetime | None = None, limit: int = 20_000) -> l
     return ids
 
 
-def _may_write(conversation: Conversation, member_id: int) -> bool:
-    """Whether the conversation is still open to the member: an active match
-    and no block either way (the rule of `messaging.selectors.can_write`)."""
-    match = conversation.match
-    if match.state != MatchState.ACTIVE:
-        return False
-    other_id = other_side(conversation, member_id)
-    return not Block.objects.filter(
-        Q(blocker_id=member_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=member_id)
-    ).exists()
-
-
 def _last_from_peer(conversation: Conversation, recipient_id: int) -> int:
     last = (
         Message.objects.filter(conversation=conversation)
@@ -207,7 +195,7 @@ def send_due_email(email_id: int) -> bool:
     if not recipient.message_emails:
         _cancel(email_id, "message emails turned off")
         return False
-    if not _may_write(conversation, recipient.pk):
+    if not conversation_open(conversation.match):
         _cancel(email_id, "conversation no longer open")
         return False
     last_from_peer = _last_from_peer(conversation, recipient.pk)

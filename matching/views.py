@@ -71,7 +71,12 @@ def request_mentor(request):
             return redirect("matching:suggestions")
         mentor_ids = form.cleaned_data["ranked_mentor_ids"]
     try:
-        services.match_request(newcomer=newcomer, mentor_ids=mentor_ids, user=request.user)
+        services.match_request(
+            newcomer=newcomer,
+            mentor_ids=mentor_ids,
+            user=request.user,
+            note=request.POST.get("note", ""),
+        )
     except services.MatchError as error:
         messages.error(request, str(error) or "That request could not be made.")
         return redirect("matching:suggestions")

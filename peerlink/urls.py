@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("members.urls")),
     path("", include("matching.urls")),
+    path("", include("messaging.urls")),
     path("", include("checkins.urls")),
     path("", include("safety.urls")),
 ]

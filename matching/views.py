@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from members.models import Member
 from members.visibility import peer_view
+from messaging import selectors as messaging_selectors
 
 from . import selectors, services
 from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
@@ -102,6 +103,7 @@ def status(request):
             "peer": peer,
             "reasons": reasons,
             "history": history,
+            "unread": messaging_selectors.unread_by_match(newcomer).get(getattr(match, "pk", None), 0),
             "end_form": EndForm(),
         },
     )
@@ -126,11 +128,14 @@ def inbox(request):
     mentor = _member(request, "mentor")
     mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
     requests = []
-    for match in selectors.inbox_for(mentor):
+    waiting = list(selectors.inbox_for(mentor))
+    notes = messaging_selectors.request_notes(match.pk for match in waiting)
+    for match in waiting:
         peer = peer_view(match.newcomer, viewer=mentor, match=match)
-        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids)))
+        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids), notes.get(match.pk)))
+    unread = messaging_selectors.unread_by_match(mentor)
     active = [
-        (match, peer_view(match.newcomer, viewer=mentor, match=match))
+        (match, peer_view(match.newcomer, viewer=mentor, match=match), unread.get(match.pk, 0))
         for match in selectors.active_matches_for_mentor(mentor)
     ]
     ended = [

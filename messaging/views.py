@@ -137,13 +137,13 @@ def _etag(participant) -> str:
 def new(request, match_id: int):
     """Messages after `after` as JSON, or 304 when nothing changed since the last check."""
     member = _member(request)
+    participant = selectors.participant_for(member, match_id)
+    if participant is None:
+        raise Http404
     raw_after = request.GET.get("after", "")
     after = 0 if raw_after == "0" else parse_id(raw_after)
     if after is None:
         return JsonResponse({"error": BAD_CURSOR}, status=400)
-    participant = selectors.participant_for(member, match_id)
-    if participant is None:
-        raise Http404
     if request.headers.get("If-None-Match") == _etag(participant):
         services.mark_seen(participant=participant)
         return _not_modified(_etag(participant))

@@ -21,7 +21,12 @@ from django.utils import timezone
 
 from audit.services import record_match_disclosures
 from members.models import Member, Role, User
-from messaging.services import MessagingError, clean_request_note, conversation_open, request_note_add
+from messaging.services import (
+    MessagingError,
+    clean_request_note,
+    conversation_open,
+    request_note_add,
+)
 from peerlink.ids import parse_id
 from peerlink.queue import enqueue
 

@@ -103,7 +103,9 @@ def status(request):
             "peer": peer,
             "reasons": reasons,
             "history": history,
-            "unread": messaging_selectors.unread_by_match(newcomer).get(getattr(match, "pk", None), 0),
+            "unread": messaging_selectors.unread_by_match(newcomer).get(
+                getattr(match, "pk", None), 0
+            ),
             "end_form": EndForm(),
         },
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 def day_label(day: datetime.date, today: datetime.date) -> str:
-    """"Today", "Yesterday", else the weekday and date ("Monday 3 March")."""
+    """ "Today", "Yesterday", else the weekday and date ("Monday 3 March")."""
     if day == today:
         return "Today"
     if day == today - datetime.timedelta(days=1):

@@ -30,9 +30,7 @@ REQUEST_NOTE_MAX = 500
 EMPTY = "Write a message first."
 TOO_LONG = f"Please keep your message under {MESSAGE_MAX:,} characters."
 NOT_WRITABLE = "This match has ended. You can still read your messages."
-RATE_LIMITED = (
-    "You're sending a lot of messages quickly. Please wait a few minutes and try again."
-)
+RATE_LIMITED = "You're sending a lot of messages quickly. Please wait a few minutes and try again."
 # Marking a conversation seen at most this often: a check with nothing new then
 # costs one query.
 SEEN_EVERY_SECONDS = 20

@@ -52,7 +52,9 @@ def test_a_newcomer_and_a_mentor_exchange_messages_that_appear_without_a_reload(
     # A crisis phrase is sent, and its sender sees the crisis resources at once.
     newcomer_page.get_by_label("Your message").fill("Some nights I want to die")
     newcomer_page.get_by_role("button", name="Send").click()
-    expect(newcomer_page.get_by_role("heading", name="You don't have to face this alone")).to_be_visible()
+    expect(
+        newcomer_page.get_by_role("heading", name="You don't have to face this alone")
+    ).to_be_visible()
     expect(newcomer_page.get_by_role("link", name="I need help now").last).to_be_visible()
     expect(mentor_page.get_by_text("Some nights I want to die")).to_be_visible(timeout=5000)
 

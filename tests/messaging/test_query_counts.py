@@ -54,7 +54,9 @@ def test_each_action_runs_the_same_queries_for_5_or_500_messages_and_1_or_20_con
         new = reverse("messaging:new", args=[match.pk])
         last = Message.objects.filter(conversation__match=match).latest("id").pk
         if action == "page":
-            count = _queries(mentor_client, "get", reverse("messaging:conversation", args=[match.pk]))
+            count = _queries(
+                mentor_client, "get", reverse("messaging:conversation", args=[match.pk])
+            )
         elif action == "new":
             count = _queries(mentor_client, "get", new + "?after=0")
         elif action == "new_unchanged":

@@ -21,7 +21,11 @@ def test_a_request_opens_the_conversation_with_the_newcomers_note(newcomer, ment
         mentor.pk,
     }
     note = conversation.messages.get()
-    assert (note.text, note.is_request_note, note.sender) == ("You also like running.", True, newcomer)
+    assert (note.text, note.is_request_note, note.sender) == (
+        "You also like running.",
+        True,
+        newcomer,
+    )
     assert selectors.request_notes([match.pk]) == {match.pk: "You also like running."}
     assert selectors.unread_count(mentor) == 0  # read with the request, not counted as unread
 
@@ -59,7 +63,9 @@ def test_empty_or_oversized_messages_are_refused(match, newcomer, text, error):
 
 def test_an_ended_match_is_read_only(match, newcomer, mentor):
     services.send_message(member=newcomer, match_id=match.pk, text="Hi")
-    matching_services.match_end(match_id=match.pk, ended_by="mentor", member=mentor, reason="Moving")
+    matching_services.match_end(
+        match_id=match.pk, ended_by="mentor", member=mentor, reason="Moving"
+    )
     with pytest.raises(services.NotWritable, match="This match has ended"):
         services.send_message(member=mentor, match_id=match.pk, text="Bye")
     assert Message.objects.count() == 1
@@ -111,7 +117,9 @@ def test_staff_alert_on_a_crisis_phrase_names_no_one_and_quotes_nothing(
     match, newcomer, django_capture_on_commit_callbacks
 ):
     UserFactory(email="staff@example.org", is_staff=True)
-    MessagingSettings.objects.update_or_create(pk=1, defaults={"alert_staff_on_crisis_phrase": True})
+    MessagingSettings.objects.update_or_create(
+        pk=1, defaults={"alert_staff_on_crisis_phrase": True}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         message = services.send_message(
             member=newcomer, match_id=match.pk, text="Honestly I could kill myself"

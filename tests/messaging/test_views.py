@@ -62,7 +62,10 @@ def test_script_and_html_are_shown_escaped_and_links_visible(match, mentor, newc
     )
     html = newcomer_client.get(page(match)).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
-    assert '<a href="https://aa.org/x" rel="nofollow noopener" target="_blank">https://aa.org/x</a>' in html
+    assert (
+        '<a href="https://aa.org/x" rel="nofollow noopener" target="_blank">https://aa.org/x</a>'
+        in html
+    )
 
 
 def test_sending_without_javascript_redirects_back_to_the_conversation(match, newcomer_client):
@@ -99,7 +102,9 @@ def test_sending_with_javascript_returns_the_rendered_message(match, newcomer_cl
 
 
 def test_a_crisis_phrase_shows_the_sender_the_crisis_resources_at_once(match, newcomer_client):
-    response = newcomer_client.post(send_url(match), {"text": "I might overdose tonight"}, follow=True)
+    response = newcomer_client.post(
+        send_url(match), {"text": "I might overdose tonight"}, follow=True
+    )
     html = response.content.decode()
     assert "I might overdose tonight" in html
     assert "have to face this alone" in html and "tel:988" in html
@@ -124,7 +129,9 @@ def test_a_flood_gets_a_clear_message_and_keeps_the_text(match, newcomer_client)
     assert Message.objects.count() == 2
 
 
-def test_an_ended_match_is_read_only_and_sending_is_refused(match, newcomer, mentor, newcomer_client):
+def test_an_ended_match_is_read_only_and_sending_is_refused(
+    match, newcomer, mentor, newcomer_client
+):
     services.send_message(member=mentor, match_id=match.pk, text="Take care")
     matching_services.match_end(match_id=match.pk, ended_by="mentor", member=mentor, reason="Done")
     html = newcomer_client.get(page(match)).content.decode()
@@ -137,7 +144,9 @@ def test_an_ended_match_is_read_only_and_sending_is_refused(match, newcomer, men
     assert Message.objects.count() == 1
 
 
-def test_an_empty_conversation_shows_the_programmes_first_steps(match, newcomer_client, mentor_client):
+def test_an_empty_conversation_shows_the_programmes_first_steps(
+    match, newcomer_client, mentor_client
+):
     MessagingSettings.objects.update_or_create(
         pk=1, defaults={"first_steps": "Say hello and when you're usually free\nWhat helped you?"}
     )
@@ -226,7 +235,9 @@ def test_the_newcomer_can_add_a_note_on_the_request_form(newcomer, mentor, newco
     assert Message.objects.get().text == "Same city"
 
 
-def test_a_mentor_sees_no_conversation_of_a_request_staff_have_not_approved(newcomer, mentor, mentor_client):
+def test_a_mentor_sees_no_conversation_of_a_request_staff_have_not_approved(
+    newcomer, mentor, mentor_client
+):
     from matching.models import MatchingSettings
 
     MatchingSettings.objects.update_or_create(pk=1, defaults={"require_staff_approval": True})
@@ -235,7 +246,10 @@ def test_a_mentor_sees_no_conversation_of_a_request_staff_have_not_approved(newc
     )
     assert mentor_client.get(page(match)).status_code == 404
     assert mentor_client.get(new_url(match)).status_code == 404
-    assert "Private until approved" not in mentor_client.get(reverse("matching:inbox")).content.decode()
+    assert (
+        "Private until approved"
+        not in mentor_client.get(reverse("matching:inbox")).content.decode()
+    )
 
 
 URLS = [

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from .models import MESSAGE_MAX
@@ -13,3 +15,10 @@ class MessageForm(forms.Form):
             "max_length": f"Please keep your message under {MESSAGE_MAX:,} characters.",
         },
     )
+    # One token per form shown: the same form sent twice (a double tap, a resend
+    # after a lost connection) sends one message.
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"token": uuid.uuid4().hex})
+        super().__init__(*args, **kwargs)

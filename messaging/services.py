@@ -48,6 +48,10 @@ class RateLimited(MessagingError):
     pass
 
 
+class AlreadySending(MessagingError):
+    """The same form arrived twice and its first copy is still being sent."""
+
+
 class ConversationNotFound(Exception):
     """No conversation of this member has this match id (the view answers 404)."""
 
@@ -113,12 +117,30 @@ def clean_text(text: str) -> str:
     return text
 
 
-@transaction.atomic
-def send_message(*, member: Member, match_id: int, text: str) -> Message:
+SENT_TOKEN_SECONDS = 3600
+ON_ITS_WAY = "Your message is on its way."
+
+
+def _replayed(member: Member, token: str) -> Message | None:
+    """The message already sent with this form's `token`, if any; else claim the token."""
+    key = f"messaging:sent:{member.pk}:{token}"
+    if cache.add(key, 0, SENT_TOKEN_SECONDS):
+        return None
+    message_id = cache.get(key)
+    if not message_id:
+        raise AlreadySending(ON_ITS_WAY)
+    message = Message.objects.filter(pk=message_id, sender=member).first()
+    if message is not None:
+        message.has_crisis_phrase = False  # shown when it was first sent
+    return message
+
+
+def send_message(*, member: Member, match_id: int, text: str, token: str = "") -> Message:
     """Send `text` to the member's peer in the conversation of match `match_id`.
 
     The returned message has `has_crisis_phrase` set: the sender's page then
-    shows the crisis resources. A message is never refused for its words.
+    shows the crisis resources. A message is never refused for its words. The
+    same `token` (one per form shown) sends one message, however often it arrives.
     """
     text = clean_text(text)
     match = selectors.match_for(member, match_id)
@@ -126,6 +148,23 @@ def send_message(*, member: Member, match_id: int, text: str) -> Message:
         raise ConversationNotFound
     if not selectors.can_write(match, member):
         raise NotWritable(NOT_WRITABLE)
+    if not token:
+        return _send(member=member, match=match, text=text)
+    replayed = _replayed(member, token)
+    if replayed is not None:
+        return replayed
+    key = f"messaging:sent:{member.pk}:{token}"
+    try:
+        message = _send(member=member, match=match, text=text)
+    except BaseException:
+        cache.delete(key)
+        raise
+    cache.set(key, message.pk, SENT_TOKEN_SECONDS)
+    return message
+
+
+@transaction.atomic
+def _send(*, member: Member, match: Match, text: str) -> Message:
     _count_against_rate_limit(member)
     conversation = conversation_open(match=match)
     message = Message.objects.create(conversation=conversation, sender=member, text=text)

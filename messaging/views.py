@@ -97,10 +97,17 @@ def send(request, match_id: int):
     if form.is_valid():
         try:
             message = services.send_message(
-                member=member, match_id=match_id, text=form.cleaned_data["text"]
+                member=member,
+                match_id=match_id,
+                text=form.cleaned_data["text"],
+                token=form.cleaned_data["token"],
             )
         except services.ConversationNotFound as exc:
             raise Http404 from exc
+        except services.AlreadySending as exc:
+            if _wants_json(request):
+                return JsonResponse({"error": str(exc)}, status=409)
+            return redirect("messaging:conversation", match_id=match_id)
         except services.MessagingError as exc:
             error, status = str(exc), ERROR_STATUS.get(type(exc), 400)
             form.add_error(None, error)
@@ -119,7 +126,8 @@ def _sent(request, member, message, *, as_json: bool):
         data = _message_json(message, member)
         if crisis:
             data["crisis_html"] = render_to_string("messaging/_crisis.html", request=request)
-        return JsonResponse({"message": data, "crisis": crisis}, status=201)
+        token = MessageForm().initial["token"]
+        return JsonResponse({"message": data, "crisis": crisis, "token": token}, status=201)
     if crisis:
         request.session[CRISIS_SESSION_KEY] = message.conversation.match_id
     return redirect("messaging:conversation", match_id=message.conversation.match_id)

@@ -96,6 +96,8 @@
         append(result.data.message);
         box.value = "";
         showCount();
+        var token = form.querySelector("input[name=token]");
+        if (token && result.data.token) token.value = result.data.token;
         if (result.data.crisis && result.data.message.crisis_html && crisisSlot) {
           crisisSlot.innerHTML = result.data.message.crisis_html;
           crisisSlot.scrollIntoView({ block: "start" });

@@ -146,3 +146,21 @@ def test_marking_seen_records_the_read_state_and_reading_time(match, newcomer, m
     assert participant.last_read_message_id == message.pk and participant.last_seen_at
     assert selectors.unread_count(mentor) == 0
     assert not services.mark_seen(participant=participant)  # seen moments ago: no write
+
+
+def test_the_same_form_sent_twice_sends_one_message(match, newcomer):
+    first = services.send_message(member=newcomer, match_id=match.pk, text="Hi", token="abc")
+    again = services.send_message(member=newcomer, match_id=match.pk, text="Hi", token="abc")
+    assert again.pk == first.pk and Message.objects.count() == 1
+    services.send_message(member=newcomer, match_id=match.pk, text="Hi", token="def")
+    assert Message.objects.count() == 2
+
+
+@override_settings(PEERLINK_MESSAGE_RATE_LIMIT=(1, 600))
+def test_a_refused_form_can_be_sent_again_later_with_its_token(match, newcomer):
+    services.send_message(member=newcomer, match_id=match.pk, text="One", token="a")
+    with pytest.raises(services.RateLimited):
+        services.send_message(member=newcomer, match_id=match.pk, text="Two", token="b")
+    with override_settings(PEERLINK_MESSAGE_RATE_LIMIT=(5, 600)):
+        services.send_message(member=newcomer, match_id=match.pk, text="Two", token="b")
+    assert list(Message.objects.values_list("text", flat=True)) == ["One", "Two"]

@@ -284,3 +284,14 @@ def test_reporting_a_message_goes_to_the_report_form_and_only_for_the_peers_mess
         url = reverse("messaging:report", args=[match.pk, message_id])
         assert newcomer_client.get(url).status_code == 404
     assert MentorFactory()  # someone with no match at all
+
+
+def test_a_resent_form_sends_nothing_twice(match, newcomer_client):
+    html = newcomer_client.get(page(match)).content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    for _ in range(2):
+        response = newcomer_client.post(send_url(match), {"text": "Once", "token": token})
+        assert response.status_code == 302
+    data = newcomer_client.post(send_url(match), {"text": "Once", "token": token}, **JSON).json()
+    assert Message.objects.count() == 1 and data["message"]["id"] == Message.objects.get().pk
+    assert data["token"] != token  # the page's next message gets a fresh one

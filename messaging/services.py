@@ -30,6 +30,7 @@ REQUEST_NOTE_MAX = 500
 EMPTY = "Write a message first."
 TOO_LONG = f"Please keep your message under {MESSAGE_MAX:,} characters."
 NOT_WRITABLE = "This match has ended. You can still read your messages."
+NOT_YET = "You can write to each other once the request is accepted."
 RATE_LIMITED = "You're sending a lot of messages quickly. Please wait a few minutes and try again."
 # Marking a conversation seen at most this often: a check with nothing new then
 # costs one query.
@@ -147,7 +148,7 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
     if match is None:
         raise ConversationNotFound
     if not selectors.can_write(match, member):
-        raise NotWritable(NOT_WRITABLE)
+        raise NotWritable(NOT_YET if match.is_request else NOT_WRITABLE)
     if not token:
         return _send(member=member, match=match, text=text)
     replayed = _replayed(member, token)

@@ -295,3 +295,19 @@ def test_a_resent_form_sends_nothing_twice(match, newcomer_client):
     data = newcomer_client.post(send_url(match), {"text": "Once", "token": token}, **JSON).json()
     assert Message.objects.count() == 1 and data["message"]["id"] == Message.objects.get().pk
     assert data["token"] != token  # the page's next message gets a fresh one
+
+
+def test_a_request_not_yet_accepted_is_read_only_for_now(newcomer, mentor, newcomer_client):
+    match = matching_services.match_request(
+        newcomer=newcomer, mentor_ids=[mentor.pk], user=None, note="Hello"
+    )
+    html = newcomer_client.get(page(match)).content.decode()
+    assert "You can write to each other once the request is accepted." in html
+    response = newcomer_client.post(send_url(match), {"text": "Hi?"}, **JSON)
+    assert response.status_code == 409
+    assert response.json()["error"] == "You can write to each other once the request is accepted."
+
+
+def test_an_ended_match_on_my_match_links_to_its_messages(match, mentor, newcomer_client):
+    matching_services.match_end(match_id=match.pk, ended_by="mentor", member=mentor, reason="Done")
+    assert page(match) in newcomer_client.get(reverse("matching:status")).content.decode()

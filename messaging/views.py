@@ -62,6 +62,7 @@ def _page(request, member, match, *, form=None, status=200, before=None):
         "form": form or MessageForm(),
         "first_steps": first_steps,
         "show_crisis": crisis,
+        "viewing_earlier": before is not None,
     }
     return render(request, "messaging/conversation.html", context, status=status)
 

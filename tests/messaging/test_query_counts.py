@@ -93,6 +93,7 @@ def test_a_long_conversation_shows_the_last_200_with_a_link_to_earlier_ones(ment
         reverse("messaging:conversation", args=[match.pk]) + f"?before={earlier}"
     ).content.decode()
     assert "Message 249<" in html and "Message 50<" in html and "Message 250<" not in html
+    assert 'id="message-form"' not in html and "Newest messages" in html
 
 
 def test_the_navigation_count_is_one_query(newcomer_client, newcomer):

@@ -21,6 +21,12 @@ from django.utils import timezone
 
 from audit.services import record_match_disclosures
 from members.models import Member, Role, User
+from messaging.services import (
+    MessagingError,
+    clean_request_note,
+    open_conversation,
+    request_note_add,
+)
 from peerlink.ids import parse_id
 from peerlink.queue import enqueue
 
@@ -133,20 +139,29 @@ def _create(
     except IntegrityError as exc:
         raise MatchError(ALREADY_OPEN) from exc
     record_match_disclosures(match)
+    open_conversation(match=match)
     if not needs_approval:
         _notify(match, "requested")
     return match
 
 
 @transaction.atomic
-def match_request(*, newcomer: Member, mentor_ids: list, user: User | None) -> Match:
+def match_request(
+    *, newcomer: Member, mentor_ids: list, user: User | None, note: str = ""
+) -> Match:
     """Request one mentor, or rank up to three: later choices are tried in order.
 
     Every choice must be a mentor this newcomer could be suggested now. Any
-    other id, whatever the reason, gets the same answer.
+    other id, whatever the reason, gets the same answer. The optional `note`
+    (why they chose this mentor) opens the conversation; the mentor reads it
+    with the request.
     """
     if newcomer.role != Role.NEWCOMER:
         raise MatchError("Only newcomers can request a mentor.")
+    try:
+        note = clean_request_note(note)
+    except MessagingError as error:
+        raise MatchError(str(error)) from error
     parsed = [parse_id(mentor_id) for mentor_id in mentor_ids]
     if None in parsed:
         raise MatchError(NOT_AVAILABLE)
@@ -163,7 +178,7 @@ def match_request(*, newcomer: Member, mentor_ids: list, user: User | None) -> M
         raise MatchError(ALREADY_OPEN)
     if any(check.refusal(newcomer.pk, mentor_id) for mentor_id in choices):
         raise MatchError(NOT_AVAILABLE)
-    return _create(
+    match = _create(
         newcomer=newcomer,
         mentor=Member.objects.get(pk=choices[0]),
         created_by=user,
@@ -173,6 +188,8 @@ def match_request(*, newcomer: Member, mentor_ids: list, user: User | None) -> M
         check=check,
         refusal=NOT_AVAILABLE,
     )
+    request_note_add(match=match, note=note)
+    return match
 
 
 @transaction.atomic

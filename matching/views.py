@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from members.models import Member
 from members.visibility import peer_view
+from messaging import selectors as messaging_selectors
 
 from . import selectors, services
 from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
@@ -71,7 +72,12 @@ def request_mentor(request):
             return redirect("matching:suggestions")
         mentor_ids = form.cleaned_data["ranked_mentor_ids"]
     try:
-        services.match_request(newcomer=newcomer, mentor_ids=mentor_ids, user=request.user)
+        services.match_request(
+            newcomer=newcomer,
+            mentor_ids=mentor_ids,
+            user=request.user,
+            note=request.POST.get("note", ""),
+        )
     except services.MatchError as error:
         messages.error(request, str(error) or "That request could not be made.")
         return redirect("matching:suggestions")
@@ -97,6 +103,9 @@ def status(request):
             "peer": peer,
             "reasons": reasons,
             "history": history,
+            "unread": messaging_selectors.unread_by_match(newcomer).get(
+                getattr(match, "pk", None), 0
+            ),
             "end_form": EndForm(),
         },
     )
@@ -121,11 +130,14 @@ def inbox(request):
     mentor = _member(request, "mentor")
     mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
     requests = []
-    for match in selectors.inbox_for(mentor):
+    waiting = list(selectors.inbox_for(mentor))
+    notes = messaging_selectors.request_notes(match.pk for match in waiting)
+    for match in waiting:
         peer = peer_view(match.newcomer, viewer=mentor, match=match)
-        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids)))
+        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids), notes.get(match.pk)))
+    unread = messaging_selectors.unread_by_match(mentor)
     active = [
-        (match, peer_view(match.newcomer, viewer=mentor, match=match))
+        (match, peer_view(match.newcomer, viewer=mentor, match=match), unread.get(match.pk, 0))
         for match in selectors.active_matches_for_mentor(mentor)
     ]
     ended = [

@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 SUBJECT = "Your peer wrote to you on PeerLink"
 # A member whose page checked for new messages this recently is reading now.
 READING_SECONDS = 60
-# The member page of a conversation: URL `messaging:conversation`.
-CONVERSATION_PATH = "/messages/{match_id}/"
 
 
 def quiet_hours() -> schedule.Cadence:
@@ -272,7 +270,7 @@ def _email(email: MessageEmail) -> None:
     context = {
         "recipient": recipient,
         "peer_name": peer_view(peer, viewer=recipient, match=match).display_name,
-        "conversation_url": site + CONVERSATION_PATH.format(match_id=match.pk),
+        "conversation_url": site + reverse("messaging:conversation", args=[match.pk]),
         "profile_url": site + reverse("members:profile"),
         "every_minutes": MessagingSettings.current().email_every_minutes,
     }

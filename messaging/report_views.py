@@ -15,10 +15,6 @@ from .forms import MessageReportForm
 from .reports import reportable_message
 
 
-def _home(member: Member) -> str:
-    return "matching:inbox" if member.is_mentor else "matching:status"
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -43,7 +39,7 @@ def report(request, match_id: int, message_id: int):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Thank you. Our staff will look at this message soon.")
-            return redirect(_home(member))
+            return redirect("messaging:conversation", match_id=match_id)
     peer = peer_view(message.sender, viewer=member, match=message.conversation.match)
-    context = {"peer": peer, "message": message, "form": form, "back": _home(member)}
+    context = {"peer": peer, "message": message, "form": form}
     return render(request, "messaging/report.html", context)

@@ -2,14 +2,13 @@ from django.urls import path
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import report_views
+from . import report_views, views
 
 app_name = "messaging"
 
 urlpatterns = [
-    path(
-        "messages/<id:match_id>/report/<id:message_id>/",
-        report_views.report,
-        name="report",
-    ),
+    path("messages/<id:match_id>/", views.conversation, name="conversation"),
+    path("messages/<id:match_id>/send/", views.send, name="send"),
+    path("messages/<id:match_id>/new/", views.new, name="new"),
+    path("messages/<id:match_id>/report/<id:message_id>/", report_views.report, name="report"),
 ]

@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from messaging.selectors import unread_count
 
 
 def site(request):
@@ -7,3 +10,16 @@ def site(request):
         "crisis_resources": settings.PEERLINK_CRISIS_RESOURCES,
         "crisis_notice": settings.PEERLINK_CRISIS_NOTICE,
     }
+
+
+def unread_messages(request):
+    """The signed-in member's unread messages, for the navigation (one query, when used)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def count() -> int:
+        member = getattr(user, "member", None)
+        return unread_count(member) if member is not None else 0
+
+    return {"unread_messages": SimpleLazyObject(count)}

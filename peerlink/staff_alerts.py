@@ -27,6 +27,19 @@ def staff_emails() -> list[str]:
     )
 
 
+def email_staff(*, subject: str, text: str) -> bool:
+    """Email every active staff account; return whether anyone was emailed.
+
+    For alerts about no particular row: callers name no member and quote nothing.
+    """
+    recipients = staff_emails()
+    if not recipients:
+        logger.warning("Staff alert %r: no staff account to alert", subject)
+        return False
+    send_mail(subject, text, None, recipients)
+    return True
+
+
 def alert_staff_once(*, model, pk: int, subject: str, text: str, **conditions) -> bool:
     """Email staff about one row of `model` unless already done; the admin link ends `text`.
 

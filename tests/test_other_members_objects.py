@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from checkins.models import Reminder
 from matching.models import Match, MatchOrigin, MatchState
+from messaging.models import Message
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,10 @@ URLS = [
     ("checkins:new", "get", "active", {}),
     ("checkins:new", "post", "active", {"connected": "yes"}),
     ("checkins:snooze", "post", "reminder", {}),
+    ("messaging:conversation", "get", "active", {}),
+    ("messaging:conversation", "get", "waiting", {}),
+    ("messaging:send", "post", "active", {"text": "Hello"}),
+    ("messaging:new", "get", "active", {"after": "0"}),
 ]
 
 
@@ -65,7 +70,13 @@ def snapshot(objects):
         key: Match.objects.get(pk=obj.pk).state for key, obj in objects.items() if key != "reminder"
     }
     reminder = Reminder.objects.get(pk=objects["reminder"].pk)
-    return match_states, reminder.due_at, reminder.snoozed, Match.objects.count()
+    return (
+        match_states,
+        reminder.due_at,
+        reminder.snoozed,
+        Match.objects.count(),
+        Message.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("role", ["newcomer", "mentor"])

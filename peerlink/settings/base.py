@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peerlink.context_processors.site",
+                "peerlink.context_processors.unread_messages",
             ],
         },
     },
@@ -382,6 +383,18 @@ PEERLINK_CRISIS_NOTICE = env.str(
     "PEERLINK_CRISIS_NOTICE",
     default="PeerLink is not an emergency service. If you are in danger, call for help now.",
 )
+
+# Messages a member may send per window, as "<messages>/<seconds>" (counted in
+# the shared cache, so every web process shares one count per member).
+_message_rate = env.str("PEERLINK_MESSAGE_RATE_LIMIT", default="20/600")
+try:
+    PEERLINK_MESSAGE_RATE_LIMIT = tuple(int(part) for part in _message_rate.split("/"))
+    if len(PEERLINK_MESSAGE_RATE_LIMIT) != 2 or min(PEERLINK_MESSAGE_RATE_LIMIT) < 1:
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "PEERLINK_MESSAGE_RATE_LIMIT must look like 20/600 (messages/seconds)"
+    ) from exc
 
 # Audit rows (staff reads, disclosures to peers) are kept this many years, then
 # purged daily. Six at least: a shorter value stops start-up (audit.E001).

@@ -1,0 +1,35 @@
+"""Staff alert when a message contains a crisis phrase: ids only, no name, no text."""
+
+import smtplib
+
+from celery import shared_task
+from django.core.cache import cache
+
+from peerlink.staff_alerts import email_staff
+
+SUBJECT = "PeerLink: a message contained a crisis phrase"
+TEXT = (
+    "A member sent a message containing one of the programme's crisis phrases. "
+    "They were shown the crisis resources and the “I need help now” action at once.\n\n"
+    "This email names no one and quotes nothing. Follow your programme's safety "
+    "procedure (reference: message {message_id})."
+)
+ALERTED_FOR_SECONDS = 7 * 24 * 3600
+
+
+@shared_task(
+    name="messaging.alert_staff_of_crisis_phrase",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    max_retries=5,
+    retry_backoff=30,
+)
+def alert_staff_of_crisis_phrase(message_id: int) -> bool:
+    """Email staff once per message; a second run sends nothing."""
+    key = f"messaging:crisis-alert:{message_id}"
+    if not cache.add(key, 1, ALERTED_FOR_SECONDS):
+        return False
+    try:
+        return email_staff(subject=SUBJECT, text=TEXT.format(message_id=message_id))
+    except Exception:
+        cache.delete(key)  # the retry sends it
+        raise

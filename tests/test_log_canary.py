@@ -62,7 +62,8 @@ from checkins.tasks import tick
 from matching.models import Block, Match, MatchState, Report
 from members.models import Member, Tag, TagCategory, User
 from members.tasks import retention_purge
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, MessageEmail, MessagingSettings, Participant
+from messaging.tasks import email_tick
 from peerlink.celery import app as celery_app
 from safety.models import HelpRequest
 from tests.audit_helpers import give_reason, open_record
@@ -342,7 +343,7 @@ def onboard_with_a_marker_tag_and_contact_details(journey: Journey) -> None:
             "pathways": [tag("pathway-12-step").pk],
         },
         "experience": {"life_situation": [marker_tag.pk], "bio": ""},
-        "availability": {"availability": ["tue-evening"]},
+        "availability": {"availability": ["tue-evening"], "message_emails": "on"},
         "sharing": {
             "share_display_name": "on",
             "share_life_situation": "on",
@@ -380,7 +381,8 @@ def rank_two_mentors(journey: Journey) -> None:
     ]
     first, second = journey.mentors
     response = journey.newcomer_browser.post(
-        reverse("matching:request"), {f"rank_{first.pk}": "1", f"rank_{second.pk}": "2"}
+        reverse("matching:request"),
+        {f"rank_{first.pk}": "1", f"rank_{second.pk}": "2", "note": journey.marker("request note")},
     )
     assert response.status_code == 302
     assert response.url == reverse("matching:status"), "the mentors were not suggested"
@@ -434,6 +436,34 @@ def reminders_come_due_and_go_out(journey: Journey) -> None:
         lambda: Reminder.objects.filter(match=journey.match, sent_at__isnull=False).count() == 2,
         timeout=30,
     ), "no reminder went out"
+
+
+def the_pair_exchange_messages(journey: Journey) -> None:
+    """Through the pages' send path, a crisis phrase included (staff alerted), then the
+    "your peer wrote" email goes out through the worker."""
+    MessagingSettings.objects.update_or_create(
+        pk=1, defaults={"alert_staff_on_crisis_phrase": True}
+    )
+    match, mentor = journey.match, journey.mentors[1]
+    url = reverse("messaging:send", args=[match.pk])
+    response = journey.newcomer_browser.post(
+        url,
+        {"text": f"{journey.marker('sent message')} some nights I want to die"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code in (200, 201) and response.json()["crisis"] is True
+    response = journey.browser_of(mentor).post(url, {"text": journey.marker("reply")})
+    assert response.status_code == 302
+    # The mentor reads everything; the newcomer left the page with the reply unread.
+    journey.browser_of(mentor).get(reverse("messaging:new", args=[match.pk]) + "?after=0")
+    Participant.objects.filter(member=journey.newcomer).update(last_seen_at=None)
+    email_tick.delay()  # what beat sends every minute
+    assert wait_for(
+        lambda: MessageEmail.objects.filter(
+            recipient=journey.newcomer, sent_at__isnull=False
+        ).exists(),
+        timeout=30,
+    ), "no message email went out"
 
 
 def report_the_mentor(journey: Journey) -> None:
@@ -590,6 +620,7 @@ STEPS: list[Callable[[Journey], None]] = [
     the_second_mentor_accepts,
     reminders_come_due_and_go_out,
     check_in_with_a_concern_and_a_note,
+    the_pair_exchange_messages,
     report_the_mentor,
     the_mentor_ends_the_match_with_a_reason,
     block_the_mentor,

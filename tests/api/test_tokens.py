@@ -86,6 +86,7 @@ def test_a_deleted_members_token_stops_working(newcomer, newcomer_token):
 
     delete_account(member=newcomer)
     assert Client().get(reverse("api:v1:me"), **bearer(newcomer_token)).status_code == 401
+    assert not PersonalToken.objects.exists()
 
 
 def test_staff_issue_an_integration_token_in_the_admin_and_see_it_once(staff_client, staff_user):

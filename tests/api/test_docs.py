@@ -53,3 +53,9 @@ def test_the_docs_start_up_script_is_a_separate_file(client):
     assert response["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in response.text
     assert "/api/schema/" in response.text
+
+
+def test_the_schema_is_also_served_as_json(client):
+    response = client.get(reverse("api:schema") + "?format=json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "PeerLink API"

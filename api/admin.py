@@ -40,11 +40,11 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
             return ["name", "scopes", "expires_at"]
         return ["name", "scopes", "expires_at", *self.readonly_fields]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        # An issued token never changes; it can only be revoked.
-        return ["name", "scopes", "expires_at", *self.readonly_fields]
+    def has_change_permission(self, request, obj=None):
+        # An issued token never changes; it can only be revoked (the list's action).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -120,3 +120,8 @@ def test_token_requests_beyond_the_rate_are_429_counted_per_token(newcomer_token
     # Another token has its own count.
     _token, other = services.personal_token_create(member=mentor, name="laptop")
     assert client.get(reverse("api:v1:me"), **bearer(other)).status_code == 200
+
+
+def test_options_and_head_answer_without_error(newcomer_client):
+    assert newcomer_client.options(reverse("api:v1:me")).status_code == 200
+    assert newcomer_client.head(reverse("api:v1:tags")).status_code == 200

@@ -173,3 +173,14 @@ def test_a_token_request_marks_the_member_active_and_leaves_no_session(newcomer,
     assert not Session.objects.exists()
     newcomer.refresh_from_db()
     assert newcomer.last_active_at is not None
+
+
+def test_an_issued_integration_token_cannot_be_edited(staff_client, reporting_token):
+    token = IntegrationToken.objects.get()
+    url = reverse("admin:api_integrationtoken_change", args=[token.pk])
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    assert "Case notes" in page.text
+    staff_client.post(url, {"name": "Renamed", "scopes": [Scope.STAFF_WRITE]})
+    token.refresh_from_db()
+    assert (token.name, token.scopes) == ("Case notes", [Scope.REPORTING_READ])

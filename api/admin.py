@@ -30,7 +30,15 @@ class IntegrationTokenForm(forms.ModelForm):
 @admin.register(IntegrationToken)
 class IntegrationTokenAdmin(admin.ModelAdmin):
     form = IntegrationTokenForm
-    list_display = ["name", "scopes", "created_by", "created_at", "last_used_at", "expires_at"]
+    list_display = [
+        "name",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]

@@ -39,6 +39,7 @@ COPY checkins ./checkins
 COPY safety ./safety
 COPY audit ./audit
 COPY messaging ./messaging
+COPY api ./api
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-deps . \

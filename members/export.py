@@ -15,6 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
+from api.models import PersonalToken
 from audit.models import RecordPart
 from audit.selectors import accounting_for
 from audit.services import record_staff_read
@@ -268,6 +269,19 @@ def _help_requests(member: Member) -> list[dict]:
     ]
 
 
+def _api_tokens(member: Member) -> list[dict]:
+    """The member's personal API tokens: never the token itself, which is not stored."""
+    return [
+        {
+            "name": token.name,
+            "created": _time(token.created_at),
+            "last_used": _time(token.last_used_at),
+            "revoked": _time(token.revoked_at),
+        }
+        for token in PersonalToken.objects.filter(member=member).order_by("created_at", "pk")
+    ]
+
+
 def _consent_records(member: Member) -> list[dict]:
     return [
         {
@@ -304,6 +318,7 @@ def member_data_export(member: Member) -> dict:
         "blocks_you_made": _blocks(member, latest),
         "reports_you_made": _reports(member, latest),
         "help_requests": _help_requests(member),
+        "api_tokens": _api_tokens(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }
 

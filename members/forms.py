@@ -331,3 +331,25 @@ class DeleteAccountForm(forms.Form):
         if signed_in is None or signed_in.pk != user.pk:
             raise forms.ValidationError("That is not your password. Please try again.")
         return password
+
+
+def profile_field_sections(member: Member) -> dict[str, str]:
+    """Every profile field this member can edit, and the section whose form edits it."""
+    return {
+        name: slug
+        for slug, form_class in SECTION_FORMS.items()
+        for name in form_class(instance=member).fields
+    }
+
+
+def bind_profile_changes(member: Member, section: str, changes: dict):
+    """The section's form bound to the member's current answers with `changes` applied,
+    as if the member had changed those fields on the profile page and pressed Save."""
+    unbound = SECTION_FORMS[section](instance=member)
+    data = {}
+    for name, field in unbound.fields.items():
+        value = changes[name] if name in changes else unbound.get_initial_for_field(field, name)
+        if isinstance(value, list | tuple) or hasattr(value, "all"):
+            value = [getattr(item, "pk", item) for item in value]
+        data[name] = value
+    return SECTION_FORMS[section](data, instance=member)

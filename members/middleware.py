@@ -40,7 +40,15 @@ class LastActiveMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
+        session = getattr(request, "session", None)
+        # Only a signed-in session remembers the write; an API token request has no
+        # session (api.services.token_mark_used records its activity instead).
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and session.session_key
+        ):
             now = time.time()
             if now - request.session.get(SESSION_KEY, 0) > LAST_ACTIVE_INTERVAL_SECONDS:
                 Member.objects.filter(user_id=user.pk).update(last_active_at=timezone.now())

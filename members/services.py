@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api.models import PersonalToken
 from audit.services import record_disclosures
 from checkins.models import CheckIn, Reminder, ReminderState
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
@@ -162,6 +163,8 @@ def delete_account(*, member: Member) -> bool:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    # Their API tokens stop working and their names go.
+    PersonalToken.objects.filter(member=member).delete()
     _end_sessions_of(user)
     # Sign-in security records stay, under the new address.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

@@ -15,8 +15,10 @@ urlpatterns = [
     path("accounts/signup/", SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    # Before members: its profile/<section>/ would take profile/disclosures/.
+    path("api/", include("api.urls")),
+    # Before members: its profile/<section>/ would take profile/disclosures/ and profile/tokens/.
     path("", include("audit.urls")),
+    path("", include("api.page_urls")),
     path("", include("members.urls")),
     path("", include("matching.urls")),
     path("", include("messaging.urls")),

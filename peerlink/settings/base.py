@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "safety",
     "audit",
     "messaging",
+    "api",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -395,6 +398,48 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         "PEERLINK_MESSAGE_RATE_LIMIT must look like 20/600 (messages/seconds)"
     ) from exc
+
+# --- API (Django REST framework under /api/v1/, see docs/api.md) ----------------
+# Requests made with a token, per token, counted in the shared cache: "<n>/<period>"
+# with period second, minute, hour or day.
+PEERLINK_API_TOKEN_RATE = env.str("PEERLINK_API_TOKEN_RATE", default="120/minute")
+try:
+    _count, _period = PEERLINK_API_TOKEN_RATE.split("/")
+    if int(_count) < 1 or _period[0] not in "smhd":
+        raise ValueError
+except (ValueError, IndexError) as exc:
+    raise ImproperlyConfigured(
+        "PEERLINK_API_TOKEN_RATE must look like 120/minute (requests/second, minute, hour or day)"
+    ) from exc
+REST_FRAMEWORK = {
+    # A token first, so that a request with neither is answered 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": 25,
+    # JSON only: the browsable API's pages would need inline scripts.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PeerLinkAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PeerLink API",
+    "DESCRIPTION": "Everything a member or staff member can do in the browser. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from PeerLink itself, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Audit rows (staff reads, disclosures to peers) are kept this many years, then
 # purged daily. Six at least: a shorter value stops start-up (audit.E001).

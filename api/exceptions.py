@@ -1,0 +1,103 @@
+"""One error shape for every answer under /api/:
+
+    {"error": {"code": "...", "message": "...", "fields": {...}}}
+
+`fields` appears only with 400 (each invalid field and its messages). The
+services' domain errors become 409 with their message, which is written for
+people; anything unexpected becomes a 500 that says nothing about its cause.
+"""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from audit.services import AuditError
+from checkins.services import CheckinError
+from matching.services import MatchError
+from members.services import MemberError
+from messaging.services import ConversationNotFound, MessagingError, RateLimited
+
+from .services import TokenError
+
+logger = logging.getLogger(__name__)
+
+# Domain errors the services raise for a step the rules do not allow: 409.
+DOMAIN_ERRORS = (MatchError, MemberError, CheckinError, MessagingError, AuditError, TokenError)
+# Raised for an object that is not the requester's, or does not exist: 404.
+NOT_FOUND_ERRORS = (Http404, ObjectDoesNotExist, ConversationNotFound)
+
+NOT_FOUND_MESSAGE = "Not found."
+SERVER_ERROR_MESSAGE = "Something went wrong on our side. Please try again later."
+INVALID_MESSAGE = "Some fields need attention."
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _message(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _message(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _message(next(iter(detail.values())))
+    return str(detail)
+
+
+def _fields(detail) -> dict:
+    if isinstance(detail, dict):
+        return {name: _plain(value) for name, value in detail.items()}
+    return {"non_field_errors": _plain(detail)}
+
+
+def _plain(detail):
+    if isinstance(detail, dict):
+        return {name: _plain(value) for name, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(value) for value in detail]
+    return str(detail)
+
+
+def api_exception_handler(exc, context):
+    """REST framework's EXCEPTION_HANDLER: every error in the one shape."""
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(detail=str(exc))
+    elif isinstance(exc, DOMAIN_ERRORS):
+        set_rollback()
+        return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, NOT_FOUND_ERRORS):
+        exc = exceptions.NotFound(NOT_FOUND_MESSAGE)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        set_rollback()
+        logger.error("Unexpected error in an API view", exc_info=exc)
+        return Response(
+            error_body("server_error", SERVER_ERROR_MESSAGE),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", INVALID_MESSAGE, _fields(exc.detail))
+    elif isinstance(exc, exceptions.NotFound):
+        response.data = error_body("not_found", NOT_FOUND_MESSAGE)
+    else:
+        code = getattr(exc, "default_code", "error")
+        response.data = error_body(code, _message(exc.detail))
+    return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any address under /api/ that names no endpoint."""
+    return JsonResponse(error_body("not_found", NOT_FOUND_MESSAGE), status=404)

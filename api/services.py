@@ -1,0 +1,125 @@
+"""Writes to API tokens. Each function is one transaction."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from members.forms import SECTION_FORMS, bind_profile_changes, profile_field_sections
+from members.models import Member, User
+from members.services import member_save_section
+
+from . import tokens
+from .models import IntegrationToken, PersonalToken, Scope
+
+# "Last used" is written at most this often per token, not on every request.
+LAST_USED_EVERY = datetime.timedelta(seconds=60)
+
+
+class TokenError(Exception):
+    """A token change the rules do not allow; the message is for people."""
+
+
+@transaction.atomic
+def personal_token_create(*, member: Member, name: str) -> tuple[PersonalToken, str]:
+    """Create a personal token; return it with its secret, which is never shown again."""
+    name = name.strip()
+    if not name:
+        raise TokenError("Give the token a name, so that you know what it is for.")
+    secret, prefix, digest = tokens.new_token(tokens.PERSONAL)
+    token = PersonalToken.objects.create(member=member, name=name, prefix=prefix, token_hash=digest)
+    return token, secret
+
+
+@transaction.atomic
+def personal_token_revoke(*, member: Member, token_id: int) -> PersonalToken:
+    """Revoke one of the member's own tokens (PersonalToken.DoesNotExist for anyone else's)."""
+    token = PersonalToken.objects.select_for_update().get(pk=token_id, member=member)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def personal_tokens_revoke_all(*, member: Member) -> int:
+    """Revoke every token of a member (when their account is deleted)."""
+    return PersonalToken.objects.filter(member=member, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def integration_token_create(
+    *,
+    name: str,
+    scopes: list[str],
+    created_by: User,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[IntegrationToken, str]:
+    """Issue an integration token; return it with its secret, which is never shown again."""
+    unknown = sorted(set(scopes) - set(Scope.values))
+    if unknown:
+        raise TokenError(f"Unknown scopes: {', '.join(unknown)}.")
+    if not scopes:
+        raise TokenError("Choose at least one scope.")
+    if not created_by.is_staff:
+        raise TokenError("Only staff issue integration tokens.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise TokenError("The expiry time is already past.")
+    secret, prefix, digest = tokens.new_token(tokens.INTEGRATION)
+    token = IntegrationToken.objects.create(
+        name=name.strip(),
+        scopes=[scope for scope in Scope.values if scope in scopes],
+        prefix=prefix,
+        token_hash=digest,
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    return token, secret
+
+
+def integration_tokens_revoke(*, token_ids: list[int]) -> int:
+    return IntegrationToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def token_mark_used(token: PersonalToken | IntegrationToken) -> None:
+    """Record that a token (and a personal token's member) was just used, at most once a
+    minute per token."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_EVERY:
+        return
+    type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    if isinstance(token, PersonalToken):
+        Member.objects.filter(pk=token.member_id).update(last_active_at=now)
+
+
+NOT_EDITABLE = "You cannot change this field."
+
+
+@transaction.atomic
+def member_profile_update(*, member: Member, changes: dict) -> Member:
+    """Apply `changes` to the member's own profile with the profile page's section forms,
+    saving each section through members.services like the page does (so a changed
+    sharing choice writes a consent record). Raises ValidationError with every
+    field's messages, and then changes nothing."""
+    sections = profile_field_sections(member)
+    errors = {name: [NOT_EDITABLE] for name in changes if name not in sections}
+    touched = [slug for slug in SECTION_FORMS if any(sections.get(n) == slug for n in changes)]
+    # Validate every touched section before saving any, each on its own copy of the row.
+    for slug in touched:
+        form = bind_profile_changes(Member.objects.get(pk=member.pk), slug, changes)
+        if not form.is_valid():
+            errors.update({name: list(messages) for name, messages in form.errors.items()})
+    if errors:
+        raise ValidationError(errors)
+    # Save section by section, each from the row as the previous section left it.
+    for slug in touched:
+        fresh = Member.objects.get(pk=member.pk)
+        form = bind_profile_changes(fresh, slug, changes)
+        form.full_clean()
+        member_save_section(member=fresh, form=form)
+    return Member.objects.get(pk=member.pk)

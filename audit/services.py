@@ -31,6 +31,22 @@ def record_staff_read(user, member, parts, reason) -> StaffRead:
     )
 
 
+def record_staff_reads(user, members, parts, reason) -> int:
+    """Record one staff read per member in `members` (Members or ids) in one insert,
+    for a list that shows several members' records; return how many rows."""
+    if reason not in ReadReason.values:
+        raise AuditError(f"Unknown reason {reason!r}.")
+    unknown = set(parts) - set(RecordPart.values)
+    if unknown or not parts:
+        raise AuditError(f"Unknown record parts {sorted(unknown)!r}.")
+    member_ids = sorted({_id(member) for member in members})
+    StaffRead.objects.bulk_create(
+        StaffRead(staff_user_id=user.pk, member_id=pk, parts=list(parts), reason=reason)
+        for pk in member_ids
+    )
+    return len(member_ids)
+
+
 def record_disclosures(member, viewer, match) -> list[str]:
     """Record each category of `member` that `viewer` (a peer) may see now, given `match`.
 

@@ -331,6 +331,18 @@ def _email_reminder(reminder: Reminder) -> None:
     mail.send(message)
 
 
+@transaction.atomic
+def concern_acknowledge(*, checkin_id: int, staff_user) -> CheckIn:
+    """Staff acknowledge a check-in's concern, recording who and when."""
+    checkin = CheckIn.objects.select_for_update().get(pk=checkin_id, concern=True)
+    if checkin.concern_acknowledged_at is not None:
+        raise CheckinError("This concern was already acknowledged.")
+    checkin.concern_acknowledged_by = staff_user
+    checkin.concern_acknowledged_at = timezone.now()
+    checkin.save(update_fields=["concern_acknowledged_by", "concern_acknowledged_at"])
+    return checkin
+
+
 def concerns_not_yet_alerted() -> list[int]:
     """Return concerns raised over two minutes ago whose staff alert never went out."""
     cutoff = timezone.now() - datetime.timedelta(minutes=2)

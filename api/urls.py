@@ -6,7 +6,9 @@ Endpoints are named `api:v1:<name>`; a new endpoint is one line in `v1`.
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+import peerlink.ids  # noqa: F401  (registers <id:…>)
+
+from . import views, views_staff
 from .exceptions import not_found
 
 app_name = "api"
@@ -15,6 +17,47 @@ v1 = [
     path("me/", views.MeView.as_view(), name="me"),
     path("tags/", views.TagList.as_view(), name="tags"),
     path("languages/", views.LanguageList.as_view(), name="languages"),
+    # Staff (api/views_staff.py)
+    path("staff/members/", views_staff.MemberList.as_view(), name="staff-members"),
+    path("staff/members/<id:member_id>/vet/", views_staff.MemberVet.as_view(), name="staff-vet"),
+    path("staff/matches/", views_staff.MatchList.as_view(), name="staff-matches"),
+    path(
+        "staff/matches/<id:match_id>/approve/",
+        views_staff.MatchApprove.as_view(),
+        name="staff-match-approve",
+    ),
+    path(
+        "staff/matches/<id:match_id>/reject/",
+        views_staff.MatchReject.as_view(),
+        name="staff-match-reject",
+    ),
+    path(
+        "staff/matches/<id:match_id>/reassign/",
+        views_staff.MatchReassign.as_view(),
+        name="staff-match-reassign",
+    ),
+    path("staff/batch/", views_staff.BatchRunList.as_view(), name="staff-batch-runs"),
+    path("staff/batch/preview/", views_staff.BatchPreview.as_view(), name="staff-batch-preview"),
+    path(
+        "staff/batch/<id:run_id>/apply/", views_staff.BatchApply.as_view(), name="staff-batch-apply"
+    ),
+    path(
+        "staff/needs-attention/",
+        views_staff.NeedsAttentionList.as_view(),
+        name="staff-needs-attention",
+    ),
+    path("staff/holds/", views_staff.HoldList.as_view(), name="staff-holds"),
+    path(
+        "staff/holds/<id:hold_id>/clear/", views_staff.HoldClear.as_view(), name="staff-hold-clear"
+    ),
+    path("staff/reports/", views_staff.ReportList.as_view(), name="staff-reports"),
+    path("staff/concerns/", views_staff.ConcernList.as_view(), name="staff-concerns"),
+    path(
+        "staff/concerns/<id:checkin_id>/acknowledge/",
+        views_staff.ConcernAcknowledge.as_view(),
+        name="staff-concern-acknowledge",
+    ),
+    path("staff/reporting/", views_staff.Reporting.as_view(), name="staff-reporting"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,206 @@
+"""What the staff endpoints accept and show. Shapes only: the rules live in the services."""
+
+from rest_framework import serializers
+
+from audit.models import ReadReason
+from checkins.models import CheckIn
+from matching.models import BatchRun, Match, MatchState, Report
+from members.models import Member, Role, VettingStatus
+from safety.models import HelpRequest
+
+REASON_HELP = "Why you are reading these records: " + ", ".join(ReadReason.values) + "."
+
+
+class ReadReasonSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=ReadReason.choices,
+        help_text=REASON_HELP,
+        error_messages={
+            "required": "Say why you are reading these records: ?reason=<code>.",
+            "invalid_choice": "“{input}” is not a reason. Use one of: "
+            + ", ".join(ReadReason.values)
+            + ".",
+        },
+    )
+
+
+class MemberFilterSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    vetting_status = serializers.ChoiceField(choices=VettingStatus.choices, required=False)
+    language = serializers.CharField(required=False, max_length=12)
+    tag = serializers.SlugField(required=False, max_length=60)
+
+
+class MatchFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=MatchState.choices, required=False)
+
+
+class StaffMemberSerializer(serializers.ModelSerializer):
+    languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "display_name",
+            "role",
+            "vetting_status",
+            "vetted_at",
+            "languages",
+            "tags",
+            "capacity",
+            "is_paused",
+            "held_for_review",
+        ]
+        read_only_fields = fields
+
+
+class VetSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[VettingStatus.APPROVED, VettingStatus.REJECTED],
+        help_text="approved or rejected",
+    )
+
+
+class VetResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Member
+        fields = ["id", "role", "vetting_status", "vetted_at"]
+        read_only_fields = fields
+
+
+class StaffMatchSerializer(serializers.ModelSerializer):
+    newcomer_name = serializers.CharField(source="newcomer.display_name", read_only=True)
+    mentor_name = serializers.CharField(source="mentor.display_name", read_only=True)
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "state",
+            "origin",
+            "newcomer_id",
+            "newcomer_name",
+            "mentor_id",
+            "mentor_name",
+            "score",
+            "created_at",
+            "sent_to_mentor_at",
+            "decided_at",
+            "ended_at",
+        ]
+        read_only_fields = fields
+
+
+class MatchStepSerializer(serializers.ModelSerializer):
+    """A match after a staff step: ids and state, no member's data."""
+
+    class Meta:
+        model = Match
+        fields = ["id", "state", "origin", "newcomer_id", "mentor_id", "decided_at"]
+        read_only_fields = fields
+
+
+class MatchRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class MatchReassignSerializer(serializers.Serializer):
+    mentor = serializers.PrimaryKeyRelatedField(
+        queryset=Member.objects.filter(deleted_at=None),
+        help_text="The id of the mentor to ask instead.",
+    )
+
+
+class BatchRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchRun
+        fields = ["id", "created_at", "summary", "applied_at", "proposals_created"]
+        read_only_fields = fields
+
+
+class AttentionSerializer(serializers.Serializer):
+    match_id = serializers.IntegerField(source="match.pk")
+    newcomer_id = serializers.IntegerField(source="match.newcomer_id")
+    newcomer_name = serializers.CharField(source="match.newcomer.display_name")
+    mentor_id = serializers.IntegerField(source="match.mentor_id")
+    mentor_name = serializers.CharField(source="match.mentor.display_name")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    """A hold in a list: no free text (the contact text is in the admin only)."""
+
+    member_name = serializers.CharField(source="member.display_name", read_only=True)
+
+    class Meta:
+        model = HelpRequest
+        fields = ["id", "member_id", "member_name", "reason", "may_contact", "created_at"]
+        read_only_fields = fields
+
+
+class HoldsClearedSerializer(serializers.Serializer):
+    members_cleared = serializers.IntegerField()
+
+
+class StaffReportSerializer(serializers.ModelSerializer):
+    """A report in a list: who about whom, never its text."""
+
+    reporter_name = serializers.CharField(source="reporter.display_name", read_only=True)
+    reported_name = serializers.CharField(source="reported.display_name", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "reporter_id",
+            "reporter_name",
+            "reported_id",
+            "reported_name",
+            "match_id",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ConcernSerializer(serializers.ModelSerializer):
+    """A concern in a list: who raised it, in which match, never the note."""
+
+    author_name = serializers.CharField(source="author.display_name", read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "match_id",
+            "author_id",
+            "author_name",
+            "created_at",
+            "concern_acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+class ConcernAcknowledgedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = ["id", "match_id", "author_id", "concern_acknowledged_at"]
+        read_only_fields = fields
+
+
+class MemberCountsSerializer(serializers.Serializer):
+    newcomer = serializers.DictField(child=serializers.IntegerField())
+    mentor = serializers.DictField(child=serializers.IntegerField())
+
+
+class ReportingSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    window_days = serializers.IntegerField()
+    members = MemberCountsSerializer()
+    open_requests = serializers.IntegerField()
+    active_matches = serializers.IntegerField()
+    matches_ended_in_window = serializers.IntegerField()
+    median_hours_to_first_response = serializers.FloatField(allow_null=True)
+    checkins_in_window = serializers.IntegerField()

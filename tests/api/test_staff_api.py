@@ -1,0 +1,475 @@
+"""Staff endpoints: who may call them, each list and step, audit of reads, and reporting."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from api import services as api_services
+from api.models import IntegrationToken, Scope
+from audit.models import StaffRead
+from checkins import services as checkin_services
+from checkins.models import CheckIn
+from matching import reporting
+from matching import services as matching_services
+from matching.models import BatchRun, Match, MatchingSettings, MatchState, Report
+from members.models import Member, VettingStatus
+from safety.models import HelpRequest
+from tests.api.conftest import bearer, make_integration_token
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
+
+pytestmark = pytest.mark.django_db
+
+REASON = "?reason=vetting"
+
+
+def url(name, *args):
+    return reverse(f"api:v1:{name}", args=args)
+
+
+@pytest.fixture
+def staff_api(staff_write_token):
+    return Client(**bearer(staff_write_token))
+
+
+@pytest.fixture
+def reporting_api(reporting_token):
+    return Client(**bearer(reporting_token))
+
+
+def pending_request(newcomer=None, mentor=None):
+    """A newcomer's request waiting for staff approval."""
+    programme = MatchingSettings.current()
+    programme.require_staff_approval = True
+    programme.save()
+    newcomer = newcomer or NewcomerFactory()
+    mentor = mentor or MentorFactory()
+    return matching_services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
+
+
+def concern(match=None):
+    match = match or ActiveMatchFactory()
+    return checkin_services.checkin_record(
+        match_id=match.pk, author=match.newcomer, connected="no", concern=True, note="Worried"
+    )
+
+
+# --- Who may call them -----------------------------------------------------------------
+
+STAFF_GETS = [
+    "staff-members",
+    "staff-matches",
+    "staff-batch-runs",
+    "staff-needs-attention",
+    "staff-holds",
+    "staff-reports",
+    "staff-concerns",
+    "staff-reporting",
+]
+
+
+@pytest.mark.parametrize("name", STAFF_GETS)
+def test_a_member_gets_403_on_every_staff_list(name, newcomer_client, token_client):
+    for client in (newcomer_client, token_client):
+        response = client.get(url(name) + REASON)
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "permission_denied"
+    assert not StaffRead.objects.exists()
+
+
+def test_a_member_cannot_vet_approve_or_clear(token_client, newcomer):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    match = pending_request()
+    hold = HelpRequest.objects.create(member=newcomer, reason="help_now")
+    assert token_client.post(url("staff-vet", mentor.pk), {"status": "approved"}).status_code == 403
+    assert token_client.post(url("staff-match-approve", match.pk)).status_code == 403
+    assert token_client.post(url("staff-hold-clear", hold.pk)).status_code == 403
+    assert token_client.post(url("staff-batch-preview")).status_code == 403
+    mentor.refresh_from_db()
+    match.refresh_from_db()
+    assert mentor.vetting_status == VettingStatus.PENDING
+    assert match.state == MatchState.PENDING_APPROVAL
+    assert HelpRequest.objects.get(pk=hold.pk).cleared_at is None
+    assert not BatchRun.objects.exists()
+
+
+def test_nobody_signed_in_gets_401(client):
+    assert client.get(url("staff-members") + REASON).status_code == 401
+    assert client.get(url("staff-reporting")).status_code == 401
+
+
+def test_staff_with_the_second_factor_may_call_them(staff_client):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    assert staff_client.get(url("staff-members") + REASON).status_code == 200
+    assert staff_client.get(url("staff-reporting")).status_code == 200
+    response = staff_client.post(
+        url("staff-vet", mentor.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+
+
+def test_staff_without_the_second_factor_gets_403(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    assert client.get(url("staff-members") + REASON).status_code == 403
+    assert client.get(url("staff-reporting")).status_code == 403
+
+
+def test_a_staff_members_personal_token_is_not_a_staff_session(staff_user):
+    staff_member = NewcomerFactory(user=staff_user)
+    _token, secret = api_services.personal_token_create(member=staff_member, name="laptop")
+    client = Client(**bearer(secret))
+    assert client.get(url("staff-members") + REASON).status_code == 403
+
+
+def test_a_reporting_token_reads_numbers_but_no_member_and_changes_nothing(reporting_api):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    assert reporting_api.get(url("staff-reporting")).status_code == 200
+    response = reporting_api.get(url("staff-members") + REASON)
+    assert response.status_code == 403
+    assert "staff:write" in response.json()["error"]["message"]
+    vet = reporting_api.post(
+        url("staff-vet", mentor.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert vet.status_code == 403
+    mentor.refresh_from_db()
+    assert mentor.vetting_status == VettingStatus.PENDING
+
+
+def test_a_staff_write_token_without_reporting_scope_gets_403_on_reporting(staff_api):
+    response = staff_api.get(url("staff-reporting"))
+    assert response.status_code == 403
+    assert "reporting:read" in response.json()["error"]["message"]
+
+
+def test_a_revoked_token_gets_401_and_changes_nothing(staff_user):
+    token, secret = api_services.integration_token_create(
+        name="Case notes", scopes=[Scope.STAFF_WRITE], created_by=staff_user, expires_at=None
+    )
+    api_services.integration_tokens_revoke(token_ids=[token.pk])
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    client = Client(**bearer(secret))
+    response = client.post(
+        url("staff-vet", mentor.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    mentor.refresh_from_db()
+    assert mentor.vetting_status == VettingStatus.PENDING
+
+
+def test_an_expired_token_gets_401(staff_user):
+    soon = timezone.now() + datetime.timedelta(minutes=1)
+    secret = make_integration_token(staff_user, [Scope.REPORTING_READ], expires_at=soon)
+    IntegrationToken.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert Client(**bearer(secret)).get(url("staff-reporting")).status_code == 401
+
+
+# --- Members and vetting -----------------------------------------------------------------
+
+
+def test_member_list_filters_and_records_a_read_per_member(staff_api, staff_user):
+    en_mentor = MentorFactory(vetting_status=VettingStatus.PENDING, tags=[tag("pathway-12-step")])
+    MentorFactory(vetting_status=VettingStatus.APPROVED)
+    newcomer = NewcomerFactory()
+    body = staff_api.get(url("staff-members") + REASON + "&role=mentor&vetting_status=pending")
+    assert body.status_code == 200
+    rows = body.json()["results"]
+    assert [row["id"] for row in rows] == [en_mentor.pk]
+    assert rows[0]["tags"] == [en_mentor.tags.get().slug]
+    assert "email" not in rows[0] and "contact_details" not in rows[0]
+    reads = StaffRead.objects.all()
+    assert [(r.member_id, r.staff_user_id, r.reason, r.parts) for r in reads] == [
+        (en_mentor.pk, staff_user.pk, "vetting", ["profile"])
+    ]
+    by_tag = staff_api.get(url("staff-members") + REASON + "&tag=" + en_mentor.tags.get().slug)
+    assert [row["id"] for row in by_tag.json()["results"]] == [en_mentor.pk]
+    by_language = staff_api.get(url("staff-members") + REASON + "&language=en&role=newcomer")
+    assert [row["id"] for row in by_language.json()["results"]] == [newcomer.pk]
+    assert staff_api.get(url("staff-members") + REASON + "&language=xx").json()["count"] == 0
+
+
+def test_member_list_without_a_reason_is_400_and_records_nothing(staff_api):
+    MentorFactory()
+    response = staff_api.get(url("staff-members"))
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "reason" in error["fields"]
+    assert "?reason=" in error["fields"]["reason"][0]
+    assert staff_api.get(url("staff-members") + "?reason=curious").status_code == 400
+    assert not StaffRead.objects.exists()
+
+
+def test_a_bad_filter_is_400(staff_api):
+    response = staff_api.get(url("staff-members") + REASON + "&role=admin")
+    assert response.status_code == 400
+    assert "role" in response.json()["error"]["fields"]
+
+
+def test_vet_a_mentor_through_the_service(staff_api, staff_user):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    response = staff_api.post(
+        url("staff-vet", mentor.pk), {"status": "rejected"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["vetting_status"] == "rejected"
+    mentor.refresh_from_db()
+    assert mentor.vetting_status == VettingStatus.REJECTED
+    assert mentor.vetted_by == staff_user  # a token acts for the staff member who issued it
+
+
+def test_vet_bad_input_missing_member_and_a_newcomer(staff_api, newcomer):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    bad = staff_api.post(
+        url("staff-vet", mentor.pk), {"status": "pending"}, content_type="application/json"
+    )
+    assert bad.status_code == 400
+    missing = staff_api.post(
+        url("staff-vet", 999999), {"status": "approved"}, content_type="application/json"
+    )
+    assert missing.status_code == 404
+    assert staff_api.post("/api/v1/staff/members/99999999999999999999/vet/").status_code == 404
+    not_mentor = staff_api.post(
+        url("staff-vet", newcomer.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert not_mentor.status_code == 409
+    assert "not a mentor" in not_mentor.json()["error"]["message"]
+
+
+# --- Matches ------------------------------------------------------------------------------
+
+
+def test_match_list_filters_by_state_and_records_both_sides(staff_api):
+    active = ActiveMatchFactory()
+    pending = pending_request()
+    body = staff_api.get(url("staff-matches") + "?reason=match&state=pending_approval").json()
+    assert [row["id"] for row in body["results"]] == [pending.pk]
+    assert body["results"][0]["newcomer_name"] == pending.newcomer.display_name
+    assert set(StaffRead.objects.values_list("member_id", flat=True)) == {
+        pending.newcomer_id,
+        pending.mentor_id,
+    }
+    everything = staff_api.get(url("staff-matches") + "?reason=match").json()
+    assert {row["id"] for row in everything["results"]} == {active.pk, pending.pk}
+    assert staff_api.get(url("staff-matches") + "?reason=match&state=nope").status_code == 400
+
+
+def test_approve_then_approving_again_is_409(staff_api):
+    match = pending_request()
+    response = staff_api.post(url("staff-match-approve", match.pk))
+    assert response.status_code == 200
+    assert response.json()["state"] == MatchState.AWAITING_MENTOR
+    again = staff_api.post(url("staff-match-approve", match.pk))
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+    assert staff_api.post(url("staff-match-approve", 999999)).status_code == 404
+
+
+def test_reject_records_the_reason(staff_api):
+    match = pending_request()
+    response = staff_api.post(
+        url("staff-match-reject", match.pk),
+        {"reason": "Too close"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    match.refresh_from_db()
+    assert (match.state, match.end_reason) == (MatchState.REJECTED, "Too close")
+    again = staff_api.post(url("staff-match-reject", match.pk), {}, content_type="application/json")
+    assert again.status_code == 409
+
+
+def test_reassign_moves_the_request_and_refuses_an_active_match(staff_api):
+    match = pending_request()
+    other = MentorFactory()
+    response = staff_api.post(
+        url("staff-match-reassign", match.pk), {"mentor": other.pk}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    new = Match.objects.get(pk=response.json()["id"])
+    assert (new.newcomer_id, new.mentor_id) == (match.newcomer_id, other.pk)
+    match.refresh_from_db()
+    assert match.state == MatchState.REJECTED
+
+    active = ActiveMatchFactory()
+    illegal = staff_api.post(
+        url("staff-match-reassign", active.pk),
+        {"mentor": other.pk},
+        content_type="application/json",
+    )
+    assert illegal.status_code == 409
+    active.refresh_from_db()
+    assert active.state == MatchState.ACTIVE
+    unknown = staff_api.post(
+        url("staff-match-reassign", new.pk), {"mentor": 999999}, content_type="application/json"
+    )
+    assert unknown.status_code == 400
+
+
+# --- Batch matching -------------------------------------------------------------------------
+
+
+def test_preview_apply_and_list_runs(staff_api, staff_user):
+    newcomer, mentor = NewcomerFactory(), MentorFactory()
+    preview = staff_api.post(url("staff-batch-preview"))
+    assert preview.status_code == 201
+    run = BatchRun.objects.get(pk=preview.json()["id"])
+    assert run.created_by == staff_user
+    assert not Match.objects.exists()  # nobody is asked by a preview
+    applied = staff_api.post(url("staff-batch-apply", run.pk))
+    assert applied.status_code == 200
+    assert applied.json()["applied_at"]
+    assert Match.objects.filter(newcomer=newcomer, mentor=mentor, batch_run=run).exists()
+    again = staff_api.post(url("staff-batch-apply", run.pk))
+    assert again.status_code == 409
+    assert "already applied" in again.json()["error"]["message"]
+    assert staff_api.post(url("staff-batch-apply", 999999)).status_code == 404
+    runs = staff_api.get(url("staff-batch-runs")).json()
+    assert [row["id"] for row in runs["results"]] == [run.pk]
+    assert runs["results"][0]["proposals_created"] == 1
+
+
+# --- Queues ---------------------------------------------------------------------------------
+
+
+def test_needs_attention_lists_a_match_with_a_concern(staff_api):
+    checkin = concern()
+    body = staff_api.get(url("staff-needs-attention") + "?reason=safety").json()
+    assert [row["match_id"] for row in body["results"]] == [checkin.match_id]
+    assert body["results"][0]["reasons"] == ["A concern was raised"]
+    assert StaffRead.objects.count() == 2
+    assert staff_api.get(url("staff-needs-attention")).status_code == 400
+
+
+def test_holds_list_without_free_text_and_clear(staff_api, newcomer):
+    Member.objects.filter(pk=newcomer.pk).update(held_for_review=True)
+    hold = HelpRequest.objects.create(member=newcomer, reason="help_now", how_to_contact="sig-7731")
+    response = staff_api.get(url("staff-holds") + "?reason=safety")
+    assert [row["id"] for row in response.json()["results"]] == [hold.pk]
+    assert "sig-7731" not in response.content.decode()
+    cleared = staff_api.post(url("staff-hold-clear", hold.pk))
+    assert cleared.status_code == 200
+    assert cleared.json() == {"members_cleared": 1}
+    newcomer.refresh_from_db()
+    assert not newcomer.held_for_review
+    assert staff_api.post(url("staff-hold-clear", hold.pk)).status_code == 404
+    assert staff_api.get(url("staff-holds") + "?reason=safety").json()["count"] == 0
+
+
+def test_reports_list_open_reports_without_their_text(staff_api, newcomer, mentor):
+    report = matching_services.report_create(reporter=newcomer, reported=mentor, text="secret-91")
+    response = staff_api.get(url("staff-reports") + "?reason=safety")
+    assert [row["id"] for row in response.json()["results"]] == [report.pk]
+    assert "secret-91" not in response.content.decode()
+    Report.objects.filter(pk=report.pk).update(status="closed")
+    assert staff_api.get(url("staff-reports") + "?reason=safety").json()["count"] == 0
+
+
+def test_concerns_list_and_acknowledge(staff_api, staff_user):
+    checkin = concern()
+    response = staff_api.get(url("staff-concerns") + "?reason=safety")
+    assert [row["id"] for row in response.json()["results"]] == [checkin.pk]
+    assert "Worried" not in response.content.decode()
+    done = staff_api.post(url("staff-concern-acknowledge", checkin.pk))
+    assert done.status_code == 200
+    checkin.refresh_from_db()
+    assert checkin.concern_acknowledged_by == staff_user
+    again = staff_api.post(url("staff-concern-acknowledge", checkin.pk))
+    assert again.status_code == 409
+    assert staff_api.get(url("staff-concerns") + "?reason=safety").json()["count"] == 0
+    plain = CheckIn.objects.create(match=checkin.match, author=checkin.author, connected="yes")
+    assert staff_api.post(url("staff-concern-acknowledge", plain.pk)).status_code == 404
+    assert staff_api.post(url("staff-concern-acknowledge", 999999)).status_code == 404
+
+
+# --- Reporting ------------------------------------------------------------------------------
+
+
+def test_reporting_counts_the_programme(reporting_api):
+    now = timezone.now()
+    MentorFactory(vetting_status=VettingStatus.PENDING)
+    active = ActiveMatchFactory()  # one newcomer and one approved mentor
+    pending_request()  # another newcomer and mentor
+    ended = ActiveMatchFactory()
+    long_ago = now - datetime.timedelta(days=60)
+    Match.objects.filter(pk=ended.pk).update(
+        state=MatchState.ENDED,
+        ended_at=now - datetime.timedelta(days=3),
+        sent_to_mentor_at=long_ago,
+        decided_at=long_ago,
+    )
+    old = ActiveMatchFactory()
+    Match.objects.filter(pk=old.pk).update(
+        state=MatchState.ENDED,
+        ended_at=now - datetime.timedelta(days=40),
+        sent_to_mentor_at=long_ago,
+        decided_at=long_ago,
+    )
+    Match.objects.filter(pk=active.pk).update(
+        sent_to_mentor_at=now - datetime.timedelta(hours=5), decided_at=now
+    )
+    concern(active)
+    body = reporting_api.get(url("staff-reporting")).json()
+    assert body["members"]["newcomer"] == {"total": 4}
+    assert body["members"]["mentor"] == {"total": 5, "pending": 1, "approved": 4, "rejected": 0}
+    assert body["open_requests"] == 1
+    assert body["active_matches"] == 1
+    assert body["matches_ended_in_window"] == 1
+    assert body["median_hours_to_first_response"] == 5.0
+    assert body["checkins_in_window"] == 1
+    assert body["window_days"] == 30
+
+
+def test_reporting_numbers_with_nothing_yet():
+    numbers = reporting.programme_numbers()
+    assert numbers["median_hours_to_first_response"] is None
+    assert numbers["open_requests"] == 0
+
+
+# --- Fixed query counts -----------------------------------------------------------------
+
+
+def _queries(client, path) -> int:
+    client.get(path)  # "last used" is written at most once a minute
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def _more_of_everything(times: int) -> None:
+    for _ in range(times):
+        match = ActiveMatchFactory()
+        concern(match)
+        HelpRequest.objects.create(member=match.newcomer, reason="help_now")
+        matching_services.report_create(reporter=match.newcomer, reported=match.mentor, text="x")
+        BatchRun.objects.create(created_by=None, pairs=[], summary={})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "staff-members",
+        "staff-matches",
+        "staff-batch-runs",
+        "staff-needs-attention",
+        "staff-holds",
+        "staff-reports",
+        "staff-concerns",
+    ],
+)
+def test_a_staff_list_takes_the_same_queries_with_ten_times_the_rows(name, staff_api):
+    path = url(name) + "?reason=audit&page_size=100"
+    _more_of_everything(1)
+    small = _queries(staff_api, path)
+    _more_of_everything(9)
+    assert _queries(staff_api, path) == small
+
+
+def test_reporting_takes_the_same_queries_with_ten_times_the_rows(reporting_api):
+    _more_of_everything(1)
+    small = _queries(reporting_api, url("staff-reporting"))
+    _more_of_everything(9)
+    assert _queries(reporting_api, url("staff-reporting")) == small

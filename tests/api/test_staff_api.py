@@ -12,6 +12,7 @@ from django.utils import timezone
 from api import services as api_services
 from api.models import IntegrationToken, Scope
 from audit.models import StaffRead
+from audit.services import AuditError, record_staff_reads
 from checkins import services as checkin_services
 from checkins.models import CheckIn
 from matching import reporting
@@ -473,3 +474,23 @@ def test_reporting_takes_the_same_queries_with_ten_times_the_rows(reporting_api)
     small = _queries(reporting_api, url("staff-reporting"))
     _more_of_everything(9)
     assert _queries(reporting_api, url("staff-reporting")) == small
+
+
+def test_a_staff_session_needs_the_csrf_token_to_change_anything(staff_client):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    staff_client.handler.enforce_csrf_checks = True
+    response = staff_client.post(
+        url("staff-vet", mentor.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    mentor.refresh_from_db()
+    assert mentor.vetting_status == VettingStatus.PENDING
+
+
+def test_bulk_staff_reads_refuse_an_unknown_reason_and_write_nothing(staff_user, newcomer):
+    with pytest.raises(AuditError):
+        record_staff_reads(staff_user, [newcomer], ["profile"], "curious")
+    with pytest.raises(AuditError):
+        record_staff_reads(staff_user, [newcomer], ["diary"], "audit")
+    assert record_staff_reads(staff_user, [newcomer, newcomer.pk], ["profile"], "audit") == 1
+    assert StaffRead.objects.get().member_id == newcomer.pk

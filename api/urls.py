@@ -6,7 +6,9 @@ Endpoints are named `api:v1:<name>`; a new endpoint is one line in `v1`.
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+import peerlink.ids  # noqa: F401  (registers <id:…>)
+
+from . import views, views_matching
 from .exceptions import not_found
 
 app_name = "api"
@@ -15,6 +17,27 @@ v1 = [
     path("me/", views.MeView.as_view(), name="me"),
     path("tags/", views.TagList.as_view(), name="tags"),
     path("languages/", views.LanguageList.as_view(), name="languages"),
+    path("suggestions/", views_matching.SuggestionList.as_view(), name="suggestions"),
+    path("requests/", views_matching.MatchRequestView.as_view(), name="requests"),
+    path("matches/", views_matching.MatchList.as_view(), name="matches"),
+    path("matches/<id:match_id>/", views_matching.MatchDetail.as_view(), name="match"),
+    path(
+        "matches/<id:match_id>/withdraw/",
+        views_matching.MatchWithdraw.as_view(),
+        name="match-withdraw",
+    ),
+    path(
+        "matches/<id:match_id>/accept/", views_matching.MatchAccept.as_view(), name="match-accept"
+    ),
+    path(
+        "matches/<id:match_id>/decline/",
+        views_matching.MatchDecline.as_view(),
+        name="match-decline",
+    ),
+    path("matches/<id:match_id>/end/", views_matching.MatchEnd.as_view(), name="match-end"),
+    path("blocks/", views_matching.BlockCreate.as_view(), name="blocks"),
+    path("reports/", views_matching.ReportCreate.as_view(), name="reports"),
+    path("help-now/", views_matching.HelpNowCreate.as_view(), name="help-now"),
 ]
 
 urlpatterns = [

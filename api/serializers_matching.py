@@ -93,6 +93,13 @@ class MatchSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="For the newcomer's open request: why they might relate to the mentor.",
     )
+    in_common = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="For a mentor's request to answer: what the newcomer shares that they have too.",
+    )
+    note = serializers.CharField(
+        help_text="The newcomer's note sent with the request, if any (empty otherwise)."
+    )
     created_at = serializers.DateTimeField(source="match.created_at")
     expires_at = serializers.DateTimeField(source="match.expires_at", allow_null=True)
     decided_at = serializers.DateTimeField(source="match.decided_at", allow_null=True)

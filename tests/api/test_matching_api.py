@@ -129,6 +129,8 @@ def test_the_whole_lifecycle_runs_through_the_api_with_each_409(story):
     assert listed[0]["peer"]["substances"] == [], "the newcomer did not share substances"
     assert listed[0]["peer"]["contact_details"] == ""
     assert listed[0]["reasons"] == []
+    assert listed[0]["note"] == "We both have kids."
+    assert "You both follow a 12-step pathway" in listed[0]["in_common"]
 
     # Steps out of order are 409 and change nothing.
     conflict(post(robin, action(match_id, "accept")))
@@ -165,6 +167,24 @@ def test_the_whole_lifecycle_runs_through_the_api_with_each_409(story):
     conflict(post(casey, action(match_id, "end"), {"reason": "Again"}))
     match = Match.objects.get(pk=match_id)
     assert (match.state, match.ended_by, match.end_reason) == ("ended", "newcomer", "Moving away")
+
+
+def test_revoking_a_sharing_choice_takes_effect_on_the_next_call(story):
+    newcomer, mentor = story
+    robin, casey = api_client(newcomer), api_client(mentor)
+    assert robin.get(SUGGESTIONS).json()["results"][0]["mentor"]["bio"] == "Dad of two."
+    patch = {"share_bio": False}
+    assert casey.patch("/api/v1/me/", patch, content_type="application/json").status_code == 200
+    assert robin.get(SUGGESTIONS).json()["results"][0]["mentor"]["bio"] == ""
+
+    match_id = post(robin, REQUESTS, {"mentors": [mentor.pk]}).json()["id"]
+    post(casey, action(match_id, "accept"))
+    assert casey.get(f"{MATCHES}{match_id}/").json()["peer"]["contact_details"] == "Robin's number"
+    patch = {"share_contact": False, "share_pathways": False}
+    assert robin.patch("/api/v1/me/", patch, content_type="application/json").status_code == 200
+    peer = casey.get(MATCHES).json()["results"][0]["peer"]
+    assert peer["contact_details"] == ""
+    assert peer["pathways"] == []
 
 
 def test_a_newcomer_withdraws_their_request(story):
@@ -310,20 +330,44 @@ def test_suggestions_take_the_same_queries_with_ten_times_the_mentors(story):
 
 
 def test_my_matches_take_the_same_queries_with_ten_times_the_matches():
-    mentor = MentorFactory(capacity=1, tags=[tag("pathway-12-step")])
+    mentor = MentorFactory(capacity=10, tags=[tag("pathway-12-step")])
     casey = api_client(mentor)
 
     def add(count):
-        """Past matches, each requested, accepted and ended through the API."""
-        for _ in range(count):
+        """Past matches (requested, accepted and ended through the API) and open requests."""
+        for number in range(count):
             robin = api_client(NewcomerFactory(tags=[tag("pathway-12-step")]))
-            match_id = post(robin, REQUESTS, {"mentors": [mentor.pk]}).json()["id"]
-            assert post(casey, action(match_id, "accept")).status_code == 200
-            assert post(robin, action(match_id, "end"), {"reason": "Done"}).status_code == 200
+            note = {"note": "Hello"} if number % 2 else {}
+            match_id = post(robin, REQUESTS, {"mentors": [mentor.pk], **note}).json()["id"]
+            if number % 4:
+                assert post(casey, action(match_id, "accept")).status_code == 200
+                assert post(robin, action(match_id, "end"), {"reason": "Done"}).status_code == 200
 
-    add(2)
+    add(3)
     client = api_client(mentor)
     small = _queries(client, MATCHES)
-    add(18)
-    assert client.get(MATCHES).json()["count"] == 20
+    add(27)
+    body = client.get(MATCHES).json()
+    assert body["count"] == 30
+    assert {row["state"] for row in body["results"]} == {"ended", "awaiting_mentor"}
     assert _queries(client, MATCHES) == small
+
+
+def test_a_newcomers_matches_take_the_same_queries_with_ten_times_the_matches(story):
+    newcomer, mentor = story
+    robin, casey = api_client(newcomer), api_client(mentor)
+
+    def add(count):
+        for _ in range(count):
+            match_id = post(robin, REQUESTS, {"mentors": [mentor.pk], "note": "Hi"}).json()["id"]
+            post(casey, action(match_id, "accept"))
+            post(robin, action(match_id, "end"), {"reason": "Done"})
+
+    add(1)
+    match_id = post(robin, REQUESTS, {"mentors": [mentor.pk]}).json()["id"]
+    small = _queries(robin, MATCHES)
+    post(robin, action(match_id, "withdraw"))
+    add(19)
+    post(robin, REQUESTS, {"mentors": [mentor.pk]})
+    assert robin.get(MATCHES).json()["count"] == 22
+    assert _queries(robin, MATCHES) == small

@@ -56,13 +56,16 @@ class IsNewcomer(IsMember):
 
 class SuggestionList(generics.ListAPIView):
     """The mentors the newcomer may request now, best first, each with plain-language
-    reasons; each mentor shows only what they share with a newcomer they are suggested to."""
+    reasons; each mentor shows only what they share with a newcomer they are suggested to.
+    409 until the newcomer has finished their profile, as the page sends them to finish it."""
 
     permission_classes = [IsNewcomer]
     serializer_class = SuggestionSerializer
 
     def list(self, request, *args, **kwargs):
         newcomer = member_of(request)
+        if not newcomer.is_onboarded:
+            raise matching_services.MatchError(matching_services.NOT_ONBOARDED)
         rows = [
             {
                 "mentor": Peer(s.mentor.pk, peer_view(s.mentor, viewer=newcomer)),

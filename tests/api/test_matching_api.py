@@ -251,6 +251,17 @@ def test_a_mentor_who_is_not_suggested_gets_the_one_answer(story):
     assert not Match.objects.exists()
 
 
+def test_a_newcomer_who_has_not_finished_their_profile_gets_409(story):
+    newcomer, mentor = story
+    newcomer.onboarded_at = None
+    newcomer.save()
+    robin = api_client(newcomer)
+    message = conflict(robin.get(SUGGESTIONS))
+    assert "profile" in message
+    conflict(post(robin, REQUESTS, {"mentors": [mentor.pk]}), message)
+    assert not Match.objects.exists()
+
+
 def test_a_held_newcomer_gets_409_and_no_request(story):
     newcomer, mentor = story
     newcomer.held_for_review = True

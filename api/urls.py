@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import views, views_staff
+from . import views, views_matching, views_staff
 from .exceptions import not_found
 
 app_name = "api"
@@ -17,6 +17,28 @@ v1 = [
     path("me/", views.MeView.as_view(), name="me"),
     path("tags/", views.TagList.as_view(), name="tags"),
     path("languages/", views.LanguageList.as_view(), name="languages"),
+    # Matching and safety (api/views_matching.py)
+    path("suggestions/", views_matching.SuggestionList.as_view(), name="suggestions"),
+    path("requests/", views_matching.MatchRequestView.as_view(), name="requests"),
+    path("matches/", views_matching.MatchList.as_view(), name="matches"),
+    path("matches/<id:match_id>/", views_matching.MatchDetail.as_view(), name="match"),
+    path(
+        "matches/<id:match_id>/withdraw/",
+        views_matching.MatchWithdraw.as_view(),
+        name="match-withdraw",
+    ),
+    path(
+        "matches/<id:match_id>/accept/", views_matching.MatchAccept.as_view(), name="match-accept"
+    ),
+    path(
+        "matches/<id:match_id>/decline/",
+        views_matching.MatchDecline.as_view(),
+        name="match-decline",
+    ),
+    path("matches/<id:match_id>/end/", views_matching.MatchEnd.as_view(), name="match-end"),
+    path("blocks/", views_matching.BlockCreate.as_view(), name="blocks"),
+    path("reports/", views_matching.ReportCreate.as_view(), name="reports"),
+    path("help-now/", views_matching.HelpNowCreate.as_view(), name="help-now"),
     # Staff (api/views_staff.py)
     path("staff/members/", views_staff.MemberList.as_view(), name="staff-members"),
     path("staff/members/<id:member_id>/vet/", views_staff.MemberVet.as_view(), name="staff-vet"),

@@ -62,6 +62,7 @@ ALREADY_OPEN = "You already have an open request or an active match."
 NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestions."
 # What a member held after asking for help sees: calm, never "you are blocked".
 ON_HOLD = "Our staff will be in touch. You can still reach the crisis lines any time."
+NOT_ONBOARDED = "Finish your profile first: your suggestions come from it."
 
 
 def _notify(match: Match, event: str) -> None:
@@ -171,6 +172,8 @@ def match_request(
     if len(choices) > MAX_RANKED_CHOICES:
         raise MatchError(f"You can rank up to {MAX_RANKED_CHOICES} mentors.")
     newcomer = _lock_member(newcomer.pk)
+    if not newcomer.is_onboarded:
+        raise MatchError(NOT_ONBOARDED)
     if newcomer.held_for_review:
         raise MatchError(ON_HOLD)
     check = selectors.PairCheck([newcomer.pk], choices)

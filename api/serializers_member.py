@@ -64,7 +64,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=MESSAGE_MAX, trim_whitespace=False)
+    text = serializers.CharField(max_length=MESSAGE_MAX)
     token = serializers.CharField(
         required=False,
         default="",

@@ -77,9 +77,25 @@ class ReminderSnooze(APIView):
 
 
 class SincePagination(MessageCursorPagination):
-    """Messages oldest first; `?since=` (the cursor in `next`) fetches what came since."""
+    """Messages oldest first; `?since=` (the cursor in `next`) fetches what came since.
+
+    `next` is there on the last page too, pointing after its last message (or, with
+    nothing new, the same address): an app keeps asking it for new messages.
+    """
 
     cursor_query_param = "since"
+
+    def get_next_link(self):
+        if self.has_next or (self.cursor is not None and self.cursor.reverse):
+            return super().get_next_link()
+        if not self.page:
+            return self.base_url
+        # DRF's own "next", as if more followed: after the last message of the page.
+        self.has_next, self.next_position = True, None
+        try:
+            return super().get_next_link()
+        finally:
+            self.has_next = False
 
 
 class MessageList(generics.ListAPIView):

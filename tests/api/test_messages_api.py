@@ -63,6 +63,21 @@ def test_since_fetches_what_came_since_without_repeats(newcomer_client, newcomer
     assert [m["text"] for m in following["results"]] == ["three", "four"]
 
 
+def test_next_on_the_last_page_keeps_polling_for_new_messages(
+    newcomer_client, newcomer, mentor, match
+):
+    write(match, newcomer, "one", "two")
+    first = newcomer_client.get(url(match)).json()
+    assert [m["text"] for m in first["results"]] == ["one", "two"]
+    nothing_new = newcomer_client.get(first["next"]).json()
+    assert nothing_new["results"] == []
+    assert nothing_new["next"] == first["next"]
+    write(match, mentor, "three")
+    following = newcomer_client.get(nothing_new["next"]).json()
+    assert [m["text"] for m in following["results"]] == ["three"]
+    assert newcomer_client.get(following["next"]).json()["results"] == []
+
+
 def test_a_bad_cursor_is_404_not_500(newcomer_client, match):
     response = newcomer_client.get(url(match), {"since": "made-up"})
     assert response.status_code == 404

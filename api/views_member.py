@@ -6,7 +6,7 @@ from django.contrib.auth import logout
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -174,6 +174,9 @@ class MyExport(APIView):
         return Response(member_data_export(member_of(request)))
 
 
+LOCKED_OUT = "Too many wrong passwords. Please try again in {minutes} minutes."
+
+
 class MyDelete(APIView):
     """Delete the member's account, after their password (checked like a sign-in, so
     failed guesses count towards the lockout). The account is anonymised and
@@ -189,6 +192,11 @@ class MyDelete(APIView):
         django_request.user = request.user
         form = DeleteAccountForm(data.validated_data, request=django_request)
         if not form.is_valid():
+            if getattr(django_request, "axes_locked_out", False):
+                # Answer in the API's shape, not with the sign-in page's lockout page.
+                django_request.axes_locked_out = False
+                wait = settings.AXES_COOLOFF_TIME.total_seconds()
+                raise Throttled(wait=wait, detail=LOCKED_OUT.format(minutes=round(wait / 60)))
             raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
         member_services.delete_account(member=member_of(request))
         logout(django_request)

@@ -126,3 +126,16 @@ def test_the_accounting_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         body = token_client.get(DISCLOSURES).json()
     assert len(body["peers"]) == peers
+
+
+def test_wrong_passwords_count_towards_the_sign_in_lockout(token_client, newcomer, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        delete(token_client, "not it")
+    response = delete(token_client, PASSWORD)
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "throttled"
+    assert "Too many wrong passwords" in response.json()["error"]["message"]
+    assert int(response["Retry-After"]) > 0
+    assert Member.objects.get(pk=newcomer.pk).deleted_at is None

@@ -118,6 +118,16 @@ class MessageList(generics.ListAPIView):
     def get_queryset(self):
         return message_selectors.messages_in(self.match())
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # Reading here counts as reading on the page: unread counts and the
+        # "your peer wrote" email see it.
+        participant = message_selectors.participant_for(member_of(request), self.match().pk)
+        if participant is not None:
+            page = self.paginator.page
+            message_services.mark_seen(participant=participant, up_to=page[-1].pk if page else None)
+        return response
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if getattr(self, "swagger_fake_view", False):

@@ -9,6 +9,7 @@ from api import services as api_services
 from matching.models import MatchState
 from matching.services import member_block
 from members import services as member_services
+from messaging import selectors as message_selectors
 from messaging import services as message_services
 from messaging.models import Message
 from tests.api.conftest import bearer
@@ -76,6 +77,13 @@ def test_next_on_the_last_page_keeps_polling_for_new_messages(
     following = newcomer_client.get(nothing_new["next"]).json()
     assert [m["text"] for m in following["results"]] == ["three"]
     assert newcomer_client.get(following["next"]).json()["results"] == []
+
+
+def test_reading_over_the_api_marks_the_messages_read(newcomer_client, newcomer, mentor, match):
+    write(match, mentor, "one", "two")
+    assert message_selectors.unread_count(newcomer) == 2
+    newcomer_client.get(url(match))
+    assert message_selectors.unread_count(newcomer) == 0
 
 
 def test_a_bad_cursor_is_404_not_500(newcomer_client, match):
@@ -191,7 +199,7 @@ def test_reading_messages_takes_a_fixed_number_of_queries(
         sender = newcomer if n % 2 else mentor
         Message.objects.create(conversation=match.conversation, sender=sender, text=f"m{n}")
     token_client.get(url(match))  # "last used" is written at most once a minute
-    # The token, the match, the page.
-    with django_assert_max_num_queries(3):
+    # The token, the match, the page, the reader's side and marking it read.
+    with django_assert_max_num_queries(5):
         body = token_client.get(url(match)).json()
     assert len(body["results"]) == min(count, 50)

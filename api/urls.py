@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import views, views_matching, views_staff
+from . import views, views_matching, views_member, views_staff
 from .exceptions import not_found
 
 app_name = "api"
@@ -80,6 +80,17 @@ v1 = [
         name="staff-concern-acknowledge",
     ),
     path("staff/reporting/", views_staff.Reporting.as_view(), name="staff-reporting"),
+    # Check-ins, messages and a member's rights (api/views_member.py)
+    path("checkins/", views_member.CheckInList.as_view(), name="checkins"),
+    path(
+        "reminders/<id:reminder_id>/snooze/",
+        views_member.ReminderSnooze.as_view(),
+        name="reminder-snooze",
+    ),
+    path("matches/<id:match_id>/messages/", views_member.MessageList.as_view(), name="messages"),
+    path("me/disclosures/", views_member.MyDisclosures.as_view(), name="me-disclosures"),
+    path("me/export/", views_member.MyExport.as_view(), name="me-export"),
+    path("me/delete/", views_member.MyDelete.as_view(), name="me-delete"),
 ]
 
 urlpatterns = [

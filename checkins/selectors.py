@@ -174,3 +174,20 @@ def both_wrote_since_last_checkin(match: Match, member: Member) -> bool:
         .distinct()
     )
     return {match.newcomer_id, match.mentor_id} <= writers
+
+
+def is_side_of(member: Member, match_id: int) -> bool:
+    """Whether `member` is one side of match `match_id` and may know of it (a mentor
+    knows nothing of a request staff have not approved yet)."""
+    from django.db.models import Q
+
+    return (
+        Match.objects.filter(pk=match_id)
+        .filter(Q(newcomer=member) | Q(mentor=member))
+        .exclude(mentor=member, state=MatchState.PENDING_APPROVAL)
+        .exists()
+    )
+
+
+def reminder_is_for(member: Member, reminder_id: int) -> bool:
+    return Reminder.objects.filter(pk=reminder_id, recipient=member).exists()

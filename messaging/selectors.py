@@ -129,3 +129,11 @@ def message_from_peer(match: Match, member: Member, message_id: int) -> Message 
         .exclude(sender=member)
         .first()
     )
+
+
+def messages_in(match: Match):
+    """Every message of the match's conversation (a queryset, for the API's cursor pages).
+
+    Call it only with a match from `match_for`, which checks that the member may read it.
+    """
+    return Message.objects.filter(conversation__match_id=match.pk)

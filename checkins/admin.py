@@ -1,13 +1,13 @@
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
 
-from . import selectors
+from . import selectors, services
 from .models import CheckIn, CheckinSettings, MatchCadence, Reminder
 
 
@@ -88,10 +88,28 @@ class CheckInAdmin(AuditedReads, admin.ModelAdmin):
 
     @admin.action(description="Acknowledge the selected concerns", permissions=["change"])
     def acknowledge_concerns(self, request, queryset):
-        count = queryset.filter(concern=True, concern_acknowledged_at__isnull=True).update(
-            concern_acknowledged_by=request.user, concern_acknowledged_at=timezone.now()
-        )
-        self.message_user(request, f"{count} concern(s) acknowledged.", messages.SUCCESS)
+        """Each concern through `services.concern_acknowledge`, as the API does: one that
+        was already acknowledged keeps who did it and when."""
+        acknowledged = already = 0
+        for checkin_id in queryset.filter(concern=True).values_list("pk", flat=True):
+            try:
+                services.concern_acknowledge(checkin_id=checkin_id, staff_user=request.user)
+            except services.CheckinError:
+                already += 1
+            else:
+                acknowledged += 1
+        if not acknowledged and not already:
+            self.message_user(
+                request,
+                "None of the selected check-ins has a concern to acknowledge.",
+                messages.INFO,
+            )
+            return
+        text = f"{acknowledged} concern{pluralize(acknowledged)} acknowledged."
+        if already:
+            text += f" {already} {pluralize(already, 'was,were')} already acknowledged"
+            text += " and is left as it was." if already == 1 else " and are left as they were."
+        self.message_user(request, text, messages.SUCCESS)
 
     def get_urls(self):
         return [

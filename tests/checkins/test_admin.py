@@ -7,7 +7,7 @@ from django.urls import reverse
 from checkins import services
 from checkins.models import CheckIn, CheckinSettings
 from matching import services as matching_services
-from tests.factories import MentorFactory, NewcomerFactory
+from tests.factories import MentorFactory, NewcomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,54 @@ def test_members_cannot_open_check_in_admin(newcomer_client):
     response = newcomer_client.get(reverse("admin:checkins_checkin_changelist"))
     assert response.status_code == 302
     assert CheckIn.objects.count() == 0
+
+
+def test_acknowledging_goes_through_the_one_rule_and_says_what_was_already_done(
+    staff_client, staff_user
+):
+    """The admin action acknowledges as the API does: a concern someone already
+    acknowledged keeps who did it and when, and the message says so."""
+    first, second, plain = active_match(), active_match(), active_match()
+    open_concern = services.checkin_record(
+        match_id=first.pk, author=first.newcomer, connected="no", concern=True
+    )
+    done_before = services.checkin_record(
+        match_id=second.pk, author=second.mentor, connected="no", concern=True
+    )
+    colleague = UserFactory(email="colleague@example.org", is_staff=True)
+    services.concern_acknowledge(checkin_id=done_before.pk, staff_user=colleague)
+    acknowledged_at = CheckIn.objects.get(pk=done_before.pk).concern_acknowledged_at
+    no_concern = services.checkin_record(match_id=plain.pk, author=plain.newcomer, connected="yes")
+
+    response = staff_client.post(
+        reverse("admin:checkins_checkin_changelist"),
+        {
+            "action": "acknowledge_concerns",
+            "_selected_action": [open_concern.pk, done_before.pk, no_concern.pk],
+        },
+        follow=True,
+    )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == ["1 concern acknowledged. 1 was already acknowledged and is left as it was."]
+    open_concern.refresh_from_db()
+    done_before.refresh_from_db()
+    no_concern.refresh_from_db()
+    assert open_concern.concern_acknowledged_by == staff_user
+    assert (done_before.concern_acknowledged_by, done_before.concern_acknowledged_at) == (
+        colleague,
+        acknowledged_at,
+    )
+    assert no_concern.concern_acknowledged_at is None
+
+
+def test_acknowledging_nothing_open_says_so(staff_client):
+    match = active_match()
+    checkin = services.checkin_record(match_id=match.pk, author=match.newcomer, connected="yes")
+    response = staff_client.post(
+        reverse("admin:checkins_checkin_changelist"),
+        {"action": "acknowledge_concerns", "_selected_action": [checkin.pk]},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == ["None of the selected check-ins has a concern to acknowledge."]

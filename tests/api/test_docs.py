@@ -4,10 +4,12 @@ import re
 
 import pytest
 import yaml
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.api.endpoints import api_v1_patterns
 from tests.test_content_security_policy import assert_strict, policy_of
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +61,21 @@ def test_the_schema_is_also_served_as_json(client):
     response = client.get(reverse("api:schema") + "?format=json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "PeerLink API"
+
+
+def _documented_paths() -> set[str]:
+    """Every `METHOD /api/v1/…` in docs/api.md, with each `<…>` as `<id>`, no query."""
+    text = (settings.BASE_DIR / "docs" / "api.md").read_text()
+    paths = re.findall(r"`(?:GET|POST|PATCH|PUT|DELETE) (/api/v1/[^`?\s]*)", text)
+    return {re.sub(r"<[^>]+>", "<id>", path) for path in paths}
+
+
+def test_docs_api_md_lists_every_endpoint():
+    """docs/api.md has a row for every endpoint the resolver knows, and none that is gone."""
+    served = {
+        "/api/v1/" + re.sub(r"<[^>]+>", "<id>", str(pattern.pattern))
+        for pattern in api_v1_patterns().values()
+    }
+    documented = _documented_paths()
+    assert not served - documented, f"add to docs/api.md: {sorted(served - documented)}"
+    assert not documented - served, f"no longer served: {sorted(documented - served)}"

@@ -17,7 +17,7 @@ import datetime
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from api import services as api_services
@@ -30,6 +30,7 @@ from members.models import Gender, Language, Member, VettingStatus
 from messaging import services as messaging_services
 from safety.models import HelpRequest
 from tests.api.conftest import bearer
+from tests.api.endpoints import allowed_methods, api_v1_patterns, id_parameters, view_class
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -46,39 +47,6 @@ TOUCHED_BY_ANY_CALL = {
 
 
 # --- The endpoints, from the resolver ---------------------------------------------------
-
-
-def api_v1_patterns() -> dict[str, URLPattern]:
-    """Every URL pattern named under the `api:v1` namespace, by name."""
-    found = {}
-
-    def walk(patterns, namespace):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                inner = ":".join(filter(None, [namespace, entry.namespace]))
-                walk(entry.url_patterns, inner)
-            elif namespace == "api:v1" and entry.name:
-                found[entry.name] = entry
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
-def id_parameters(pattern: URLPattern) -> list[str]:
-    return list(pattern.pattern.converters)
-
-
-def view_class(pattern: URLPattern):
-    return pattern.callback.view_class
-
-
-def allowed_methods(pattern: URLPattern) -> list[str]:
-    cls = view_class(pattern)
-    methods = [m for m in cls.http_method_names if m != "options" and hasattr(cls, m)]
-    if "get" in methods and "head" not in methods:
-        methods.append("head")  # Django answers HEAD with GET
-    return methods
-
 
 PATTERNS = api_v1_patterns()
 WITH_ID = sorted(name for name, pattern in PATTERNS.items() if id_parameters(pattern))

@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -98,6 +99,11 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    """Any address under /api/ that names no endpoint."""
+    """Any address under /api/ that names no endpoint, whatever the method.
+
+    Exempt from CSRF like every API view: it changes nothing, and a write to a
+    wrong address must get the API's 404, not the pages' CSRF failure page.
+    """
     return JsonResponse(error_body("not_found", NOT_FOUND_MESSAGE), status=404)

@@ -125,3 +125,10 @@ def test_token_requests_beyond_the_rate_are_429_counted_per_token(newcomer_token
 def test_options_and_head_answer_without_error(newcomer_client):
     assert newcomer_client.options(reverse("api:v1:me")).status_code == 200
     assert newcomer_client.head(reverse("api:v1:tags")).status_code == 200
+
+
+def test_a_write_to_an_address_that_names_nothing_is_a_json_404_not_a_csrf_page(newcomer_token):
+    """Id 0 matches no endpoint; without a session there is no CSRF check to fail."""
+    client = Client(enforce_csrf_checks=True, **bearer(newcomer_token))
+    error_of(client.post("/api/v1/matches/0/accept/"), 404, "not_found")
+    error_of(client.delete("/api/v1/no-such-thing/"), 404, "not_found")

@@ -54,17 +54,27 @@ def _message(detail) -> str:
 
 
 def _fields(detail) -> dict:
-    if isinstance(detail, dict):
-        return {name: _plain(value) for name, value in detail.items()}
-    return {"non_field_errors": _plain(detail)}
+    """Each invalid field and its messages, as a flat {name: [messages]}.
+
+    The messages about an item of a list go with the list's name; a part of a
+    nested object is named by its path (`contact.email`). The shape stays the
+    documented one.
+    """
+    fields: dict[str, list[str]] = {}
+    _collect(fields, "", detail)
+    return fields
 
 
-def _plain(detail):
+def _collect(fields: dict, path: str, detail) -> None:
     if isinstance(detail, dict):
-        return {name: _plain(value) for name, value in detail.items()}
-    if isinstance(detail, list):
-        return [_plain(value) for value in detail]
-    return str(detail)
+        for name, value in detail.items():
+            item = path and str(name).isdigit()  # a list's item: {0: [...]}
+            _collect(fields, path if item else f"{path}.{name}" if path else str(name), value)
+    elif isinstance(detail, list):
+        for value in detail:
+            _collect(fields, path, value)
+    else:
+        fields.setdefault(path or "non_field_errors", []).append(str(detail))
 
 
 def api_exception_handler(exc, context):

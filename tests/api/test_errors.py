@@ -132,3 +132,12 @@ def test_a_write_to_an_address_that_names_nothing_is_a_json_404_not_a_csrf_page(
     client = Client(enforce_csrf_checks=True, **bearer(newcomer_token))
     error_of(client.post("/api/v1/matches/0/accept/"), 404, "not_found")
     error_of(client.delete("/api/v1/no-such-thing/"), 404, "not_found")
+
+
+def test_an_invalid_item_of_a_list_gets_its_messages_under_the_lists_name(newcomer_client):
+    """`fields` is always {name: [messages]}, as documented, also for one item of a list."""
+    response = newcomer_client.patch(
+        reverse("api:v1:me"), {"pathways": [0]}, content_type="application/json"
+    )
+    fields = error_of(response, 400, "invalid")["fields"]
+    assert fields == {"pathways": ["Ensure this value is greater than or equal to 1."]}

@@ -37,7 +37,11 @@ class PeerLinkAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if self.view.__class__.__module__.startswith("drf_spectacular"):
             return responses
-        for code in ERROR_STATUSES.get(self.method, []):
+        codes = ERROR_STATUSES.get(self.method, [])
+        if self.method == "GET" and self.get_override_parameters():
+            # Its query parameters (a filter, `?reason=`) can be invalid or missing.
+            codes = ["400", *codes]
+        for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code)
         return responses

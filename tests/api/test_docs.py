@@ -79,3 +79,20 @@ def test_docs_api_md_lists_every_endpoint():
     documented = _documented_paths()
     assert not served - documented, f"add to docs/api.md: {sorted(served - documented)}"
     assert not documented - served, f"no longer served: {sorted(documented - served)}"
+
+
+def test_a_list_that_takes_query_parameters_documents_its_400(client):
+    """A missing `?reason=` or a bad filter is 400: the schema says so for each such list."""
+    schema = yaml.safe_load(client.get(reverse("api:schema")).content)
+    staff_lists = [path for path in schema["paths"] if path.startswith("/api/v1/staff/")]
+    asking = [
+        path
+        for path in staff_lists
+        if any(
+            p["name"] == "reason"
+            for p in schema["paths"][path].get("get", {}).get("parameters", [])
+        )
+    ]
+    assert "/api/v1/staff/members/" in asking
+    for path in asking:
+        assert "400" in schema["paths"][path]["get"]["responses"], path

@@ -97,6 +97,6 @@ urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
-    # Anything else under /api/ is a 404 in the API's error shape, not an HTML page.
-    re_path(r"^.*$", not_found),
+    # Anything else under /api/ (line breaks too) is a 404 in the API's error shape, not a page.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -141,3 +141,8 @@ def test_an_invalid_item_of_a_list_gets_its_messages_under_the_lists_name(newcom
     )
     fields = error_of(response, 400, "invalid")["fields"]
     assert fields == {"pathways": ["Ensure this value is greater than or equal to 1."]}
+
+
+def test_an_address_with_a_line_break_is_a_json_404_too(newcomer_client):
+    error_of(newcomer_client.get("/api/v1/matches/%0A/decline/"), 404, "not_found")
+    error_of(newcomer_client.get("/api/v1/x%0Ay/"), 404, "not_found")

@@ -7,6 +7,7 @@ passed to a task.
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -122,9 +123,15 @@ SENT_TOKEN_SECONDS = 3600
 ON_ITS_WAY = "Your message is on its way."
 
 
+def _sent_key(member: Member, token: str) -> str:
+    """The cache key for a form's `token`: its digest, as the token is any text a client chose."""
+    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"messaging:sent:{member.pk}:{digest}"
+
+
 def _replayed(member: Member, token: str) -> Message | None:
     """The message already sent with this form's `token`, if any; else claim the token."""
-    key = f"messaging:sent:{member.pk}:{token}"
+    key = _sent_key(member, token)
     if cache.add(key, 0, SENT_TOKEN_SECONDS):
         return None
     message_id = cache.get(key)
@@ -154,7 +161,7 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
     replayed = _replayed(member, token)
     if replayed is not None:
         return replayed
-    key = f"messaging:sent:{member.pk}:{token}"
+    key = _sent_key(member, token)
     try:
         message = _send(member=member, match=match, text=text)
     except BaseException:

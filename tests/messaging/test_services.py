@@ -1,5 +1,8 @@
+import warnings
+
 import pytest
 from django.core import mail
+from django.core.cache.backends.base import CacheKeyWarning
 from django.test import override_settings
 
 from matching import services as matching_services
@@ -154,6 +157,16 @@ def test_the_same_form_sent_twice_sends_one_message(match, newcomer):
     assert again.pk == first.pk and Message.objects.count() == 1
     services.send_message(member=newcomer, match_id=match.pk, text="Hi", token="def")
     assert Message.objects.count() == 2
+
+
+def test_a_token_of_any_characters_and_length_is_a_safe_cache_key(match, newcomer):
+    """An app chooses its own tokens: spaces, accents, control characters, a long one."""
+    token = "é \x7f{ a token" * 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        first = services.send_message(member=newcomer, match_id=match.pk, text="Hi", token=token)
+        again = services.send_message(member=newcomer, match_id=match.pk, text="Hi", token=token)
+    assert again.pk == first.pk and Message.objects.count() == 1
 
 
 @override_settings(PEERLINK_MESSAGE_RATE_LIMIT=(1, 600))

@@ -86,7 +86,7 @@ SECRETS = (SECRET_NAME, SECRET_BIO)
 DJANGO = WSGIHandler()
 
 
-def APP(environ, start_response):
+def peerlink_app(environ, start_response):
     """PeerLink's WSGI application, keeping the test's connection and its transaction.
 
     Django closes "old" connections when a request starts and ends; its own test
@@ -107,7 +107,7 @@ def APP(environ, start_response):
 @pytest.fixture(scope="module")
 def api_schema():
     """The schema as drf-spectacular serves it (generating it reads no table)."""
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", APP)
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", peerlink_app)
 
 
 @pytest.fixture(autouse=True)
@@ -216,9 +216,9 @@ class World:
         }
 
     def viewer(self, role: str) -> Member | None:
-        return {"newcomer_session": self.alice, "newcomer_token": self.fay}.get(
-            role, self.bob if role == "mentor_token" else None
-        )
+        """The member a role signs in as (staff are no member)."""
+        members = {"newcomer_session": self.alice, "newcomer_token": self.fay}
+        return members.get(role, self.bob if role == "mentor_token" else None)
 
 
 ROLES = ["newcomer_session", "newcomer_token", "mentor_token", "staff_session", "staff_token"]
@@ -271,7 +271,7 @@ def fuzz(operation, mode, auth, viewer, path_parameters=None, examples=None):
     def run(case):
         with rolled_back():
             response = case.call(
-                app=APP,
+                app=peerlink_app,
                 headers={**(case.headers or {}), **auth.get("headers", {})},
                 cookies=auth.get("cookies"),
             )
@@ -315,7 +315,7 @@ def test_chained_calls_break_no_invariant(api_schema, world, role):
 
         def get_call_kwargs(self, case):
             return {
-                "app": APP,
+                "app": peerlink_app,
                 "headers": {**(case.headers or {}), **auth.get("headers", {})},
                 "cookies": auth.get("cookies"),
             }

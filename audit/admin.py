@@ -14,7 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from peerlink.admin_site import is_possible_pk
+from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
 
 from . import services
 from .forms import StaffReadReasonForm
@@ -95,19 +95,10 @@ class AuditedReads:
         return TemplateResponse(request, "admin/audit/reason.html", context)
 
 
-class ReadOnlyAuditAdmin(admin.ModelAdmin):
+class ReadOnlyAuditAdmin(ReadOnlyAdmin):
     """Audit rows can be read, never added, changed or deleted."""
 
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StaffRead)

@@ -24,6 +24,7 @@ from audit.models import RecordPart
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
 from messaging.reports import context_for_staff
+from peerlink.admin_site import ReadOnlyAdmin
 
 from . import batch, scoring, selectors, services
 from .models import (
@@ -479,7 +480,7 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(admin.ModelAdmin):
+class BatchRunAdmin(ReadOnlyAdmin):
     change_list_template = "admin/matching/batchrun/change_list.html"
     list_display = [
         "run_name",
@@ -495,14 +496,6 @@ class BatchRunAdmin(admin.ModelAdmin):
     list_filter = ["applied_at"]
 
     # Runs are made by "Run matching" and kept as a record of what was proposed.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
-from peerlink.admin_site import is_possible_pk
+from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
 
 from . import selectors, services
 from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
@@ -298,7 +298,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdmin):
     """Members' sharing choices, as they made them: staff may read, never change."""
 
     list_display = ["member", "category", "granted", "source", "recorded_at"]
@@ -306,12 +306,3 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     list_select_related = ["member"]
     date_hierarchy = "recorded_at"
     raw_id_fields = ["member"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

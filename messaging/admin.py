@@ -12,6 +12,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from peerlink.admin_site import ReadOnlyAdmin
+
 from .models import Conversation, MessagingSettings
 
 
@@ -38,7 +40,7 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdmin):
     """Read-only: which match, how many messages each side wrote, and when; never text."""
 
     list_display = [
@@ -81,15 +83,6 @@ class ConversationAdmin(admin.ModelAdmin):
             )
             .order_by("-pk")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Conversation", ordering="pk")
     def conversation_id(self, conversation):

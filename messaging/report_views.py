@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from matching import services as matching_services
-from members.models import Member
 from members.visibility import peer_view
 
 from .forms import MessageReportForm
 from .reports import reportable_message
+from .views import member_or_404
 
 
 @never_cache
@@ -20,10 +20,8 @@ from .reports import reportable_message
 @require_http_methods(["GET", "POST"])
 def report(request, match_id: int, message_id: int):
     """Show the message with a short optional note and a confirm button; POST reports it."""
-    member = Member.objects.filter(user=request.user).first()
-    message = None
-    if member is not None:
-        message = reportable_message(member, match_id=match_id, message_id=message_id)
+    member = member_or_404(request)
+    message = reportable_message(member, match_id=match_id, message_id=message_id)
     if message is None:
         raise Http404
     form = MessageReportForm(request.POST or None)

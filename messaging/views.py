@@ -25,7 +25,7 @@ CRISIS_SESSION_KEY = "messaging.crisis_shown_for"
 BAD_CURSOR = "This conversation has changed since the page was opened. Reload the page."
 
 
-def _member(request) -> Member:
+def member_or_404(request) -> Member:
     member = Member.objects.filter(user=request.user).first()
     if member is None:
         raise Http404
@@ -71,7 +71,7 @@ def _page(request, member, match, *, form=None, status=200, before=None):
 @login_required
 @require_GET
 def conversation(request, match_id: int):
-    member = _member(request)
+    member = member_or_404(request)
     match = selectors.match_for(member, match_id)
     if match is None:
         raise Http404
@@ -90,7 +90,7 @@ ERROR_STATUS = {services.RateLimited: 429, services.NotWritable: 409}
 @require_POST
 def send(request, match_id: int):
     """Send a message; errors keep the text in the box (or come back as JSON)."""
-    member = _member(request)
+    member = member_or_404(request)
     match = selectors.match_for(member, match_id)
     if match is None:
         raise Http404
@@ -145,7 +145,7 @@ def _etag(participant) -> str:
 @require_GET
 def new(request, match_id: int):
     """Messages after `after` as JSON, or 304 when nothing changed since the last check."""
-    member = _member(request)
+    member = member_or_404(request)
     participant = selectors.participant_for(member, match_id)
     if participant is None:
         raise Http404

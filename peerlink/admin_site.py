@@ -43,6 +43,19 @@ def is_possible_pk(model, value: str) -> bool:
     return True
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff may read but never add, change or delete (runs, consent, audit rows)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SelectedIdsChecked:
     """Bulk actions: a selected id no row could have (a word, 30 digits) is dropped,
     so the action acts on the rest, or says nothing was selected, never a server error."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rest_framework import serializers
 
-from matching.models import REPORT_TEXT_MAX, DeclineReason, MatchState
+from matching.models import REPORT_TEXT_MAX, DeclineReason, MatchState, PairStage
 from matching.services import MAX_RANKED_CHOICES
 from members.visibility import PeerView
 from messaging.services import REQUEST_NOTE_MAX
@@ -88,6 +88,16 @@ class MatchSerializer(serializers.Serializer):
     )
     state = serializers.ChoiceField(choices=MatchState.choices, source="match.state")
     state_label = serializers.CharField(source="match.get_state_display")
+    stage = serializers.ChoiceField(
+        choices=[
+            (PairStage.PENDING_STAFF.value, PairStage.PENDING_STAFF.label),
+            (PairStage.REQUESTED.value, PairStage.REQUESTED.label),
+            (PairStage.ACTIVE.value, PairStage.ACTIVE.label),
+            (PairStage.ENDED.value, PairStage.ENDED.label),
+        ],
+        help_text="How far this pair has come from the requester's side; a pair a block "
+        "closed reads as ended.",
+    )
     peer = PeerSerializer()
     reasons = serializers.ListField(
         child=serializers.CharField(),

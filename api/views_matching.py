@@ -8,7 +8,7 @@ Anything that is not the requester's is 404, the same as a missing id.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from matching import selectors as matching_selectors
 from matching import services as matching_services
-from matching.models import Block, EndedBy, Match, MatchState
+from matching.models import EndedBy, Match
 from members.models import Member, Role
 from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
@@ -106,18 +106,10 @@ class MatchRequestView(generics.GenericAPIView):
 
 
 def my_matches(member: Member) -> QuerySet[Match]:
-    """The requests and matches `member` is part of, as they may see them, latest first.
-
-    A mentor does not see a request staff have yet to approve, nor a match with
-    someone either of them blocked (as in their inbox).
-    """
-    blocked = Block.objects.filter(
-        Q(blocker=OuterRef("newcomer"), blocked=OuterRef("mentor"))
-        | Q(blocker=OuterRef("mentor"), blocked=OuterRef("newcomer"))
-    )
-    as_mentor = Q(mentor=member) & ~Q(state=MatchState.PENDING_APPROVAL) & ~Exists(blocked)
+    """The requests and matches `member` may know of (`Match.objects.visible_to`),
+    latest first. A pair closed by a block shows as any other end."""
     return (
-        Match.objects.filter(Q(newcomer=member) | as_mentor)
+        Match.objects.visible_to(member)
         .select_related("newcomer__user", "mentor__user")
         .prefetch_related(
             "newcomer__tags", "newcomer__languages", "mentor__tags", "mentor__languages"
@@ -137,7 +129,7 @@ def match_rows(matches, member: Member) -> list[dict]:
     """Each match from `member`'s side, the peer as `peer_view` shows them, in a fixed
     number of queries: the request notes and the member's own tags are read once."""
     matches = list(matches)
-    notes = messaging_selectors.request_notes(match.pk for match in matches)
+    notes = messaging_selectors.request_notes(matches, member)
     my_tag_ids = set(member.tags.values_list("pk", flat=True)) if member.is_mentor else set()
     rows = []
     for match in matches:
@@ -153,6 +145,7 @@ def match_rows(matches, member: Member) -> list[dict]:
             {
                 "id": match.pk,
                 "side": side,
+                "stage": match.stage_for(member),
                 "match": match,
                 "peer": Peer(other.pk, peer),
                 "reasons": reasons,

@@ -38,9 +38,13 @@ def accounting_for(member: Member, *, now: datetime.datetime | None = None) -> d
     peers = Member.objects.filter(pk__in=peer_ids).prefetch_related("tags", "languages")
     peers_by_id = {peer.pk: peer for peer in peers}
     latest_match = {}
-    for match in Match.objects.filter(
-        Q(newcomer=member, mentor_id__in=peer_ids) | Q(mentor=member, newcomer_id__in=peer_ids)
-    ).order_by("created_at", "pk"):
+    for match in (
+        Match.objects.visible_to(member)
+        .filter(
+            Q(newcomer=member, mentor_id__in=peer_ids) | Q(mentor=member, newcomer_id__in=peer_ids)
+        )
+        .order_by("created_at", "pk")
+    ):
         peer_id = match.mentor_id if match.newcomer_id == member.pk else match.newcomer_id
         latest_match[peer_id] = match
     by_peer: dict[int, list[dict]] = {}

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from members.models import Member
+from members import selectors as member_selectors
 
 from . import selectors
 
@@ -20,7 +20,7 @@ def _when(iso: str) -> datetime.datetime:
 @login_required
 def accounting(request):
     """Show the signed-in member who saw what of their record in the last three years."""
-    member = Member.objects.filter(user=request.user).first()
+    member = member_selectors.current_member(request)
     if member is None:
         raise Http404("No member profile for this account.")
     data = selectors.accounting_for(member)

@@ -177,16 +177,10 @@ def both_wrote_since_last_checkin(match: Match, member: Member) -> bool:
 
 
 def is_side_of(member: Member, match_id: int) -> bool:
-    """Whether `member` is one side of match `match_id` and may know of it (a mentor
-    knows nothing of a request staff have not approved yet)."""
-    from django.db.models import Q
-
-    return (
-        Match.objects.filter(pk=match_id)
-        .filter(Q(newcomer=member) | Q(mentor=member))
-        .exclude(mentor=member, state=MatchState.PENDING_APPROVAL)
-        .exists()
-    )
+    """Whether `member` may check in on match `match_id`, or see that it ended
+    (`Match.checkins_visible_to`): a request is not a match yet."""
+    match = Match.objects.filter(pk=match_id).first()
+    return match is not None and match.checkins_visible_to(member)
 
 
 def reminder_is_for(member: Member, reminder_id: int) -> bool:

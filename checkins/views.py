@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from matching.models import Match, MatchState
+from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
 
@@ -20,7 +20,7 @@ from .models import Connected, Reminder
 
 
 def _member(request) -> Member:
-    member = Member.objects.filter(user=request.user).first()
+    member = member_selectors.current_member(request)
     if member is None:
         raise Http404
     return member
@@ -30,8 +30,8 @@ def _member(request) -> Member:
 @login_required
 def new(request, match_id: int):
     member = _member(request)
-    match = Match.objects.filter(Q(newcomer=member) | Q(mentor=member), pk=match_id).first()
-    if match is None:
+    match = Match.objects.filter(pk=match_id).first()
+    if match is None or not match.checkins_visible_to(member):
         raise Http404
     # A message from each side since last time: pre-answer "Did you connect?"
     # with yes and say why; the member still submits, and may change it.

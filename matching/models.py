@@ -137,6 +137,13 @@ class MatchState(models.TextChoices):
 
 OPEN_STATES = [MatchState.PENDING_APPROVAL, MatchState.AWAITING_MENTOR, MatchState.ACTIVE]
 REQUEST_STATES = [MatchState.PENDING_APPROVAL, MatchState.AWAITING_MENTOR]
+CLOSED_STATES = [
+    MatchState.DECLINED,
+    MatchState.EXPIRED,
+    MatchState.WITHDRAWN,
+    MatchState.REJECTED,
+    MatchState.ENDED,
+]
 
 
 class MatchOrigin(models.TextChoices):
@@ -157,6 +164,39 @@ class EndedBy(models.TextChoices):
     NEWCOMER = "newcomer", "Newcomer"
     MENTOR = "mentor", "Mentor"
     STAFF = "staff", "Staff"
+
+
+class PairStage(models.TextChoices):
+    """What stage a request or match is at for one viewer: the one stage rule.
+
+    A blocked pair is never its own stage: blocking closes every open request
+    and match of the pair, and a closed pair shows exactly as any other end.
+    """
+
+    NOT_VISIBLE = "not_visible", "Not visible"
+    PENDING_STAFF = "pending_staff", "Waiting for staff approval"
+    REQUESTED = "requested", "Requested"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+# A mentor is asked once staff approve a request (or at once, without approval).
+# A request rejected or withdrawn before that stays unknown to them.
+_MAYBE_UNASKED_STATES = [MatchState.REJECTED, MatchState.WITHDRAWN]
+
+
+class MatchQuerySet(models.QuerySet):
+    def visible_to(self, member) -> models.QuerySet:
+        """Return the requests and matches `member` may know of, in any stage.
+
+        The same rule as `Match.stage_for`, in SQL: the newcomer knows of all
+        of theirs, a mentor only of the ones they were asked.
+        """
+        member_id = getattr(member, "pk", member)
+        mentor_asked = ~Q(state=MatchState.PENDING_APPROVAL) & (
+            ~Q(state__in=_MAYBE_UNASKED_STATES) | Q(sent_to_mentor_at__isnull=False)
+        )
+        return self.filter(Q(newcomer_id=member_id) | (Q(mentor_id=member_id) & mentor_asked))
 
 
 class BatchRun(models.Model):
@@ -226,6 +266,8 @@ class Match(models.Model):
     ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True)
     end_reason = models.CharField(max_length=300, blank=True)
 
+    objects = MatchQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "matches"
@@ -255,6 +297,58 @@ class Match(models.Model):
     @property
     def is_request(self) -> bool:
         return self.state in REQUEST_STATES
+
+    def _mentor_was_asked(self) -> bool:
+        if self.state == MatchState.PENDING_APPROVAL:
+            return False
+        return self.state not in _MAYBE_UNASKED_STATES or self.sent_to_mentor_at is not None
+
+    def stage_for(self, member) -> PairStage:
+        """Return the stage this pair is at for `member`; NOT_VISIBLE when in doubt.
+
+        Every surface that shows a pair asks this (pages, API, export, emails,
+        report pages, staff context, disclosures); `Match.objects.visible_to`
+        is the same rule for lists.
+        """
+        member_id = getattr(member, "pk", member)
+        if member_id is None or member_id not in (self.newcomer_id, self.mentor_id):
+            return PairStage.NOT_VISIBLE
+        as_mentor = member_id == self.mentor_id
+        if as_mentor and not self._mentor_was_asked():
+            return PairStage.NOT_VISIBLE
+        if self.state == MatchState.PENDING_APPROVAL:
+            return PairStage.PENDING_STAFF
+        if self.state == MatchState.AWAITING_MENTOR:
+            return PairStage.REQUESTED
+        if self.state == MatchState.ACTIVE:
+            return PairStage.ACTIVE
+        if self.state in CLOSED_STATES:
+            return PairStage.ENDED
+        return PairStage.NOT_VISIBLE
+
+    def messages_visible_to(self, member) -> bool:
+        """Whether `member` may read this pair's conversation (the request note included).
+
+        The newcomer reads their own note at every stage. The mentor reads it
+        while the request is theirs to answer, and the conversation once the pair
+        was matched; a request that closed without a match shows them no note.
+        """
+        stage = self.stage_for(member)
+        if stage in (PairStage.PENDING_STAFF, PairStage.REQUESTED, PairStage.ACTIVE):
+            return True
+        if stage == PairStage.ENDED:
+            return getattr(member, "pk", member) == self.newcomer_id or (
+                self.state == MatchState.ENDED
+            )
+        return False
+
+    def checkins_visible_to(self, member) -> bool:
+        """Whether `member` may check in on this pair, or see that it ended: only a
+        pair that was matched has check-ins."""
+        stage = self.stage_for(member)
+        return stage == PairStage.ACTIVE or (
+            stage == PairStage.ENDED and self.state == MatchState.ENDED
+        )
 
 
 class Block(models.Model):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from members import visibility
@@ -488,9 +488,11 @@ def reasons_for_newcomer(match: Match) -> list[str]:
 
 
 def latest_match_between(member: Member, other: Member) -> Match | None:
-    """Return the latest request or match between two members, in any state."""
+    """Return the latest request or match between two members that `member` may
+    know of (`Match.objects.visible_to`), in any stage."""
     return (
-        Match.objects.filter(Q(newcomer=member, mentor=other) | Q(newcomer=other, mentor=member))
+        Match.objects.visible_to(member)
+        .filter(Q(newcomer=member, mentor=other) | Q(newcomer=other, mentor=member))
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -499,8 +501,10 @@ def latest_match_between(member: Member, other: Member) -> Match | None:
 def peer_of(member: Member, other_id: int) -> Member | None:
     """Return the member `other_id` if `member` may block or report them, else None.
 
-    A peer is someone `member` has had a request or match with, has already
-    blocked, or is suggested right now; anyone else, themselves included, is not.
+    A peer is someone `member` has had a request or match with that they may
+    know of (a mentor knows nothing of a request staff have not approved), has
+    already blocked, or is suggested right now; anyone else, themselves
+    included, is not.
     """
     other = Member.objects.filter(pk=other_id).exclude(pk=member.pk).first()
     if other is None:
@@ -551,16 +555,12 @@ RECENTLY_ENDED_DAYS = 30
 def recently_ended_for_mentor(mentor: Member) -> QuerySet[Match]:
     """Return this mentor's matches that ended in the last month, latest first.
 
-    A pair with a block between them is never shown to each other again.
+    A match a block ended is listed like any other end: the blocked side must
+    not be able to tell (the stage rule shows a blocked pair as ended).
     """
     since = timezone.now() - datetime.timedelta(days=RECENTLY_ENDED_DAYS)
-    blocked = Block.objects.filter(
-        Q(blocker=OuterRef("newcomer"), blocked=mentor)
-        | Q(blocker=mentor, blocked=OuterRef("newcomer"))
-    )
     return (
         Match.objects.filter(mentor=mentor, state=MatchState.ENDED, ended_at__gte=since)
-        .exclude(Exists(blocked))
         .select_related("newcomer__user")
         .order_by("-ended_at", "-pk")
     )

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
@@ -17,7 +18,7 @@ from .models import EndedBy, Match
 
 
 def _member(request, role: str) -> Member:
-    member = Member.objects.filter(user=request.user, role=role).first()
+    member = member_selectors.current_member(request, role=role)
     if member is None:
         raise Http404("This page is for a different kind of member.")
     return member
@@ -115,7 +116,7 @@ def status(request):
 @login_required
 def withdraw(request, match_id: int):
     newcomer = _member(request, "newcomer")
-    get_object_or_404(Match, pk=match_id, newcomer=newcomer)
+    get_object_or_404(Match.objects.visible_to(newcomer), pk=match_id, newcomer=newcomer)
     try:
         services.match_withdraw(match_id=match_id, newcomer=newcomer)
         messages.success(request, "Your request was withdrawn.")
@@ -131,7 +132,7 @@ def inbox(request):
     mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
     requests = []
     waiting = list(selectors.inbox_for(mentor))
-    notes = messaging_selectors.request_notes(match.pk for match in waiting)
+    notes = messaging_selectors.request_notes(waiting, mentor)
     for match in waiting:
         peer = peer_view(match.newcomer, viewer=mentor, match=match)
         requests.append((match, peer, peer.tags_in_common(mentor_tag_ids), notes.get(match.pk)))
@@ -162,7 +163,7 @@ def inbox(request):
 @login_required
 def accept(request, match_id: int):
     mentor = _member(request, "mentor")
-    get_object_or_404(Match, pk=match_id, mentor=mentor)
+    get_object_or_404(Match.objects.visible_to(mentor), pk=match_id, mentor=mentor)
     try:
         services.match_accept(match_id=match_id, mentor=mentor)
         messages.success(request, "You accepted. You can now see how to reach each other.")
@@ -175,7 +176,7 @@ def accept(request, match_id: int):
 @login_required
 def decline(request, match_id: int):
     mentor = _member(request, "mentor")
-    match = get_object_or_404(Match, pk=match_id, mentor=mentor)
+    match = get_object_or_404(Match.objects.visible_to(mentor), pk=match_id, mentor=mentor)
     form = DeclineForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a reason so we can find them someone else.")
@@ -191,10 +192,10 @@ def decline(request, match_id: int):
 @require_POST
 @login_required
 def end(request, match_id: int):
-    member = Member.objects.filter(user=request.user).first()
-    match = get_object_or_404(Match.objects.filter(pk=match_id), pk=match_id)
-    if member is None or member.pk not in (match.newcomer_id, match.mentor_id):
+    member = member_selectors.current_member(request)
+    if member is None:
         raise Http404
+    match = get_object_or_404(Match.objects.visible_to(member), pk=match_id)
     ended_by = EndedBy.NEWCOMER if member.pk == match.newcomer_id else EndedBy.MENTOR
     form = EndForm(request.POST)
     target = "matching:status" if ended_by == EndedBy.NEWCOMER else "matching:inbox"
@@ -215,7 +216,7 @@ def end(request, match_id: int):
 
 def _peer_or_404(request, member_id: int) -> tuple[Member, Member]:
     """Return (the signed-in member, their peer); 404 for anyone never their peer."""
-    member = Member.objects.filter(user=request.user).first()
+    member = member_selectors.current_member(request)
     other = None if member is None else selectors.peer_of(member, member_id)
     if other is None:
         raise Http404

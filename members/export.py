@@ -20,7 +20,8 @@ from audit.models import RecordPart
 from audit.selectors import accounting_for
 from audit.services import record_staff_read
 from checkins.models import CheckIn, Reminder
-from matching.models import Block, Match, Report
+from matching.models import Block, Match, PairStage, Report
+from matching.selectors import reasons_for_newcomer
 from messaging.models import Conversation, Message, Participant
 from safety.models import HelpRequest
 
@@ -103,10 +104,14 @@ def _peer(view) -> dict:
 
 
 def _matches(member: Member) -> tuple[list[dict], dict[int, Match]]:
-    """Return the member's requests and matches, and each peer's latest match."""
+    """Return the requests and matches the member may know of, and each peer's latest.
+
+    Each is shown at its stage for this member (`Match.stage_for`): a mentor's
+    export holds nothing of a request staff have not approved.
+    """
     peer_related = ("mentor", "newcomer")
     matches = (
-        Match.objects.filter(Q(newcomer=member) | Q(mentor=member))
+        Match.objects.visible_to(member)
         .select_related(*(f"{side}__user" for side in peer_related))
         .prefetch_related(
             *(f"{side}__tags" for side in peer_related),
@@ -127,7 +132,8 @@ def _matches(member: Member) -> tuple[list[dict], dict[int, Match]]:
                 "peer": _peer(peer_view(peer, viewer=member, match=match)),
                 "state": match.get_state_display(),
                 "origin": match.get_origin_display(),
-                "reasons_shown": list(match.reasons) if as_newcomer else [],
+                "stage": match.stage_for(member).label,
+                "reasons_shown": _reasons(match, member),
                 "created": _time(match.created_at),
                 "sent_to_mentor": _time(match.sent_to_mentor_at),
                 "answer_due": _time(match.expires_at),
@@ -140,6 +146,15 @@ def _matches(member: Member) -> tuple[list[dict], dict[int, Match]]:
             }
         )
     return rows, latest
+
+
+def _reasons(match: Match, member: Member) -> list[str]:
+    """Why the newcomer might relate to their mentor, from what the mentor shares now
+    and only while the pair's stage shows the mentor's profile: a reason stored
+    with a request may name what the mentor has since chosen to hide."""
+    if match.newcomer_id != member.pk or match.stage_for(member) == PairStage.ENDED:
+        return []
+    return reasons_for_newcomer(match)
 
 
 def _checkins(member: Member) -> list[dict]:
@@ -219,7 +234,11 @@ def _conversations(member: Member) -> list[dict]:
         .select_related("match__newcomer", "match__mentor")
         .order_by("created_at", "pk")
     )
-    by_id = {conversation.pk: conversation for conversation in conversations}
+    by_id = {
+        conversation.pk: conversation
+        for conversation in conversations
+        if conversation.match.messages_visible_to(member)
+    }
     read_state = {
         participant.conversation_id: participant
         for participant in Participant.objects.filter(member=member, conversation__in=by_id)

@@ -10,6 +10,19 @@ from matching.models import OPEN_STATES, Match, MatchState
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
 
 
+def current_member(request, *, role: str | None = None) -> Member | None:
+    """Return the signed-in member, or None: no profile (staff), a deleted account,
+    or another role than `role`. Every page and the API ask this, so a deleted
+    account reaches nothing anywhere."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    member = Member.objects.filter(user=user, deleted_at__isnull=True).first()
+    if member is None or (role is not None and member.role != role):
+        return None
+    return member
+
+
 def member_with_profile(*, user_id: int) -> Member:
     """Return a member with everything their profile page shows, in three queries."""
     return (

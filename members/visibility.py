@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from functools import cached_property
 
-from matching.models import MatchState
+from matching.models import PairStage
 
 from .models import Role, TagCategory, VettingStatus
 
@@ -74,13 +74,14 @@ LABELS = {
 }
 CONTACT_LABEL = "Contact (only after a match is accepted)"
 
-_REQUEST_STATES = {MatchState.PENDING_APPROVAL, MatchState.AWAITING_MENTOR}
-_OVER_STATES = {
-    MatchState.DECLINED,
-    MatchState.EXPIRED,
-    MatchState.WITHDRAWN,
-    MatchState.REJECTED,
-    MatchState.ENDED,
+# How far a pair has come for the viewer (`Match.stage_for`, the one stage
+# rule) decides what the viewer may see of the other member.
+_FROM_PAIR_STAGE = {
+    PairStage.NOT_VISIBLE: Stage.NOTHING,
+    PairStage.PENDING_STAFF: Stage.REQUESTED,
+    PairStage.REQUESTED: Stage.REQUESTED,
+    PairStage.ACTIVE: Stage.MATCHED,
+    PairStage.ENDED: Stage.OVER,
 }
 
 
@@ -106,20 +107,9 @@ def stage_of(member, *, viewer, match) -> Stage:
         ):
             return Stage.SUGGESTED
         return Stage.NOTHING
-    sides = {match.newcomer_id, match.mentor_id}
-    if sides != {viewer.pk, member.pk}:
+    if {match.newcomer_id, match.mentor_id} != {viewer.pk, member.pk}:
         return Stage.NOTHING
-    if match.state == MatchState.ACTIVE:
-        return Stage.MATCHED
-    if match.state in _REQUEST_STATES:
-        # Staff review a request before the mentor is asked: until then the
-        # mentor sees nothing of the newcomer.
-        if match.state == MatchState.PENDING_APPROVAL and viewer.pk == match.mentor_id:
-            return Stage.NOTHING
-        return Stage.REQUESTED
-    if match.state in _OVER_STATES:
-        return Stage.OVER
-    return Stage.NOTHING
+    return _FROM_PAIR_STAGE.get(match.stage_for(viewer), Stage.NOTHING)
 
 
 def peer_view(member, *, viewer, match=None) -> PeerView:

@@ -3,9 +3,9 @@ many messages or conversations there are."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 
-from matching.models import Match, MatchState
+from matching.models import Match
 from members.models import Member
 
 from .models import Conversation, Message, Participant
@@ -16,19 +16,10 @@ NEW_BATCH = 200  # messages one "anything new?" check returns at most
 
 
 def match_for(member: Member, match_id: int) -> Match | None:
-    """Return the member's match `match_id` whose conversation they may read, else None.
-
-    A mentor sees nothing of a request staff have not approved yet.
-    """
-    match = (
-        Match.objects.select_related("newcomer", "mentor")
-        .filter(pk=match_id)
-        .filter(Q(newcomer=member) | Q(mentor=member))
-        .first()
-    )
-    if match is None:
-        return None
-    if match.mentor_id == member.pk and match.state == MatchState.PENDING_APPROVAL:
+    """Return the member's match `match_id` whose conversation they may read, else None
+    (`Match.messages_visible_to`, the stage rule for conversations)."""
+    match = Match.objects.select_related("newcomer", "mentor").filter(pk=match_id).first()
+    if match is None or not match.messages_visible_to(member):
         return None
     return match
 
@@ -42,8 +33,7 @@ def participant_for(member: Member, match_id: int) -> Participant | None:
     )
     if participant is None:
         return None
-    match = participant.conversation.match
-    if match.mentor_id == member.pk and match.state == MatchState.PENDING_APPROVAL:
+    if not participant.conversation.match.messages_visible_to(member):
         return None
     return participant
 
@@ -114,10 +104,12 @@ def unread_by_match(member: Member) -> dict[int, int]:
     return {row["conversation__match_id"]: row["unread"] for row in rows}
 
 
-def request_notes(match_ids) -> dict[int, str]:
-    """{match id: the newcomer's note sent with the request} for these matches."""
+def request_notes(matches, member: Member) -> dict[int, str]:
+    """{match id: the newcomer's note sent with the request} for those of `matches`
+    whose conversation `member` may read."""
+    readable = [match.pk for match in matches if match.messages_visible_to(member)]
     rows = Message.objects.filter(
-        conversation__match_id__in=list(match_ids), is_request_note=True, removed_at=None
+        conversation__match_id__in=readable, is_request_note=True, removed_at=None
     ).values_list("conversation__match_id", "text")
     return dict(rows)
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
 from peerlink.ids import parse_id
@@ -26,7 +27,7 @@ BAD_CURSOR = "This conversation has changed since the page was opened. Reload th
 
 
 def member_or_404(request) -> Member:
-    member = Member.objects.filter(user=request.user).first()
+    member = member_selectors.current_member(request)
     if member is None:
         raise Http404
     return member

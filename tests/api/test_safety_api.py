@@ -1,6 +1,8 @@
 """Block, report and "I need help now" through the API: only about someone who is or
 was a peer (anyone else is 404), with the pages' services and answers."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -38,9 +40,14 @@ def test_blocking_a_peer_ends_the_match_and_they_are_not_told(pair):
     match.refresh_from_db()
     assert match.state == MatchState.ENDED
     assert match.end_reason == NEUTRAL_END_REASON
-    # The blocked mentor no longer sees the pair's match at all.
-    assert api_client(mentor).get(MATCHES).json()["results"] == []
-    assert api_client(mentor).get(f"{MATCHES}{match.pk}/").status_code == 404
+    # The blocked mentor sees what any ended match shows: that it ended, no more.
+    listed = api_client(mentor).get(MATCHES).json()["results"]
+    assert [(row["id"], row["state"], row["stage"]) for row in listed] == [
+        (match.pk, "ended", "ended")
+    ]
+    detail = api_client(mentor).get(f"{MATCHES}{match.pk}/").json()
+    assert detail["state"] == "ended" and detail["note"] == ""
+    assert "block" not in json.dumps(detail).lower()
 
 
 def test_blocking_again_changes_nothing(pair):

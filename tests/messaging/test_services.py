@@ -29,7 +29,7 @@ def test_a_request_opens_the_conversation_with_the_newcomers_note(newcomer, ment
         True,
         newcomer,
     )
-    assert selectors.request_notes([match.pk]) == {match.pk: "You also like running."}
+    assert selectors.request_notes([match], match.mentor) == {match.pk: "You also like running."}
     assert selectors.unread_count(mentor) == 0  # read with the request, not counted as unread
 
 

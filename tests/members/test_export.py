@@ -17,9 +17,11 @@ from api.services import personal_token_create
 from audit.models import Disclosure, ReadReason, RecordPart
 from audit.services import record_staff_read
 from checkins.models import CheckIn, Connected, Reminder
+from matching import services
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
 from members.export import EXPORT_FILENAME, member_data_export
 from members.models import ConsentRecord, Member, User
+from members.visibility import DETAIL_FLAGS
 from messaging.models import Conversation, Message, MessageEmail, Participant
 from safety.models import HelpRequest, HoldReason
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -316,3 +318,20 @@ def test_a_mentors_export_holds_the_conversation_from_their_side():
         ("Casey", "message-sent-marker"),
         ("you", "message-received-marker"),
     ]
+
+
+def test_reasons_in_the_export_follow_what_the_mentor_shares_now():
+    pathway = tag("pathway-12-step")
+    newcomer = NewcomerFactory(tags=[pathway])
+    mentor = MentorFactory(tags=[pathway], share_availability=True, share_pathways=True)
+    services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=newcomer.user)
+    shown = member_data_export(newcomer)["matches"][0]["reasons_shown"]
+    assert "Free at some of the same times as you" in shown
+
+    for flag in DETAIL_FLAGS.values():
+        setattr(mentor, flag, False)
+    mentor.save()
+
+    reasons = member_data_export(newcomer)["matches"][0]["reasons_shown"]
+    assert "Free at some of the same times as you" not in reasons
+    assert not any("12-step" in reason for reason in reasons)

@@ -123,9 +123,7 @@ def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> lis
 
 
 def _member_match_ids(member: Member) -> QuerySet:
-    from django.db.models import Q
-
-    return Match.objects.filter(Q(newcomer=member) | Q(mentor=member)).values("pk")
+    return Match.objects.visible_to(member).values("pk")
 
 
 def checkins_by(member: Member) -> QuerySet[CheckIn]:

@@ -3,9 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from matching.models import OPEN_STATES, Match, MatchState
+from matching.models import OPEN_STATES, Match
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
 
@@ -68,14 +68,12 @@ def consent_history(member: Member) -> list[ConsentHistory]:
 
 def current_peers(member: Member) -> list[tuple[Match, Member]]:
     """Return each open request or active match `member` is in, with the peer on
-    the other side, oldest first. A mentor is not told of a request staff have
-    not approved yet."""
+    the other side, oldest first, as the stage rule lets them know of it (a
+    mentor is not told of a request staff have not approved yet)."""
     side = "mentor" if member.is_newcomer else "newcomer"
-    mentor_states = [state for state in OPEN_STATES if state != MatchState.PENDING_APPROVAL]
     matches = (
-        Match.objects.filter(
-            Q(newcomer=member, state__in=OPEN_STATES) | Q(mentor=member, state__in=mentor_states)
-        )
+        Match.objects.visible_to(member)
+        .filter(state__in=OPEN_STATES)
         .select_related("newcomer__user", "mentor__user")
         .prefetch_related(f"{side}__tags", f"{side}__languages")
         .order_by("created_at", "pk")

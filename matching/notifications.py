@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from peerlink.staff_alerts import alert_staff_once
 
-from .models import Match, MatchNotification, Report
+from .models import Match, MatchNotification, PairStage, Report
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ def send_match_email(*, match_id: int, event: str) -> bool:
     side, subject = EVENTS[event]
     recipient = getattr(match, side)
     if not recipient.user.is_active or not recipient.user.email:
+        return False
+    if match.stage_for(recipient) == PairStage.NOT_VISIBLE:
+        # The stage rule, as on every page: nobody is emailed about a pair they
+        # may not know of (a request staff have not approved, say).
         return False
     context = {
         "match": match,

@@ -32,6 +32,7 @@ from django.utils import timezone
 from audit.models import Disclosure
 from matching import services
 from matching.models import Block, EndedBy, Match, MatchingSettings, PairStage, Report
+from matching.notifications import send_match_email
 from members.export import member_data_export
 from members.models import Language
 from members.visibility import DETAIL_FLAGS
@@ -478,3 +479,13 @@ def test_staff_pages_never_show_the_request_note(staff_client):
     assert all(page.status_code == 200 for page in pages)
     assert b"A message that gets reported" in pages[0].content, "staff see what was reported"
     assert not any(NOTE.encode() in page.content for page in pages)
+
+
+def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved():
+    world = build("pending_staff")
+    mail.outbox.clear()
+
+    sent = send_match_email(match_id=world.match.pk, event="requested")
+
+    assert sent is False
+    assert not [email for email in mail.outbox if world.mentor.user.email in email.to]

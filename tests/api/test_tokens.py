@@ -94,18 +94,25 @@ def test_staff_issue_an_integration_token_in_the_admin_and_see_it_once(staff_cli
         reverse("admin:api_integrationtoken_add"),
         {"name": "Case notes", "scopes": [Scope.REPORTING_READ]},
     )
-    assert response.status_code == 302, response.content
-    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    [secret] = TOKEN.findall(shown)
-    assert "only this once" in shown
+    # The answer to saving shows the token, and is never stored by a browser or proxy.
+    assert response.status_code == 200, response.content
+    [secret] = TOKEN.findall(response.text)
+    assert "only this once" in response.text
+    assert "no-store" in response["Cache-Control"]
     token = IntegrationToken.objects.get()
     assert token.created_by == staff_user
     assert token.scopes == [Scope.REPORTING_READ]
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
-    # The page saving redirects to shows it; no later page does.
-    assert secret in staff_client.get(response["Location"]).text
-    change_page = staff_client.get(reverse("admin:api_integrationtoken_change", args=[token.pk]))
-    assert secret not in change_page.text
+    # Nowhere else: not in a cookie (the messages cookie is not encrypted), not in the
+    # session, not on any later page.
+    assert not any(secret in morsel.value for morsel in response.cookies.values())
+    assert not any(secret in str(m) for m in get_messages(response.wsgi_request))
+    assert secret not in str(dict(staff_client.session.items()))
+    for page in (
+        reverse("admin:api_integrationtoken_changelist"),
+        reverse("admin:api_integrationtoken_change", args=[token.pk]),
+    ):
+        assert secret not in staff_client.get(page).text
 
 
 def test_staff_without_their_second_factor_cannot_issue_tokens(staff_user):

@@ -64,7 +64,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 and row.member.user.is_active
             )
         else:
-            row = IntegrationToken.objects.select_related("created_by").filter(prefix=prefix).first()
+            row = (
+                IntegrationToken.objects.select_related("created_by").filter(prefix=prefix).first()
+            )
             usable = row is not None and row.is_usable(timezone.now())
         if not usable or not tokens.matches(token, row.token_hash):
             raise exceptions.AuthenticationFailed(INVALID)

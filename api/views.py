@@ -1,5 +1,6 @@
 """API endpoints. Thin: selectors read, services write, serializers shape."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -96,10 +97,14 @@ def tokens_page(request):
     form = forms.PersonalTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _token, new_secret = services.personal_token_create(
-            member=member, name=form.cleaned_data["name"]
-        )
-        form = forms.PersonalTokenForm()
+        try:
+            _token, new_secret = services.personal_token_create(
+                member=member, name=form.cleaned_data["name"]
+            )
+        except services.TokenError as exc:
+            form.add_error(None, str(exc))
+        else:
+            form = forms.PersonalTokenForm()
     return render(
         request,
         "api/tokens.html",
@@ -108,6 +113,7 @@ def tokens_page(request):
             "form": form,
             "new_secret": new_secret,
             "tokens": selectors.personal_tokens_of(member),
+            "token_limit": settings.PEERLINK_API_TOKENS_PER_MEMBER,
         },
     )
 

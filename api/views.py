@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import generics, permissions
+from rest_framework import generics
 from rest_framework.response import Response
 
 from members import selectors as member_selectors
@@ -18,7 +18,7 @@ from members.models import Member
 
 from . import forms, selectors, services
 from .models import PersonalToken
-from .permissions import IsMember, member_of
+from .permissions import IsMember, IsPerson, member_of
 from .serializers import LanguageSerializer, MeSerializer, MeUpdateSerializer, TagSerializer
 
 
@@ -55,7 +55,7 @@ class MeView(generics.GenericAPIView):
 class TagList(generics.ListAPIView):
     """The lived-experience tags members can choose (their ids are used in /me/)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsPerson]
     serializer_class = TagSerializer
 
     def get_queryset(self):
@@ -65,7 +65,7 @@ class TagList(generics.ListAPIView):
 class LanguageList(generics.ListAPIView):
     """The languages members can talk in (their codes are used in /me/)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsPerson]
     serializer_class = LanguageSerializer
 
     def get_queryset(self):

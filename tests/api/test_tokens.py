@@ -134,16 +134,19 @@ def test_staff_revoke_an_integration_token_in_the_admin(staff_client, reporting_
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert Client().get(reverse("api:v1:tags"), **bearer(reporting_token)).status_code == 401
+    assert (
+        Client().get(reverse("api:v1:staff-reporting"), **bearer(reporting_token)).status_code
+        == 401
+    )
 
 
 def test_an_expired_integration_token_is_401(staff_user):
     secret = make_integration_token(
         staff_user, [Scope.REPORTING_READ], expires_at=timezone.now() + datetime.timedelta(hours=1)
     )
-    assert Client().get(reverse("api:v1:tags"), **bearer(secret)).status_code == 200
+    assert Client().get(reverse("api:v1:staff-reporting"), **bearer(secret)).status_code == 200
     IntegrationToken.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    assert Client().get(reverse("api:v1:tags"), **bearer(secret)).status_code == 401
+    assert Client().get(reverse("api:v1:staff-reporting"), **bearer(secret)).status_code == 401
 
 
 @pytest.mark.urls("tests.api.error_urls")
@@ -164,6 +167,18 @@ def test_an_integration_token_is_not_a_member(reporting_token):
         **bearer(reporting_token),
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["tags", "languages"])
+def test_an_integration_token_reads_no_endpoint_outside_its_scopes(reporting_token, name):
+    response = Client().get(reverse(f"api:v1:{name}"), **bearer(reporting_token))
+    assert response.status_code == 403
+    assert "one of its scopes" in response.json()["error"]["message"]
+
+
+def test_members_and_staff_still_read_tags(newcomer_client, staff_client, token_client):
+    for client in (newcomer_client, staff_client, token_client):
+        assert client.get(reverse("api:v1:tags")).status_code == 200
 
 
 def test_a_member_token_cannot_pass_as_a_scoped_token(token_client, settings):

@@ -168,3 +168,13 @@ def test_a_server_error_outside_a_rest_framework_view_under_api_is_json(newcomer
     response = client.get("/api/plain-bug/")
     error_of(response, 500, "server_error")
     assert "alice" not in response.content.decode()
+
+
+def test_a_request_django_refuses_before_any_view_is_a_json_400_under_api():
+    """A Host header PeerLink does not serve is refused before routing (handler400)."""
+    response = Client().get("/api/v1/me/", HTTP_HOST="attacker.example")
+    error_of(response, 400, "bad_request")
+    # The pages keep their HTML page with the crisis resources.
+    page = Client().get("/", HTTP_HOST="attacker.example")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")

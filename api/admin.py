@@ -3,7 +3,9 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from . import services
 from .models import IntegrationToken, Scope
@@ -68,10 +70,27 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
         )
         obj.pk = token.pk
         obj.refresh_from_db()
-        messages.warning(
+        # Shown once, on the answer to this very request (response_add): never in the
+        # messages cookie or the session, where it would outlive the page.
+        request.integration_token_secret = secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "integration_token_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
             request,
-            f"The token for “{token.name}”, shown only this once (copy it now): {secret}",
+            "admin/api/integrationtoken/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "token": obj,
+                "secret": secret,
+                "title": f"The token for “{obj.name}”",
+            },
         )
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

@@ -7,6 +7,10 @@ from . import services, tokens
 from .models import IntegrationToken, PersonalToken
 
 INVALID = "This token is not valid, or has been revoked or has expired."
+ISSUER_CANNOT_ACT = (
+    "The staff member who issued this token can no longer act for the programme, "
+    "so neither can the token. Ask staff for a new one."
+)
 
 
 class IntegrationClient:
@@ -60,10 +64,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 and row.member.user.is_active
             )
         else:
-            row = IntegrationToken.objects.filter(prefix=prefix).first()
+            row = (
+                IntegrationToken.objects.select_related("created_by").filter(prefix=prefix).first()
+            )
             usable = row is not None and row.is_usable(timezone.now())
         if not usable or not tokens.matches(token, row.token_hash):
             raise exceptions.AuthenticationFailed(INVALID)
+        if kind == tokens.INTEGRATION and not row.issuer_may_act():
+            raise exceptions.AuthenticationFailed(ISSUER_CANNOT_ACT)
         services.token_mark_used(row)
         user = row.member.user if kind == tokens.PERSONAL else IntegrationClient(row)
         return user, row

@@ -9,7 +9,7 @@ people; anything unexpected becomes a 500 that says nothing about its cause.
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -24,6 +24,7 @@ from matching.services import MatchError
 from members.services import MemberError
 from messaging.services import ConversationNotFound, MessagingError, RateLimited
 
+from .parsers import RequestTooLarge
 from .services import TokenError
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,10 @@ def _collect(fields: dict, path: str, detail) -> None:
 def api_exception_handler(exc, context):
     """REST framework's EXCEPTION_HANDLER: every error in the one shape."""
     if isinstance(exc, RateLimited):
-        exc = exceptions.Throttled(detail=str(exc))
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own limit, met when something read the body before the parser.
+        exc = RequestTooLarge()
     elif isinstance(exc, DOMAIN_ERRORS):
         set_rollback()
         return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)

@@ -69,3 +69,14 @@ class IntegrationToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def issuer_may_act(self) -> bool:
+        """Whether the staff member who issued the token could still issue it: an active
+        staff account that keeps the permission to issue integration tokens. A token
+        never does more than its issuer may."""
+        issuer = self.created_by
+        return (
+            issuer.is_active
+            and issuer.is_staff
+            and issuer.has_perm(f"{self._meta.app_label}.add_{self._meta.model_name}")
+        )

@@ -23,6 +23,19 @@ class IsMember(permissions.BasePermission):
         return member is not None and member.deleted_at is None
 
 
+class IsPerson(permissions.BasePermission):
+    """Someone signed in as themselves (a member or staff, by session or personal token),
+    not an integration token: those may call only the endpoints that ask for a scope."""
+
+    message = "An integration token can call only the endpoints that ask for one of its scopes."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user and user.is_authenticated and not isinstance(request.auth, IntegrationToken)
+        )
+
+
 def has_scope(scope: str) -> type[permissions.BasePermission]:
     """Permission class: an integration token carrying `scope`."""
 

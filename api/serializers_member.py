@@ -8,6 +8,7 @@ from messaging.models import MESSAGE_MAX, Message
 from peerlink.ids import MAX_ID
 
 REMOVED = "message removed"
+RATING_RANGE = "Choose how it is going on a scale of 1 to 5."
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -24,7 +25,14 @@ class CheckInCreateSerializer(serializers.Serializer):
 
     match = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     connected = serializers.ChoiceField(choices=Connected.choices)
-    rating = serializers.IntegerField(required=False, allow_null=True, default=None)
+    rating = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=5,
+        error_messages={"min_value": RATING_RANGE, "max_value": RATING_RANGE},
+    )
     concern = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,12 +22,27 @@ class TokenError(Exception):
     """A token change the rules do not allow; the message is for people."""
 
 
+def too_many_tokens_message() -> str:
+    return (
+        f"You already have {settings.PEERLINK_API_TOKENS_PER_MEMBER} tokens, the most one "
+        "member may hold. Revoke one you no longer use, then create this one."
+    )
+
+
 @transaction.atomic
 def personal_token_create(*, member: Member, name: str) -> tuple[PersonalToken, str]:
-    """Create a personal token; return it with its secret, which is never shown again."""
+    """Create a personal token; return it with its secret, which is never shown again.
+
+    A member holds at most PEERLINK_API_TOKENS_PER_MEMBER tokens that are not revoked.
+    """
     name = name.strip()
     if not name:
         raise TokenError("Give the token a name, so that you know what it is for.")
+    # Lock the member so that two creations at once cannot both pass the count.
+    Member.objects.select_for_update().filter(pk=member.pk).exists()
+    live = PersonalToken.objects.filter(member=member, revoked_at__isnull=True).count()
+    if live >= settings.PEERLINK_API_TOKENS_PER_MEMBER:
+        raise TokenError(too_many_tokens_message())
     secret, prefix, digest = tokens.new_token(tokens.PERSONAL)
     token = PersonalToken.objects.create(member=member, name=name, prefix=prefix, token_hash=digest)
     return token, secret

@@ -1,5 +1,6 @@
 """API endpoints. Thin: selectors read, services write, serializers shape."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -8,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import generics, permissions
+from rest_framework import generics
 from rest_framework.response import Response
 
 from members import selectors as member_selectors
@@ -17,7 +18,7 @@ from members.models import Member
 
 from . import forms, selectors, services
 from .models import PersonalToken
-from .permissions import IsMember, member_of
+from .permissions import IsMember, IsPerson, member_of
 from .serializers import LanguageSerializer, MeSerializer, MeUpdateSerializer, TagSerializer
 
 
@@ -54,7 +55,7 @@ class MeView(generics.GenericAPIView):
 class TagList(generics.ListAPIView):
     """The lived-experience tags members can choose (their ids are used in /me/)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsPerson]
     serializer_class = TagSerializer
 
     def get_queryset(self):
@@ -64,7 +65,7 @@ class TagList(generics.ListAPIView):
 class LanguageList(generics.ListAPIView):
     """The languages members can talk in (their codes are used in /me/)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [IsPerson]
     serializer_class = LanguageSerializer
 
     def get_queryset(self):
@@ -96,10 +97,14 @@ def tokens_page(request):
     form = forms.PersonalTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _token, new_secret = services.personal_token_create(
-            member=member, name=form.cleaned_data["name"]
-        )
-        form = forms.PersonalTokenForm()
+        try:
+            _token, new_secret = services.personal_token_create(
+                member=member, name=form.cleaned_data["name"]
+            )
+        except services.TokenError as exc:
+            form.add_error(None, str(exc))
+        else:
+            form = forms.PersonalTokenForm()
     return render(
         request,
         "api/tokens.html",
@@ -108,6 +113,7 @@ def tokens_page(request):
             "form": form,
             "new_secret": new_secret,
             "tokens": selectors.personal_tokens_of(member),
+            "token_limit": settings.PEERLINK_API_TOKENS_PER_MEMBER,
         },
     )
 

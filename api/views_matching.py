@@ -39,6 +39,7 @@ from .serializers_matching import (
     ReportSerializer,
     SuggestionSerializer,
 )
+from .throttling import MemberRateThrottle, SuggestionsRateThrottle
 
 BLOCKED = "Done. You won't be suggested or matched with each other again."
 REPORTED = "Thank you. Our staff will look at this soon."
@@ -61,6 +62,7 @@ class SuggestionList(generics.ListAPIView):
 
     permission_classes = [IsNewcomer]
     serializer_class = SuggestionSerializer
+    throttle_classes = [MemberRateThrottle, SuggestionsRateThrottle]
 
     def list(self, request, *args, **kwargs):
         newcomer = member_of(request)

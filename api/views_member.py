@@ -1,13 +1,18 @@
 """Member endpoints: check-ins and reminders, messages, and the member's rights over
 their data. Thin: selectors read, services write, serializers shape."""
 
+from types import SimpleNamespace
+from urllib import parse
+
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core import signing
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from checkins import selectors as checkin_selectors
@@ -80,10 +85,29 @@ class SincePagination(MessageCursorPagination):
     """Messages oldest first; `?since=` (the cursor in `next`) fetches what came since.
 
     `next` is there on the last page too, pointing after its last message (or, with
-    nothing new, the same address): an app keeps asking it for new messages.
+    nothing new, the same address): an app keeps asking it for new messages. Cursors
+    are signed, so one PeerLink did not make is a 404, not the first page.
     """
 
     cursor_query_param = "since"
+    signer = signing.Signer(salt="api.messages.since")
+
+    def encode_cursor(self, cursor):
+        url = super().encode_cursor(cursor)
+        (encoded,) = parse.parse_qs(parse.urlsplit(url).query)[self.cursor_query_param]
+        return replace_query_param(url, self.cursor_query_param, self.signer.sign(encoded))
+
+    def decode_cursor(self, request):
+        signed = request.query_params.get(self.cursor_query_param)
+        if signed is None:
+            return None
+        try:
+            encoded = self.signer.unsign(signed)
+        except signing.BadSignature as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
+        return super().decode_cursor(
+            SimpleNamespace(query_params={self.cursor_query_param: encoded})
+        )
 
     def get_next_link(self):
         if self.has_next or (self.cursor is not None and self.cursor.reverse):

@@ -26,6 +26,7 @@ from .models import (
     TagCategory,
     time_zone_choices,
 )
+from .validators import TRAINING_NOTE_MAX, validate_display_name
 
 
 def validate_birth_year(birth_year: int) -> None:
@@ -54,6 +55,7 @@ class SignupForm(AllauthSignupForm):
         label="What should we call you?",
         max_length=60,
         help_text="A first name or an alias is fine. We never ask for your legal name.",
+        validators=[validate_display_name],
     )
     birth_year = forms.IntegerField(label="Year you were born", min_value=1900)
     is_adult = forms.BooleanField(label="I confirm I am 18 or older", required=True)
@@ -172,6 +174,11 @@ class AboutForm(forms.ModelForm):
             # preselects the browser's and says so next to the field.
             self.fields["time_zone"].widget.attrs["data-guess-time-zone"] = "true"
 
+    def clean_display_name(self):
+        display_name = self.cleaned_data["display_name"]
+        validate_display_name(display_name)
+        return display_name
+
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]
         validate_birth_year(birth_year)
@@ -261,7 +268,7 @@ class AvailabilityForm(forms.ModelForm):
         }
         widgets = {
             "capacity": forms.NumberInput(attrs={"min": 1, "max": 10, "inputmode": "numeric"}),
-            "training_note": forms.Textarea(attrs={"rows": 2}),
+            "training_note": forms.Textarea(attrs={"rows": 2, "maxlength": TRAINING_NOTE_MAX}),
         }
         help_texts = {
             "message_emails": (
@@ -275,6 +282,14 @@ class AvailabilityForm(forms.ModelForm):
         if not self.instance.is_mentor:
             for name in ("capacity", "is_paused", "training_note"):
                 del self.fields[name]
+
+    def clean_training_note(self):
+        note = self.cleaned_data["training_note"]
+        if len(note) > TRAINING_NOTE_MAX:
+            raise forms.ValidationError(
+                f"Please keep this under {TRAINING_NOTE_MAX:,} characters (it has {len(note):,})."
+            )
+        return note
 
     def clean_availability(self):
         chosen = set(self.cleaned_data["availability"])

@@ -1,6 +1,7 @@
 """Writes to members. Each function is one transaction."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -154,6 +155,7 @@ def delete_account(*, member: Member) -> bool:
     old_email = user.email
     matches_close_for_leaving_member(member=member)
     _remove_text_written_by(member)
+    _remove_name_from_text_about(member)
     _anonymise_member(member)
 
     user.email = deleted_email(user.pk)
@@ -201,6 +203,48 @@ def _remove_text_written_by(member: Member) -> None:
     Reminder.objects.filter(recipient=member, state=ReminderState.DUE).update(
         state=ReminderState.SKIPPED, last_error="account deleted"
     )
+
+
+def _name_pattern(display_name: str) -> re.Pattern | None:
+    """The display name as a whole word, in any case; None for a name too short to
+    tell from ordinary words."""
+    name = display_name.strip()
+    if len(name) < 2:
+        return None
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+
+
+def _remove_name_from_text_about(member: Member) -> None:
+    """Replace the member's display name with "[removed]" in what others wrote about
+    their pairs: the peers' check-in notes and messages, the texts of reports about
+    them or their pairs, reasons for blocking them, and the peers' decline notes and
+    end reasons on their matches."""
+    pattern = _name_pattern(member.display_name)
+    if pattern is None:
+        return
+    theirs = Match.objects.filter(Q(newcomer=member) | Q(mentor=member))
+    reports = Report.objects.filter(Q(reported=member) | Q(match__in=theirs))
+    for queryset, field in (
+        (CheckIn.objects.filter(match__in=theirs).exclude(author=member), "note"),
+        (
+            Message.objects.filter(conversation__match__in=theirs, removed_at__isnull=True).exclude(
+                sender=member
+            ),
+            "text",
+        ),
+        (reports.exclude(reporter=member), "text"),
+        (Block.objects.filter(blocked=member), "reason"),
+        (theirs, "decline_note"),
+        (theirs, "end_reason"),
+    ):
+        changed = []
+        for row in queryset.exclude(**{field: ""}).only("pk", field).iterator():
+            text = getattr(row, field)
+            redacted = pattern.sub(REMOVED_TEXT, text)
+            if redacted != text:
+                setattr(row, field, redacted)
+                changed.append(row)
+        queryset.model.objects.bulk_update(changed, [field], batch_size=500)
 
 
 def _anonymise_member(member: Member) -> None:

@@ -47,7 +47,11 @@ class NotWritable(MessagingError):
 
 
 class RateLimited(MessagingError):
-    pass
+    """Too many messages; `retry_after` is how many seconds until the count starts again."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AlreadySending(MessagingError):
@@ -107,7 +111,7 @@ def _count_against_rate_limit(member: Member) -> None:
         cache.set(key, 1, seconds * 2)
         sent = 1
     if sent > limit:
-        raise RateLimited(RATE_LIMITED)
+        raise RateLimited(RATE_LIMITED, retry_after=seconds - int(time.time()) % seconds)
 
 
 def clean_text(text: str) -> str:
@@ -123,21 +127,25 @@ SENT_TOKEN_SECONDS = 3600
 ON_ITS_WAY = "Your message is on its way."
 
 
-def _sent_key(member: Member, token: str) -> str:
-    """The cache key for a form's `token`: its digest, as the token is any text a client chose."""
+def _sent_key(member: Member, match: Match, token: str) -> str:
+    """The cache key for a form's `token` in one conversation: its digest, as the token is
+    any text a client chose. The same token in another conversation is another message."""
     digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"messaging:sent:{member.pk}:{digest}"
+    return f"messaging:sent:{member.pk}:{match.pk}:{digest}"
 
 
-def _replayed(member: Member, token: str) -> Message | None:
-    """The message already sent with this form's `token`, if any; else claim the token."""
-    key = _sent_key(member, token)
+def _replayed(member: Member, match: Match, token: str) -> Message | None:
+    """The message already sent with this form's `token` in this conversation, if any;
+    else claim the token."""
+    key = _sent_key(member, match, token)
     if cache.add(key, 0, SENT_TOKEN_SECONDS):
         return None
     message_id = cache.get(key)
     if not message_id:
         raise AlreadySending(ON_ITS_WAY)
-    message = Message.objects.filter(pk=message_id, sender=member).first()
+    message = Message.objects.filter(
+        pk=message_id, sender=member, conversation__match=match
+    ).first()
     if message is not None:
         message.has_crisis_phrase = False  # shown when it was first sent
     return message
@@ -158,10 +166,10 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
         raise NotWritable(NOT_YET if match.is_request else NOT_WRITABLE)
     if not token:
         return _send(member=member, match=match, text=text)
-    replayed = _replayed(member, token)
+    replayed = _replayed(member, match, token)
     if replayed is not None:
         return replayed
-    key = _sent_key(member, token)
+    key = _sent_key(member, match, token)
     try:
         message = _send(member=member, match=match, text=text)
     except BaseException:

@@ -9,6 +9,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from api.exceptions import SERVER_ERROR_MESSAGE, error_body
+
 from .celery import app as celery_app
 from .context_processors import site
 
@@ -53,8 +55,20 @@ def healthz(request):
     return JsonResponse(body, status=503 if failing else 200)
 
 
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    """The API's error shape, for failures before or outside its views."""
+    return JsonResponse(error_body(code, message), status=status)
+
+
 def server_error(request):
-    """Render the 500 page with the crisis resources (the default handler has no context)."""
+    """Render the 500 page with the crisis resources (the default handler has no context);
+    under /api/, answer in the API's JSON error shape instead."""
+    if _is_api(request):
+        return _api_error(500, "server_error", SERVER_ERROR_MESSAGE)
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render(site(request)))
 
@@ -63,8 +77,10 @@ def bad_request(request, exception):
     """Render the 400 page (a bad Host header, say) with the crisis resources.
 
     Like the 500 page it stands alone: the request may have failed before the
-    middleware that base.html relies on ran.
+    middleware that base.html relies on ran. Under /api/ it answers JSON.
     """
+    if _is_api(request):
+        return _api_error(400, "bad_request", "This request could not be read.")
     template = loader.get_template("400.html")
     return HttpResponseBadRequest(template.render(site(request)))
 

@@ -400,17 +400,31 @@ except ValueError as exc:
     ) from exc
 
 # --- API (Django REST framework under /api/v1/, see docs/api.md) ----------------
-# Requests made with a token, per token, counted in the shared cache: "<n>/<period>"
-# with period second, minute, hour or day.
-PEERLINK_API_TOKEN_RATE = env.str("PEERLINK_API_TOKEN_RATE", default="120/minute")
-try:
-    _count, _period = PEERLINK_API_TOKEN_RATE.split("/")
-    if int(_count) < 1 or _period[0] not in "smhd":
-        raise ValueError
-except (ValueError, IndexError) as exc:
-    raise ImproperlyConfigured(
-        "PEERLINK_API_TOKEN_RATE must look like 120/minute (requests/second, minute, hour or day)"
-    ) from exc
+# Requests per member, across their browser session and every personal token
+# (and per integration token), counted in the shared cache: "<n>/<period>" with
+# period second, minute, hour or day. PEERLINK_API_TOKEN_RATE is its former name.
+# Suggestions, the costliest read, have a tighter limit of their own.
+PEERLINK_API_RATE = env.str(
+    "PEERLINK_API_RATE", default=env.str("PEERLINK_API_TOKEN_RATE", default="120/minute")
+)
+PEERLINK_API_SUGGESTIONS_RATE = env.str("PEERLINK_API_SUGGESTIONS_RATE", default="20/minute")
+for _name in ("PEERLINK_API_RATE", "PEERLINK_API_SUGGESTIONS_RATE"):
+    try:
+        _count, _period = globals()[_name].split("/")
+        if int(_count) < 1 or _period[0] not in "smhd":
+            raise ValueError
+    except (ValueError, IndexError) as exc:
+        raise ImproperlyConfigured(
+            f"{_name} must look like 120/minute (requests/second, minute, hour or day)"
+        ) from exc
+# Personal tokens a member may hold at once (revoked ones do not count).
+PEERLINK_API_TOKENS_PER_MEMBER = env.int("PEERLINK_API_TOKENS_PER_MEMBER", default=10)
+if PEERLINK_API_TOKENS_PER_MEMBER < 1:
+    raise ImproperlyConfigured("PEERLINK_API_TOKENS_PER_MEMBER must be at least 1")
+# A request body larger than this is refused with 413 (the API) or 400 (forms)
+# before it is parsed; JSON nested deeper than PEERLINK_API_MAX_JSON_DEPTH is 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+PEERLINK_API_MAX_JSON_DEPTH = 32
 REST_FRAMEWORK = {
     # A token first, so that a request with neither is answered 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -418,12 +432,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.MemberRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     # JSON only: the browsable API's pages would need inline scripts.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "api.schema.PeerLinkAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

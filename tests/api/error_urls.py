@@ -27,7 +27,13 @@ class Reporting(APIView):
         return Response({"ok": True})
 
 
+def plain_bug(request):
+    """A Django view (not DRF's) under /api/ that fails."""
+    raise RuntimeError("secret detail: alice@example.org")
+
+
 urlpatterns = [
+    path("api/plain-bug/", plain_bug),
     path("api/", include("api.urls")),
     path("raise/match/", Raises.as_view(error=MatchError("That mentor is not available now."))),
     path("raise/not-writable/", Raises.as_view(error=NotWritable("This conversation is closed."))),
@@ -36,3 +42,6 @@ urlpatterns = [
     path("raise/bug/", Raises.as_view(error=RuntimeError("secret detail: alice@example.org"))),
     path("reporting/", Reporting.as_view()),
 ]
+
+handler500 = "peerlink.views.server_error"
+handler400 = "peerlink.views.bad_request"

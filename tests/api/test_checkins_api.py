@@ -76,10 +76,13 @@ def test_a_check_in_on_an_ended_match_is_409(newcomer_client, match):
     assert not CheckIn.objects.exists()
 
 
-def test_a_rating_out_of_range_is_refused_with_a_message(newcomer_client, match):
-    response = post(newcomer_client, {"match": match.pk, "connected": "yes", "rating": 9})
-    assert response.status_code == 409
-    assert "1 to 5" in response.json()["error"]["message"]
+@pytest.mark.parametrize("rating", [0, 9, 999, -1])
+def test_a_rating_out_of_range_is_400_with_a_field_message(newcomer_client, match, rating):
+    response = post(newcomer_client, {"match": match.pk, "connected": "yes", "rating": rating})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "rating": ["Choose how it is going on a scale of 1 to 5."]
+    }
     assert not CheckIn.objects.exists()
 
 

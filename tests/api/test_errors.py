@@ -1,7 +1,9 @@
 """Every error under /api/ has one shape: {"error": {"code", "message", "fields"?}}."""
 
+import json
+
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from tests.api.conftest import bearer
@@ -108,20 +110,6 @@ def test_an_unexpected_error_is_500_and_says_nothing_about_it(client, caplog):
     assert error["message"].startswith("Something went wrong")
 
 
-@override_settings(PEERLINK_API_TOKEN_RATE="3/minute")
-def test_token_requests_beyond_the_rate_are_429_counted_per_token(newcomer_token, mentor, client):
-    from api import services
-
-    for _ in range(3):
-        assert client.get(reverse("api:v1:me"), **bearer(newcomer_token)).status_code == 200
-    response = client.get(reverse("api:v1:me"), **bearer(newcomer_token))
-    error_of(response, 429, "throttled")
-    assert int(response["Retry-After"]) > 0
-    # Another token has its own count.
-    _token, other = services.personal_token_create(member=mentor, name="laptop")
-    assert client.get(reverse("api:v1:me"), **bearer(other)).status_code == 200
-
-
 def test_options_and_head_answer_without_error(newcomer_client):
     assert newcomer_client.options(reverse("api:v1:me")).status_code == 200
     assert newcomer_client.head(reverse("api:v1:tags")).status_code == 200
@@ -146,3 +134,47 @@ def test_an_invalid_item_of_a_list_gets_its_messages_under_the_lists_name(newcom
 def test_an_address_with_a_line_break_is_a_json_404_too(newcomer_client):
     error_of(newcomer_client.get("/api/v1/matches/%0A/decline/"), 404, "not_found")
     error_of(newcomer_client.get("/api/v1/x%0Ay/"), 404, "not_found")
+
+
+def test_a_body_over_the_size_limit_is_413_in_the_error_shape(newcomer_client, newcomer, caplog):
+    body = json.dumps({"bio": "x" * 2_600_000})
+    response = newcomer_client.patch(reverse("api:v1:me"), body, content_type="application/json")
+    assert "at most 1,024 KB" in error_of(response, 413, "too_large")["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_json_nested_a_thousand_deep_is_400_in_the_error_shape(newcomer_client, opening, caplog):
+    closing = "]" if opening == "[" else "}"
+    body = '{"pathways": ' + opening * 1000 + "1" + closing * 1000 + "}"
+    assert len(body) < 8000
+    response = newcomer_client.patch(reverse("api:v1:me"), body, content_type="application/json")
+    assert "nest at most" in error_of(response, 400, "parse_error")["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(newcomer_client, newcomer):
+    response = newcomer_client.patch(
+        reverse("api:v1:me"), {"bio": "[[[{{{" * 40 + '\\"]'}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    newcomer.refresh_from_db()
+    assert newcomer.bio.startswith("[[[{{{")
+
+
+@ERROR_URLS
+def test_a_server_error_outside_a_rest_framework_view_under_api_is_json(newcomer):
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/plain-bug/")
+    error_of(response, 500, "server_error")
+    assert "alice" not in response.content.decode()
+
+
+def test_a_request_django_refuses_before_any_view_is_a_json_400_under_api():
+    """A Host header PeerLink does not serve is refused before routing (handler400)."""
+    response = Client().get("/api/v1/me/", HTTP_HOST="attacker.example")
+    error_of(response, 400, "bad_request")
+    # The pages keep their HTML page with the crisis resources.
+    page = Client().get("/", HTTP_HOST="attacker.example")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")

@@ -91,6 +91,17 @@ def test_a_bad_cursor_is_404_not_500(newcomer_client, match):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("made_up", ["", "cD0y", "cD0yMDI2LTAxLTAx", "bz0x"])
+def test_a_made_up_cursor_that_decodes_is_404_not_the_first_page(
+    newcomer_client, newcomer, match, made_up
+):
+    """Base64 of "p=2", "p=2026-01-01", "o=1", or nothing: well-formed, yet not made here."""
+    write(match, newcomer, "one")
+    response = newcomer_client.get(url(match), {"since": made_up})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_revoking_consent_takes_effect_on_the_peers_next_call(
     newcomer_client, mentor_client, newcomer, match
 ):
@@ -132,6 +143,7 @@ def test_too_many_messages_is_429(newcomer_client, match):
     response = send(newcomer_client, match, "three")
     assert response.status_code == 429
     assert "wait a few minutes" in response.json()["error"]["message"]
+    assert 0 < int(response["Retry-After"]) <= 600
     assert Message.objects.count() == 2
 
 
@@ -164,6 +176,18 @@ def test_the_same_token_sends_one_message(newcomer_client, match):
     second = send(newcomer_client, match, "once", token="abc123")
     assert first.json()["message"]["id"] == second.json()["message"]["id"]
     assert Message.objects.count() == 1
+
+
+def test_the_same_token_in_another_conversation_sends_another_message(mentor_client, match):
+    other = ActiveMatchFactory(mentor=match.mentor)
+    message_services.open_conversation(match=other)
+    first = send(mentor_client, match, "To Alice", token="abc123")
+    second = send(mentor_client, other, "To someone else", token="abc123")
+    assert second.status_code == 201
+    assert second.json()["message"]["text"] == "To someone else"
+    assert first.json()["message"]["id"] != second.json()["message"]["id"]
+    other_texts = [m["text"] for m in mentor_client.get(url(other)).json()["results"]]
+    assert other_texts == ["To someone else"]
 
 
 def test_someone_elses_conversation_is_404_to_read_and_to_write(newcomer_client):

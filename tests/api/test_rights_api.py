@@ -139,3 +139,40 @@ def test_wrong_passwords_count_towards_the_sign_in_lockout(token_client, newcome
     assert "Too many wrong passwords" in response.json()["error"]["message"]
     assert int(response["Retry-After"]) > 0
     assert Member.objects.get(pk=newcomer.pk).deleted_at is None
+
+
+def test_after_deletion_what_others_wrote_about_the_pair_no_longer_names_the_member(
+    token_client, newcomer, mentor
+):
+    from checkins import services as checkin_services
+    from checkins.models import CheckIn
+    from matching.models import Report
+    from matching.services import report_create
+    from messaging import services as message_services
+    from messaging.models import Message
+
+    match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
+    checkin_services.checkin_record(
+        match_id=match.pk,
+        author=mentor,
+        connected="yes",
+        note="Talked with alice about her week; ALICE sounds well. Alicea is someone else.",
+    )
+    message_services.send_message(member=mentor, match_id=match.pk, text="Hi Alice, how was it?")
+    report_create(reporter=mentor, reported=newcomer, text="Alice missed two calls.")
+    # Another pair of the mentor's: their text may name another Alice, and stays.
+    other = ActiveMatchFactory(mentor=mentor)
+    checkin_services.checkin_record(
+        match_id=other.pk, author=mentor, connected="yes", note="Alice from group says hi"
+    )
+
+    assert delete(token_client, PASSWORD).status_code == 204
+
+    note = CheckIn.objects.get(match=match).note
+    assert (
+        note
+        == "Talked with [removed] about her week; [removed] sounds well. Alicea is someone else."
+    )
+    assert Message.objects.get(sender=mentor).text == "Hi [removed], how was it?"
+    assert Report.objects.get(reporter=mentor).text == "[removed] missed two calls."
+    assert CheckIn.objects.get(match=other).note == "Alice from group says hi"

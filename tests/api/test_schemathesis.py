@@ -113,7 +113,7 @@ def api_schema():
 @pytest.fixture(autouse=True)
 def _no_token_limit(settings):
     """The fuzzer sends far more than any client would; the rate limit has its own tests."""
-    settings.PEERLINK_API_TOKEN_RATE = "100000/minute"
+    settings.PEERLINK_API_RATE = settings.PEERLINK_API_SUGGESTIONS_RATE = "100000/minute"
 
 
 class World:

@@ -169,6 +169,45 @@ def test_an_expired_token_gets_401(staff_user):
     assert Client(**bearer(secret)).get(url("staff-reporting")).status_code == 401
 
 
+def _issuer_loses(staff_user, change):
+    if change == "staff status":
+        staff_user.is_staff = False
+    elif change == "account":
+        staff_user.is_active = False
+    else:  # a staff member who is not a superuser and loses the permission to issue tokens
+        staff_user.is_superuser = False
+    staff_user.save()
+
+
+@pytest.mark.parametrize("change", ["staff status", "account", "permission"])
+def test_a_token_stops_acting_when_its_issuer_may_no_longer(staff_api, staff_user, change):
+    mentor = MentorFactory(vetting_status=VettingStatus.PENDING)
+    assert staff_api.get(url("staff-members") + REASON).status_code == 200
+    _issuer_loses(staff_user, change)
+
+    listed = staff_api.get(url("staff-members") + REASON)
+    assert listed.status_code == 401
+    assert "can no longer act" in listed.json()["error"]["message"]
+    vet = staff_api.post(
+        url("staff-vet", mentor.pk), {"status": "approved"}, content_type="application/json"
+    )
+    assert vet.status_code == 401
+    assert staff_api.post(url("staff-batch-preview")).status_code == 401
+    mentor.refresh_from_db()
+    assert (mentor.vetting_status, mentor.vetted_by) == (VettingStatus.PENDING, None)
+    assert not BatchRun.objects.exists()
+    assert StaffRead.objects.filter(staff_user_id=staff_user.pk).count() == Member.objects.count()
+
+
+def test_a_token_of_staff_who_keep_the_permission_keeps_working(staff_api, staff_user):
+    from django.contrib.auth.models import Permission
+
+    staff_user.is_superuser = False
+    staff_user.save()
+    staff_user.user_permissions.add(Permission.objects.get(codename="add_integrationtoken"))
+    assert staff_api.post(url("staff-batch-preview")).status_code == 201
+
+
 # --- Members and vetting -----------------------------------------------------------------
 
 

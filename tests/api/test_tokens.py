@@ -94,18 +94,25 @@ def test_staff_issue_an_integration_token_in_the_admin_and_see_it_once(staff_cli
         reverse("admin:api_integrationtoken_add"),
         {"name": "Case notes", "scopes": [Scope.REPORTING_READ]},
     )
-    assert response.status_code == 302, response.content
-    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    [secret] = TOKEN.findall(shown)
-    assert "only this once" in shown
+    # The answer to saving shows the token, and is never stored by a browser or proxy.
+    assert response.status_code == 200, response.content
+    [secret] = TOKEN.findall(response.text)
+    assert "only this once" in response.text
+    assert "no-store" in response["Cache-Control"]
     token = IntegrationToken.objects.get()
     assert token.created_by == staff_user
     assert token.scopes == [Scope.REPORTING_READ]
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
-    # The page saving redirects to shows it; no later page does.
-    assert secret in staff_client.get(response["Location"]).text
-    change_page = staff_client.get(reverse("admin:api_integrationtoken_change", args=[token.pk]))
-    assert secret not in change_page.text
+    # Nowhere else: not in a cookie (the messages cookie is not encrypted), not in the
+    # session, not on any later page.
+    assert not any(secret in morsel.value for morsel in response.cookies.values())
+    assert not any(secret in str(m) for m in get_messages(response.wsgi_request))
+    assert secret not in str(dict(staff_client.session.items()))
+    for page in (
+        reverse("admin:api_integrationtoken_changelist"),
+        reverse("admin:api_integrationtoken_change", args=[token.pk]),
+    ):
+        assert secret not in staff_client.get(page).text
 
 
 def test_staff_without_their_second_factor_cannot_issue_tokens(staff_user):
@@ -127,16 +134,19 @@ def test_staff_revoke_an_integration_token_in_the_admin(staff_client, reporting_
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert Client().get(reverse("api:v1:tags"), **bearer(reporting_token)).status_code == 401
+    assert (
+        Client().get(reverse("api:v1:staff-reporting"), **bearer(reporting_token)).status_code
+        == 401
+    )
 
 
 def test_an_expired_integration_token_is_401(staff_user):
     secret = make_integration_token(
         staff_user, [Scope.REPORTING_READ], expires_at=timezone.now() + datetime.timedelta(hours=1)
     )
-    assert Client().get(reverse("api:v1:tags"), **bearer(secret)).status_code == 200
+    assert Client().get(reverse("api:v1:staff-reporting"), **bearer(secret)).status_code == 200
     IntegrationToken.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    assert Client().get(reverse("api:v1:tags"), **bearer(secret)).status_code == 401
+    assert Client().get(reverse("api:v1:staff-reporting"), **bearer(secret)).status_code == 401
 
 
 @pytest.mark.urls("tests.api.error_urls")
@@ -157,6 +167,18 @@ def test_an_integration_token_is_not_a_member(reporting_token):
         **bearer(reporting_token),
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["tags", "languages"])
+def test_an_integration_token_reads_no_endpoint_outside_its_scopes(reporting_token, name):
+    response = Client().get(reverse(f"api:v1:{name}"), **bearer(reporting_token))
+    assert response.status_code == 403
+    assert "one of its scopes" in response.json()["error"]["message"]
+
+
+def test_members_and_staff_still_read_tags(newcomer_client, staff_client, token_client):
+    for client in (newcomer_client, staff_client, token_client):
+        assert client.get(reverse("api:v1:tags")).status_code == 200
 
 
 def test_a_member_token_cannot_pass_as_a_scoped_token(token_client, settings):

@@ -1,6 +1,6 @@
 """A newcomer tries to learn what mentors keep private by changing their own
 matching inputs and reading their suggestions again, through the API and the
-pages, as an attacker would.
+profile page, as an attacker would.
 
 The strong form: two worlds that differ only in a mentor's hidden detail (a
 hidden gender; a time in recovery within the same band). The attacker follows
@@ -90,6 +90,16 @@ class Attacker:
         self.changes += 1
         self.read()
 
+    def choose_on_page(self, preferred_mentor_genders: list[str]) -> None:
+        """Change the preference on the profile page, as a person would."""
+        response = self.client.post(
+            reverse("members:profile_edit", args=["experience"]),
+            {"bio": "", "preferred_mentor_genders": preferred_mentor_genders},
+        )
+        assert response.status_code == 302, response.content
+        self.changes += 1
+        self.read()
+
     def read(self) -> list[str]:
         """Record what both surfaces show; return the names suggested, best first."""
         api = self.client.get(SUGGESTIONS)
@@ -121,11 +131,12 @@ def attack(client, mentors) -> Attacker:
     names = {member.pk: key for key, member in mentors.items()}
     attacker = Attacker(client, names)
     attacker.read()
-    for preference in (["woman"], ["man"], ["non_binary"], ["woman", "man", "non_binary"], []):
+    for preference in (["woman"], ["man"], ["non_binary"]):
         attacker.change(preferred_mentor_genders=preference)
+    for preference in (["woman", "man", "non_binary"], ["man"], []):
+        attacker.choose_on_page(preference)
     attacker.bisect_recovery_date("bo", steps=8)
     attacker.bisect_recovery_date("cy", steps=6)
-    attacker.change(recovery_start_date=None)
     return attacker
 
 
@@ -143,7 +154,7 @@ def test_changing_own_inputs_twenty_times_reveals_no_hidden_gender_or_time_in_re
     client.force_login(attacker_member.user)
 
     first = attack(client, mentors)
-    assert first.changes <= MAX_CHANGES
+    assert first.changes == MAX_CHANGES
 
     # The other world: Ash is a man, Bo and Cy started later in the same bands.
     set_hidden(mentors["ash"], gender=Gender.MAN)

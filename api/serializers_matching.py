@@ -38,6 +38,10 @@ class PeerSerializer(serializers.Serializer):
     pronouns = serializers.CharField(source="view.pronouns")
     gender = serializers.CharField(source="view.gender")
     age_range = serializers.CharField(source="view.age_range")
+    time_in_recovery = serializers.CharField(
+        source="view.time_in_recovery",
+        help_text="A range such as “2 to 5 years”, never a date or a counter.",
+    )
     pathways = serializers.ListField(child=serializers.CharField(), source="view.pathways")
     substances = serializers.ListField(child=serializers.CharField(), source="view.substances")
     life_situation = serializers.ListField(

@@ -5,6 +5,13 @@ by `matching.selectors` and returns, for every pair at once, whether the pair
 is allowed (the hard constraints), each soft component in [0, 1], and the
 weighted total in [0, 1]. `explain` turns one pair into plain words for the
 newcomer; numbers are never shown to members.
+
+A newcomer can change their own inputs and read their suggestions again, so
+whatever the scorer reads of a mentor can be worked out from the answers. It
+therefore reads a mentor's time in recovery only as the start of its band
+(`RECOVERY_BAND_MONTHS`), and a mentor's gender only where the mentor lets
+preferences use it (`People.usable_for_preferences`): see docs/security.md,
+"Inference".
 """
 
 from __future__ import annotations
@@ -19,6 +26,22 @@ COMPONENTS = ("pathway", "age", "life_situation", "availability", "steps_ahead",
 # Availability is compared in UTC on blocks of this many hours (42 per week).
 AVAILABILITY_BLOCK_HOURS = 4
 AVAILABILITY_BLOCKS = 7 * 24 // AVAILABILITY_BLOCK_HOURS
+
+# A mentor's time in recovery is matched, scored and explained by band only:
+# each band starts at one of these months, and the last has no end. Whatever a
+# newcomer sets as their own date, the answers they get depend on the band,
+# never on the month or the year within it.
+RECOVERY_BAND_MONTHS = (0, 12, 24, 60, 120, 240)
+RECOVERY_BAND_LABELS = (
+    "Less than a year",
+    "1 to 2 years",
+    "2 to 5 years",
+    "5 to 10 years",
+    "10 to 20 years",
+    "More than 20 years",
+)
+# Details of a mentor a newcomer's preferences may read (see `People.usable_for_preferences`).
+PREFERENCE_DETAILS = ("gender",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,10 @@ class People:
     # What each person lets a peer see, per detail in EXPLAINED_DETAILS (for the
     # explanations); a detail left out counts as not shared.
     shares: dict[str, np.ndarray] = field(default_factory=dict)  # detail -> bool (n,)
+    # Per detail in PREFERENCE_DETAILS, whether a newcomer's preference may read it:
+    # the mentor shows it, or chose to let preferences use it. A detail left out
+    # never satisfies a preference.
+    usable_for_preferences: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -101,6 +128,20 @@ def steps_ahead_bonus(gap_months: np.ndarray, parameters: Parameters) -> np.ndar
     return bonus
 
 
+def recovery_band(months: np.ndarray) -> np.ndarray:
+    """Return the index of each time in recovery's band in RECOVERY_BAND_MONTHS."""
+    edges = np.asarray(RECOVERY_BAND_MONTHS, dtype=np.float32)
+    months = np.nan_to_num(np.asarray(months, dtype=np.float32), nan=0.0)
+    return np.searchsorted(edges, months, side="right") - 1
+
+
+def band_start_months(months: np.ndarray) -> np.ndarray:
+    """Return the start of each time in recovery's band, in months; NaN stays NaN."""
+    months = np.asarray(months, dtype=np.float32)
+    edges = np.asarray(RECOVERY_BAND_MONTHS, dtype=np.float32)
+    return np.where(np.isnan(months), np.float32(np.nan), edges[recovery_band(months)])
+
+
 BLOCKED = "This pair is blocked."
 
 
@@ -124,7 +165,11 @@ def _rules(
     )
     has_preference = newcomers.preferred_genders.any(axis=1)
     if has_preference.any():
-        known = mentors.gender >= 0
+        # A gender the mentor keeps hidden never satisfies a preference (unless they
+        # chose to let it): otherwise toggling a preference would reveal it.
+        usable = mentors.usable_for_preferences.get("gender")
+        usable = np.zeros(len(mentors.gender), dtype=bool) if usable is None else usable
+        known = (mentors.gender >= 0) & usable
         mentor_gender = np.where(known, mentors.gender, 0)
         matches_preference = newcomers.preferred_genders[:, mentor_gender] & known[None, :]
         yield (
@@ -139,7 +184,15 @@ def _rules(
 
 
 def _gap_months(newcomers: People, mentors: People) -> np.ndarray:
-    return mentors.months_in_recovery[None, :] - newcomers.months_in_recovery[:, None]
+    """Return how far each mentor is ahead, counting the mentor from the start of their band.
+
+    The start of the band never overstates the gap, so "at least 12 months
+    further along" still holds for the true dates.
+    """
+    return (
+        band_start_months(mentors.months_in_recovery)[None, :]
+        - newcomers.months_in_recovery[:, None]
+    )
 
 
 def allowed_pairs(
@@ -183,19 +236,14 @@ def score(
     total = np.zeros(shape, dtype=np.float32)
     scratch = np.empty(shape, dtype=np.float32)
 
-    np.subtract(
-        mentors.months_in_recovery[None, :], newcomers.months_in_recovery[:, None], out=scratch
-    )
+    mentor_months = band_start_months(mentors.months_in_recovery)
+    np.subtract(mentor_months[None, :], newcomers.months_in_recovery[:, None], out=scratch)
     allowed = allowed_pairs(newcomers, mentors, parameters, blocked, gap_months=scratch)
     for name in COMPONENTS:
         if not weights[name]:
             continue
         if name == "steps_ahead":
-            np.subtract(
-                mentors.months_in_recovery[None, :],
-                newcomers.months_in_recovery[:, None],
-                out=scratch,
-            )
+            np.subtract(mentor_months[None, :], newcomers.months_in_recovery[:, None], out=scratch)
             _steps_ahead_in_place(scratch, parameters)
         elif name == "age":
             np.subtract(newcomers.birth_year[:, None], mentors.birth_year[None, :], out=scratch)
@@ -260,9 +308,9 @@ def pair_components(
     age = (newcomers.birth_year[rows] - mentors.birth_year[columns]).astype(np.float32)
     _age_closeness_in_place(age, parameters)
     components["age"] = age
-    gap = (mentors.months_in_recovery[columns] - newcomers.months_in_recovery[rows]).astype(
-        np.float32
-    )
+    gap = (
+        band_start_months(mentors.months_in_recovery[columns]) - newcomers.months_in_recovery[rows]
+    ).astype(np.float32)
     _steps_ahead_in_place(gap, parameters)
     components["steps_ahead"] = gap
     return {name: components[name] for name in COMPONENTS}
@@ -293,26 +341,14 @@ class _OnePerson:
     def __init__(self, people: People, row: int):
         self._people, self._rows = people, slice(row, row + 1)
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        return getattr(self._people, name)[self._rows]
+    def __getattr__(self, name: str):
+        value = getattr(self._people, name)
+        if isinstance(value, dict):  # per-detail flags
+            return {detail: flags[self._rows] for detail, flags in value.items()}
+        return value[self._rows]
 
 
 # --- Explanations ---------------------------------------------------------------
-
-NUMBER_WORDS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-]
-
 
 # The details `explain` may mention, each only when its flag in `People.shares` is set.
 EXPLAINED_DETAILS = (
@@ -341,13 +377,18 @@ class Vocabulary:
 
 
 def how_far_ahead(gap_months: float) -> str:
-    """Say in words how much further along a mentor is, without a counter."""
-    years = gap_months / 12
-    if years < 1.5:
-        return "About a year further along"
-    if years > 10.5:
+    """Say in coarse words how much further along a mentor is, without a counter.
+
+    `gap_months` counts the mentor from the start of their band, so the words
+    never say more than the band.
+    """
+    if gap_months >= 120:
         return "More than ten years further along"
-    return f"About {NUMBER_WORDS[round(years)]} years further along"
+    if gap_months >= 36:
+        return "Several years further along"
+    if gap_months >= 12:
+        return "More than a year further along"
+    return "A little further along"
 
 
 def explain(
@@ -377,7 +418,7 @@ def explain(
         reasons.extend(
             phrases_in_common(newcomers.pathways, mentors.pathways, vocabulary.pathway_phrases)
         )
-    gap = float(mentors.months_in_recovery[column] - newcomers.months_in_recovery[row])
+    gap = float(_gap_months(_OnePerson(newcomers, row), _OnePerson(mentors, column))[0, 0])
     reasons.append(how_far_ahead(gap))
     categories = vocabulary.life_situation_categories
     for index in np.flatnonzero(newcomers.life_situation[row] & mentors.life_situation[column]):

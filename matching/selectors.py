@@ -47,6 +47,10 @@ PART_HOURS = {
 REASON_SHARE_FLAGS = visibility.share_flags_for(
     visibility.Stage.SUGGESTED, scoring.EXPLAINED_DETAILS
 )
+# The boxes that let a newcomer's preference read a mentor's detail (any one will do).
+PREFERENCE_SHARE_FLAGS = visibility.preference_flags_for(
+    visibility.Stage.SUGGESTED, scoring.PREFERENCE_DETAILS
+)
 
 
 def parameters_from(settings_row: MatchingSettings) -> scoring.Parameters:
@@ -152,6 +156,10 @@ MEMBER_COLUMNS = [
     "time_zone",
     "availability",
     *REASON_SHARE_FLAGS.values(),
+    *sorted(
+        {flag for flags in PREFERENCE_SHARE_FLAGS.values() for flag in flags}
+        - set(REASON_SHARE_FLAGS.values())
+    ),
 ]
 
 
@@ -252,6 +260,14 @@ def load_people(
         ),
         capacity_left=values("capacity", np.int32) - open_counts,
         shares={name: values(field_name, bool) for name, field_name in REASON_SHARE_FLAGS.items()},
+        usable_for_preferences={
+            name: np.fromiter(
+                (any(row[column[flag]] is True for flag in flags) for row in rows),
+                dtype=bool,
+                count=count,
+            )
+            for name, flags in PREFERENCE_SHARE_FLAGS.items()
+        },
     )
 
 

@@ -81,11 +81,15 @@ def _profile(member: Member) -> dict:
         "bio": member.bio,
         "tags": [{"category": tag.get_category_display(), "name": tag.name} for tag in tags],
         "preferred_mentor_genders": list(member.preferred_mentor_genders),
+        "matching_inputs_changed": list(member.matching_inputs_changed_at),
         "contact_details": member.contact_details,
         "capacity": member.capacity if member.is_mentor else None,
         "paused": member.is_paused if member.is_mentor else None,
         "open_to_harm_reduction": member.open_to_harm_reduction if member.is_mentor else None,
         "vetting_status": member.get_vetting_status_display() if member.is_mentor else None,
+        "recovery_start_date_staff_approved": (
+            _time(member.vetted_recovery_start_date) if member.is_mentor else None
+        ),
         "training_note": member.training_note,
         "sharing_choices": {
             label: getattr(member, name) is True for name, label in SHARING_CATEGORIES

@@ -26,6 +26,7 @@ from .models import (
     TagCategory,
     time_zone_choices,
 )
+from .selectors import MATCHING_INPUTS, matching_input_changes_left
 from .validators import TRAINING_NOTE_MAX, validate_display_name
 
 
@@ -103,6 +104,29 @@ class SignupForm(AllauthSignupForm):
             # or the time the answer takes would tell the two apart.
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+def matching_inputs_limit_message() -> str:
+    limit = settings.PEERLINK_MATCHING_INPUT_CHANGES_PER_DAY
+    times = "once" if limit == 1 else "twice" if limit == 2 else f"{limit} times"
+    return (
+        f"You can change your recovery start date and mentor preference {times} a day, "
+        "so that nobody can work out what a mentor keeps private by trying one answer "
+        "after another. Please try again tomorrow."
+    )
+
+
+class MatchingInputsLimitMixin:
+    """Refuse a newcomer's change of what matching reads of them once they have made
+    today's few (see members.selectors.matching_input_changes_left)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        changed = [name for name in MATCHING_INPUTS if name in self.changed_data]
+        if changed and matching_input_changes_left(self.instance) == 0:
+            for name in changed:
+                self.add_error(name, matching_inputs_limit_message())
+        return cleaned_data
 
 
 class TagsByCategoryMixin:
@@ -185,7 +209,7 @@ class AboutForm(forms.ModelForm):
         return birth_year
 
 
-class RecoveryForm(TagsByCategoryMixin, forms.ModelForm):
+class RecoveryForm(MatchingInputsLimitMixin, TagsByCategoryMixin, forms.ModelForm):
     tag_fields = {"pathways": TagCategory.PATHWAY, "substances": TagCategory.SUBSTANCE}
     tag_labels = {
         "pathways": "Which pathways are part of your recovery? Choose any.",
@@ -214,15 +238,20 @@ class RecoveryForm(TagsByCategoryMixin, forms.ModelForm):
             date_field.required = True
             date_field.label = "When did your recovery start?"
             date_field.help_text = (
-                "Used to match you with people a few steps behind you. Never shown as a counter."
+                "Used to match you with people a few steps behind you. Never shown as a "
+                "counter. Once staff approve you, moving it by more than a month sends your "
+                "profile back to them for review."
             )
             self.fields["recovery_goal"].label = "How would you describe your own recovery?"
         else:
             del self.fields["open_to_harm_reduction"]
-            date_field.help_text = "Leave it empty if you prefer. It is never shown as a counter."
+            date_field.help_text = (
+                "Leave it empty if you prefer. It is never shown as a counter. "
+                "You can change it a few times a day."
+            )
 
 
-class ExperienceForm(TagsByCategoryMixin, forms.ModelForm):
+class ExperienceForm(MatchingInputsLimitMixin, TagsByCategoryMixin, forms.ModelForm):
     tag_fields = {"life_situation": TagCategory.LIFE_SITUATION, "community": TagCategory.COMMUNITY}
     tag_labels = {
         "life_situation": "Parts of your life a peer might share (optional)",
@@ -233,6 +262,10 @@ class ExperienceForm(TagsByCategoryMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="I would prefer a peer mentor who is (leave empty for no preference)",
+        help_text=(
+            "Only mentors who show their gender, or let it be used for this, are suggested "
+            "when you choose one."
+        ),
     )
 
     class Meta:
@@ -308,6 +341,12 @@ class SharingForm(forms.ModelForm):
             )
         }
         widgets = {"contact_details": forms.TextInput(attrs={"placeholder": "e.g. text me on …"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_mentor:
+            # Only a mentor's gender meets a preference.
+            del self.fields["share_gender_for_matching"]
 
 
 ONBOARDING_SECTIONS = [

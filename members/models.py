@@ -178,7 +178,16 @@ SHARING_CATEGORIES = [
     ("share_display_name", "Your display name (otherwise you are “A peer”)"),
     ("share_pronouns", "Your pronouns"),
     ("share_gender", "Your gender"),
+    (
+        "share_gender_for_matching",
+        "Mentors: use my gender for newcomers who prefer a mentor of a gender, even when "
+        "it is not shown (a newcomer may work it out from who they are suggested)",
+    ),
     ("share_age_range", "Your age range (e.g. 30s), never your year of birth"),
+    (
+        "share_time_in_recovery",
+        "How long you have been in recovery, as a range (e.g. 2 to 5 years), never a date",
+    ),
     ("share_pathways", "Your recovery pathways"),
     ("share_substances", "Substances you have experience with"),
     ("share_life_situation", "Your life situation tags"),
@@ -270,6 +279,9 @@ class Member(models.Model):
         ),
     )
     last_active_at = models.DateTimeField(null=True, blank=True)
+    # When a newcomer last changed what matching reads of them (see
+    # MATCHING_INPUTS): a few changes a day, so suggestions cannot be bisected.
+    matching_inputs_changed_at = models.JSONField(default=list, blank=True)
     message_emails = models.BooleanField(
         "email me when my peer writes",
         default=True,
@@ -298,12 +310,19 @@ class Member(models.Model):
     training_note = models.TextField(
         blank=True, help_text="Peer-support training or certification, if any."
     )
+    vetted_recovery_start_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The recovery start date staff approved; moving far from it asks for review.",
+    )
 
     # What a matched peer may see (see SHARING_CATEGORIES).
     share_display_name = models.BooleanField(default=True)
     share_pronouns = models.BooleanField(default=False)
     share_gender = models.BooleanField(default=False)
+    share_gender_for_matching = models.BooleanField(default=False)
     share_age_range = models.BooleanField(default=False)
+    share_time_in_recovery = models.BooleanField(default=False)
     share_pathways = models.BooleanField(default=True)
     share_substances = models.BooleanField(default=False)
     share_life_situation = models.BooleanField(default=True)

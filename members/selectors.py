@@ -3,7 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from matching.models import OPEN_STATES, Match
 
@@ -30,6 +32,31 @@ def member_with_profile(*, user_id: int) -> Member:
         .prefetch_related("languages", "tags")
         .get(user_id=user_id)
     )
+
+
+# What matching reads of a newcomer that they can change at will.
+MATCHING_INPUTS = ("recovery_start_date", "preferred_mentor_genders")
+MATCHING_INPUT_WINDOW = datetime.timedelta(days=1)
+
+
+def recent_matching_input_changes(
+    member: Member, *, now: datetime.datetime | None = None
+) -> list[datetime.datetime]:
+    """Return when `member` changed their matching inputs within the last day."""
+    since = (now or timezone.now()) - MATCHING_INPUT_WINDOW
+    times = (datetime.datetime.fromisoformat(value) for value in member.matching_inputs_changed_at)
+    return sorted(time for time in times if time > since)
+
+
+def matching_input_changes_left(member: Member, *, now: datetime.datetime | None = None) -> int:
+    """Return how many more times a newcomer may change their matching inputs today.
+
+    Only an onboarded newcomer sees suggestions, so only they are limited.
+    """
+    limit = settings.PEERLINK_MATCHING_INPUT_CHANGES_PER_DAY
+    if not member.is_newcomer or not member.is_onboarded:
+        return limit
+    return max(limit - len(recent_matching_input_changes(member, now=now)), 0)
 
 
 def members_for_admin() -> QuerySet[Member]:

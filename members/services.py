@@ -34,8 +34,17 @@ from .models import (
     User,
     VettingStatus,
 )
+from .selectors import MATCHING_INPUTS, recent_matching_input_changes
 
 SHARING_FIELDS = [name for name, _ in SHARING_CATEGORIES]
+
+# An approved mentor whose recovery start date moves further than this from the
+# date staff approved goes back to staff for review.
+REVETTING_TOLERANCE = datetime.timedelta(days=31)
+REVETTING_MESSAGE = (
+    "Your recovery start date is now more than a month away from the one our staff "
+    "approved, so they will review your profile again. You won't get new requests until then."
+)
 
 
 class MemberError(Exception):
@@ -65,6 +74,13 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     if sharing and member.pk is not None:
         before = Member.objects.select_for_update().filter(pk=member.pk).values(*sharing).get()
     member = form.save()
+    changed = set(form.changed_data)
+    if changed & set(MATCHING_INPUTS):
+        _record_matching_input_change(member)
+    if "recovery_start_date" in changed:
+        _review_again_if_far_from_vetted_date(
+            member, before=form.initial.get("recovery_start_date")
+        )
     if sharing:
         source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
         consent_record_changes(member=member, before=before, source=source)
@@ -81,8 +97,32 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     return member
 
 
+def _record_matching_input_change(member: Member) -> None:
+    """Count a change of what matching reads of an onboarded newcomer (see
+    members.selectors.matching_input_changes_left)."""
+    if not member.is_newcomer or not member.is_onboarded:
+        return
+    now = timezone.now()
+    recent = recent_matching_input_changes(member, now=now)
+    member.matching_inputs_changed_at = [time.isoformat() for time in [*recent, now]]
+    member.save(update_fields=["matching_inputs_changed_at", "updated_at"])
+
+
+def _review_again_if_far_from_vetted_date(member: Member, *, before) -> None:
+    """Send an approved mentor back to staff when their recovery start date moved far
+    from the one staff approved (or, approved before that was kept, from the last one)."""
+    if not member.is_mentor or member.vetting_status != VettingStatus.APPROVED:
+        return
+    approved = member.vetted_recovery_start_date or before
+    now = member.recovery_start_date
+    if approved is not None and now is not None and abs(now - approved) <= REVETTING_TOLERANCE:
+        return
+    member.vetting_status = VettingStatus.PENDING
+    member.save(update_fields=["vetting_status", "updated_at"])
+
+
 def consent_record_changes(*, member: Member, before: dict[str, bool], source: str) -> int:
-    """Append a consent record for each sharing choice that differs from `before`;
+    """Append a consent record for each sharing choice in `before` that changed;
     for a member with no records yet, one for every choice. Return how many."""
     first = not ConsentRecord.objects.filter(member=member).exists()
     now = timezone.now()
@@ -95,7 +135,8 @@ def consent_record_changes(*, member: Member, before: dict[str, bool], source: s
             recorded_at=now,
         )
         for name in SHARING_FIELDS
-        if first or before.get(name) != getattr(member, name)
+        # A box the form did not offer (a mentor's box, for a newcomer) did not change.
+        if first or (name in before and before[name] != getattr(member, name))
     ]
     ConsentRecord.objects.bulk_create(records)
     return len(records)
@@ -122,7 +163,16 @@ def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Memb
     member.vetting_status = status
     member.vetted_by = staff_user
     member.vetted_at = timezone.now()
-    member.save(update_fields=["vetting_status", "vetted_by", "vetted_at", "updated_at"])
+    member.vetted_recovery_start_date = member.recovery_start_date
+    member.save(
+        update_fields=[
+            "vetting_status",
+            "vetted_by",
+            "vetted_at",
+            "vetted_recovery_start_date",
+            "updated_at",
+        ]
+    )
     return member
 
 
@@ -259,6 +309,8 @@ def _anonymise_member(member: Member) -> None:
     member.recovery_start_date = None
     member.bio = ""
     member.preferred_mentor_genders = []
+    member.matching_inputs_changed_at = []
+    member.vetted_recovery_start_date = None
     member.contact_details = ""
     member.training_note = ""
     member.last_active_at = None

@@ -131,9 +131,12 @@ def profile_edit(request, section: str):
         raise Http404
     form = SECTION_FORMS[section](request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
-        services.member_save_section(member=member, form=form)
+        vetting_status = member.vetting_status
+        member = services.member_save_section(member=member, form=form)
         forget_time_zone(request)
         messages.success(request, "Saved.")
+        if member.vetting_status != vetting_status:
+            messages.warning(request, services.REVETTING_MESSAGE)
         return redirect("members:profile")
     return render(
         request,

@@ -13,6 +13,7 @@ import enum
 from functools import cached_property
 
 from matching.models import PairStage
+from matching.scoring import RECOVERY_BAND_LABELS, recovery_band
 
 from .models import Role, TagCategory, VettingStatus
 
@@ -31,6 +32,7 @@ DETAIL_FLAGS = {
     "pronouns": "share_pronouns",
     "gender": "share_gender",
     "age_range": "share_age_range",
+    "time_in_recovery": "share_time_in_recovery",
     "pathways": "share_pathways",
     "substances": "share_substances",
     "life_situation": "share_life_situation",
@@ -64,6 +66,7 @@ LABELS = {
     "pronouns": "Pronouns",
     "gender": "Gender",
     "age_range": "Age range",
+    "time_in_recovery": "Time in recovery",
     "pathways": "Pathways",
     "substances": "Substances",
     "life_situation": "Life situation",
@@ -73,6 +76,11 @@ LABELS = {
     "availability": "Usually free",
 }
 CONTACT_LABEL = "Contact (only after a match is accepted)"
+# A detail a newcomer's preference may read of a mentor who does not show it,
+# and the box by which the mentor allows it, knowing that a newcomer may work
+# it out from which mentors they are suggested. Without it a hidden detail
+# never satisfies a preference.
+PREFERENCE_FLAGS = {"gender": "share_gender_for_matching"}
 
 # How far a pair has come for the viewer (`Match.stage_for`, the one stage
 # rule) decides what the viewer may see of the other member.
@@ -92,6 +100,16 @@ def share_flags_for(stage: Stage, details) -> dict[str, str]:
     left out counts as not shared.
     """
     return {name: DETAIL_FLAGS[name] for name in details if name in STAGE_DETAILS[stage]}
+
+
+def preference_flags_for(stage: Stage, details) -> dict[str, tuple[str, ...]]:
+    """Return the boxes, any one of which lets a preference of a viewer at `stage` read
+    each of `details`: the detail is shown to them, or the member lets preferences use it."""
+    shown = share_flags_for(stage, details)
+    return {
+        name: tuple(flag for flag in (shown.get(name), PREFERENCE_FLAGS.get(name)) if flag)
+        for name in details
+    }
 
 
 def stage_of(member, *, viewer, match) -> Stage:
@@ -172,6 +190,13 @@ class PeerView:
     @cached_property
     def age_range(self) -> str:
         return self._member.age_range() if self._may_see("age_range") else ""
+
+    @cached_property
+    def time_in_recovery(self) -> str:
+        """The band of the member's time in recovery, never a date or a counter."""
+        if not self._may_see("time_in_recovery") or self._member.recovery_start_date is None:
+            return ""
+        return RECOVERY_BAND_LABELS[int(recovery_band(self._member.months_in_recovery()))]
 
     @cached_property
     def _visible_tags(self) -> list:

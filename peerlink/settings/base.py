@@ -346,6 +346,11 @@ PEERLINK_REMINDER_CLAIM_SECONDS = env.int(
 
 # --- PeerLink ---------------------------------------------------------------
 PEERLINK_MINIMUM_AGE = env.int("PEERLINK_MINIMUM_AGE", default=18)
+# How often a newcomer may change what matching reads of them (recovery start
+# date, preferred mentor gender) in 24 hours: docs/security.md, "Inference".
+PEERLINK_MATCHING_INPUT_CHANGES_PER_DAY = env.int(
+    "PEERLINK_MATCHING_INPUT_CHANGES_PER_DAY", default=3
+)
 # Retention: the daily purge blanks the free text of requests and matches that
 # closed this many days ago, and deletes sign-ups that never verified their
 # email nor signed in after this many days.

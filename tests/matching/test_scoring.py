@@ -57,6 +57,7 @@ def person(
     available=True,
     capacity_left=3,
     shares=None,
+    gender_for_preferences=True,
 ):
     def row(size, on):
         values = np.zeros(size, dtype=bool)
@@ -78,6 +79,7 @@ def person(
         "open_to_harm_reduction": open_to_harm_reduction,
         "available": available,
         "capacity_left": capacity_left,
+        "gender_for_preferences": gender_for_preferences,
         "shares": shares
         if shares is not None
         else {
@@ -111,6 +113,7 @@ def people(*rows) -> scoring.People:
         available=stack("available", bool),
         capacity_left=stack("capacity_left", np.int32),
         shares={key: np.array([r["shares"][key] for r in rows]) for key in rows[0]["shares"]},
+        usable_for_preferences={"gender": stack("gender_for_preferences", bool)},
     )
 
 
@@ -152,6 +155,25 @@ def test_gender_preference_is_respected_when_given():
     assert not allowed(wants_women, person(months=36, gender=1))
     assert not allowed(wants_women, person(months=36, gender=-1))
     assert allowed(person(), person(months=36, gender=1))
+
+
+def test_a_hidden_gender_never_satisfies_a_preference():
+    hidden_woman = person(months=36, gender=0, gender_for_preferences=False)
+    hidden_man = person(months=36, gender=1, gender_for_preferences=False)
+    for preferred in [(0,), (1,), (2,), (0, 1, 2)]:
+        wants = person(preferred=preferred)
+        assert not allowed(wants, hidden_woman)
+        assert not allowed(wants, hidden_man)
+    assert allowed(person(), hidden_woman)
+    assert scoring.why_not_allowed(
+        people(person(preferred=(0,))), 0, people(hidden_woman), 0, PARAMETERS
+    ) == ("This mentor does not match the preferred gender.")
+
+
+def test_a_gender_preference_without_the_mentors_flags_fails_closed():
+    mentor = people(person(months=36, gender=0))
+    mentor = scoring.People(**{**mentor.__dict__, "usable_for_preferences": {}})
+    assert not scoring.score(people(person(preferred=(0,))), mentor, PARAMETERS).allowed[0, 0]
 
 
 def test_a_blocked_pair_is_not_allowed():
@@ -228,7 +250,7 @@ def test_explanation_names_shared_pathway_steps_ahead_and_life_situation_in_plai
     reasons = scoring.explain(newcomer, 0, mentor, 0, VOCABULARY)
     assert reasons[:3] == [
         "You both follow a 12-step pathway",
-        "About two years further along",
+        "More than a year further along",
         "You're both parents",
     ]
     assert not any(re.search(r"\d+ (month|year)", reason) for reason in reasons)
@@ -261,21 +283,63 @@ def test_explanation_without_share_flags_names_nothing_the_mentor_may_not_have_s
         *VOCABULARY.life_situation_phrases,
         *VOCABULARY.substance_phrases,
     }
-    assert reasons == ["About two years further along"]
+    assert reasons == ["More than a year further along"]
     assert not tag_phrases & set(reasons)
 
 
 @pytest.mark.parametrize(
     "months, words",
     [
-        (12, "About a year further along"),
-        (36, "About three years further along"),
-        (121, "About ten years further along"),
+        (6, "A little further along"),
+        (12, "More than a year further along"),
+        (36, "Several years further along"),
+        (121, "More than ten years further along"),
         (200, "More than ten years further along"),
     ],
 )
 def test_how_far_ahead_is_said_without_a_counter(months, words):
     assert scoring.how_far_ahead(months) == words
+
+
+# Two mentors' whole months in recovery, both in one band.
+BAND_EDGES = [*scoring.RECOVERY_BAND_MONTHS, 600]
+SAME_BAND = st.integers(0, len(scoring.RECOVERY_BAND_MONTHS) - 1).flatmap(
+    lambda band: st.tuples(
+        st.integers(BAND_EDGES[band], BAND_EDGES[band + 1] - 1),
+        st.integers(BAND_EDGES[band], BAND_EDGES[band + 1] - 1),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(newcomer_months=st.floats(0, 300, width=32), mentor_months=SAME_BAND)
+def test_a_newcomer_cannot_tell_apart_two_mentors_in_the_same_recovery_band(
+    newcomer_months, mentor_months
+):
+    """Whatever date a newcomer gives, the verdict, the score and the words are the same."""
+    newcomer = people(person(months=newcomer_months, pathways=(0,)))
+    seen = []
+    for months in mentor_months:
+        mentor = people(person(months=months, pathways=(0,)))
+        scores = scoring.score(newcomer, mentor, PARAMETERS)
+        seen.append(
+            (
+                bool(scores.allowed[0, 0]),
+                float(scores.total[0, 0]),
+                scoring.why_not_allowed(newcomer, 0, mentor, 0, PARAMETERS),
+                scoring.explain(newcomer, 0, mentor, 0, VOCABULARY),
+            )
+        )
+    assert seen[0] == seen[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(newcomer_months=st.floats(0, 300, width=32), mentor_months=st.floats(0, 300, width=32))
+def test_an_allowed_mentor_is_at_least_the_minimum_gap_ahead_by_their_true_date(
+    newcomer_months, mentor_months
+):
+    if allowed(person(months=newcomer_months), person(months=mentor_months)):
+        assert mentor_months - newcomer_months >= PARAMETERS.min_gap_months
 
 
 def test_why_not_allowed_names_the_broken_constraint():

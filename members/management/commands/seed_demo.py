@@ -344,6 +344,9 @@ class Generator:
                     else None
                 ),
                 "training_note": rng.choice(TRAINING_NOTES) if rng.random() < 0.6 else "",
+                # Most demo mentors with a gender let newcomers' preferences use it.
+                "share_gender_for_matching": bool(gender) and index % 4 != 0,
+                "vetted_recovery_start_date": profile["recovery_start_date"] if approved else None,
             }
         else:
             profile["preferred_mentor_genders"] = self._preferred_genders(rng, gender)

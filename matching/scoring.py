@@ -16,6 +16,7 @@ preferences use it (`People.usable_for_preferences`): see docs/security.md,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -255,6 +256,45 @@ def score(
         total += scratch
     return Scores(
         allowed=allowed, total=total, newcomers=newcomers, mentors=mentors, parameters=parameters
+    )
+
+
+# A birth year no one is close to: an age a mentor keeps hidden scores nothing.
+UNKNOWN_BIRTH_YEAR = -10_000.0
+
+
+def as_shown_to_newcomers(mentors: People, life_situation_categories: list[str]) -> People:
+    """Return `mentors` with each detail they do not show a suggested newcomer blanked.
+
+    A newcomer's suggestions are scored on this, so a hidden detail (tags, age,
+    free times, languages) neither helps nor hurts a mentor's place, and a
+    newcomer who changes their own inputs learns nothing of it. Languages are a
+    hard rule: a mentor who hides theirs shares none with anyone, so they are not
+    suggested (fail closed). Staff's batch runs score the full profiles.
+    """
+
+    def shown(detail: str) -> np.ndarray:
+        values = mentors.shares.get(detail)
+        return np.zeros(len(mentors), dtype=bool) if values is None else values.astype(bool)
+
+    def blank(array: np.ndarray, detail: str) -> np.ndarray:
+        return array & shown(detail)[:, None]
+
+    categories = list(life_situation_categories)
+    life_situation = np.zeros_like(mentors.life_situation)
+    for category in LIFE_SITUATION_CATEGORIES:
+        columns = [i for i, name in enumerate(categories) if name == category]
+        life_situation[:, columns] = blank(mentors.life_situation[:, columns], category)
+    return dataclasses.replace(
+        mentors,
+        pathways=blank(mentors.pathways, "pathways"),
+        substances=blank(mentors.substances, "substances"),
+        availability=blank(mentors.availability, "availability"),
+        languages=blank(mentors.languages, "languages"),
+        life_situation=life_situation,
+        birth_year=np.where(shown("age_range"), mentors.birth_year, UNKNOWN_BIRTH_YEAR).astype(
+            mentors.birth_year.dtype
+        ),
     )
 
 

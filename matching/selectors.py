@@ -374,7 +374,10 @@ def suggestions_for(newcomer: Member, *, limit: int | None = None) -> list[Sugge
     limit = limit or settings_row.suggestion_count
     index = VocabularyIndex.load()
     newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
-    mentors = mentor_features(index)
+    # Scored only on what each mentor shows a newcomer they are suggested to.
+    mentors = scoring.as_shown_to_newcomers(
+        mentor_features(index), index.vocabulary.life_situation_categories
+    )
     if not len(mentors):
         return []
     scores = scoring.score(newcomers, mentors, parameters, blocked_pairs(newcomers, mentors))

@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from matching import selectors
 from matching.models import MatchingSettings
-from members.models import ConsentRecord, Gender, Member
+from members.models import ConsentRecord, Gender, Language, Member
 from members.selectors import matching_input_changes_left
 from members.services import mentor_set_vetting
-from tests.factories import MentorFactory, NewcomerFactory
+from tests.factories import MentorFactory, NewcomerFactory, tag
 
 ME = reverse("api:v1:me")
 SUGGESTIONS = reverse("api:v1:suggestions")
@@ -325,3 +325,66 @@ def test_the_profile_page_tells_the_mentor_staff_will_review_again(mentor, mento
     )
     assert Member.objects.get(pk=mentor.pk).vetting_status == "pending"
     assert "they will review your profile again" in page.content.decode()
+
+
+# --- Hidden tags, age, free times and languages ------------------------------------
+
+
+def test_changing_own_tags_age_times_and_languages_reveals_no_hidden_detail(db, client, settings):
+    """Gil hides their substances, age and free times; Hal hides their languages.
+    In the other world those hidden details differ, and nothing the attacker reads
+    after 20 changes of their own matching inputs tells the worlds apart."""
+    settings.PEERLINK_API_RATE = settings.PEERLINK_API_SUGGESTIONS_RATE = "1000/minute"
+    MatchingSettings.objects.update_or_create(pk=1, defaults={"suggestion_count": 10})
+    english, spanish = Language.objects.get(code="en"), Language.objects.get(code="es")
+    alcohol, opioids = tag("substance-alcohol"), tag("substance-opioids")
+    hidden = {"share_substances": False, "share_age_range": False, "share_availability": False}
+    gil = mentor("Gil", 40, tags=[alcohol], birth_year=1960, availability=["mon-morning"], **hidden)
+    hal = mentor("Hal", 40, languages=[english, spanish], share_languages=False)
+    others = {"ivy": mentor("Ivy", 50), "jo": mentor("Jo", 80, birth_year=1975)}
+    attacker_member = NewcomerFactory(display_name="Curious", birth_year=1990)
+    client.force_login(attacker_member.user)
+    mentors = {"gil": gil, "hal": hal, **others}
+    changes = [
+        {"substances": [alcohol.pk]},
+        {"substances": [opioids.pk]},
+        {"substances": [alcohol.pk, opioids.pk]},
+        {"substances": []},
+        {"birth_year": 1960},
+        {"birth_year": 1998},
+        {"birth_year": 1975},
+        {"availability": ["mon-morning"]},
+        {"availability": ["fri-late"]},
+        {"availability": ["mon-morning", "fri-late"]},
+        {"availability": []},
+        {"languages": ["es"]},
+        {"languages": ["en", "es"]},
+        {"languages": ["en"]},
+    ]
+    changes += changes[: MAX_CHANGES - len(changes)]
+
+    def attack_all() -> list:
+        attacker = Attacker(client, {member.pk: key for key, member in mentors.items()})
+        attacker.read()
+        for change in changes:
+            attacker.change(**change)
+        assert attacker.changes == MAX_CHANGES
+        return attacker.transcript
+
+    first = attack_all()
+    names = {member.pk: key for key, member in mentors.items()}
+    assert "hal" not in Attacker(client, names).read(), "hidden languages fail closed"
+
+    set_hidden(gil, birth_year=1998, availability=["fri-late"])
+    gil.tags.set([opioids])
+    set_hidden(hal, share_languages=False)
+    hal.languages.set([english])
+    Member.objects.filter(pk=attacker_member.pk).update(
+        birth_year=1990, availability=["mon-evening", "wed-evening"]
+    )
+    attacker_member.tags.set([])
+    attacker_member.languages.set([english])
+    second = attack_all()
+
+    for step, (one, other) in enumerate(zip(first, second, strict=True)):
+        assert one == other, f"answer {step} tells the two worlds apart"

@@ -75,6 +75,6 @@ def test_the_report_page_shows_the_programmes_crisis_lines_not_us_numbers(
 
     page = newcomer_client.get(f"/peers/{mentor.pk}/report/").content.decode()
 
-    content = page.split('<main', 1)[-1].split("</main>")[0]
+    content = page.split("<main", 1)[-1].split("</main>")[0]
     assert 'href="tel:116123"' in content
     assert "911" not in content and "988" not in content

@@ -3,7 +3,6 @@
 import pytest
 from django.core import mail
 
-from members.models import Member
 from safety.models import HelpRequest
 from tests.factories import NewcomerFactory
 

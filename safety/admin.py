@@ -81,7 +81,7 @@ class HelpRequestAdmin(AuditedReads, admin.ModelAdmin):
         "state",
         "member",
         "reason",
-        "asked_for",
+        "asked_for_in_full",
         "match_link",
         "raised_by_peer",
         "included_message",
@@ -131,6 +131,12 @@ class HelpRequestAdmin(AuditedReads, admin.ModelAdmin):
     @admin.display(description="What they asked for")
     def asked_for(self, help_request):
         return help_request.contact_wish
+
+    # How to reach them shows only here, on the hold's own page, behind a reason.
+    @admin.display(description="What they asked for")
+    def asked_for_in_full(self, help_request):
+        how = help_request.how_to_contact
+        return help_request.contact_wish + (f" How: “{how}”" if how else "")
 
     @admin.display(description="State")
     def state(self, help_request):

@@ -103,5 +103,4 @@ class HelpRequest(models.Model):
             return "They did not say whether staff may contact them."
         if not self.may_contact:
             return "No: they asked not to be contacted."
-        how = f" How: “{self.how_to_contact}”" if self.how_to_contact else ""
-        return f"Yes: they asked staff to contact them.{how}"
+        return "Yes: they asked staff to contact them."

@@ -78,3 +78,23 @@ def test_the_report_page_shows_the_programmes_crisis_lines_not_us_numbers(
     content = page.split("<main", 1)[-1].split("</main>")[0]
     assert 'href="tel:116123"' in content
     assert "911" not in content and "988" not in content
+
+
+def test_the_held_members_export_does_not_say_that_their_peer_told_staff(
+    newcomer, mentor, newcomer_client
+):
+    from messaging import services as messaging_services
+
+    match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
+    message = messaging_services.send_message(
+        member=mentor, match_id=match.pk, text="I want to die"
+    )
+    services.peer_concern_raise(raised_by=newcomer, match=match, message_id=message.pk)
+    from members.export import member_data_export
+
+    held = member_data_export(mentor)
+    raiser = member_data_export(newcomer)
+
+    assert [row["reason"] for row in held["help_requests"]] == ["Held for staff review"]
+    assert held["concerns_you_raised_with_staff"] == []
+    assert raiser["concerns_you_raised_with_staff"][0]["match"] == match.pk

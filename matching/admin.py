@@ -7,15 +7,18 @@ form error, never as a server error.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, OuterRef, Q, Subquery, When
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
@@ -649,6 +652,22 @@ class BlockAdmin(admin.ModelAdmin):
 # --- Reports -----------------------------------------------------------------------
 
 REPORT_CHECKINS_SHOWN = 5
+REPORT_PAGE_ACTIONS = {
+    ReportAction.CLOSE: "Close without action",
+    ReportAction.END_MATCH: "End the reported match",
+    ReportAction.BLOCK: "Block the reported member for the reporter",
+    ReportAction.PAUSE_MENTOR: "Pause the reported mentor",
+}
+
+
+class ReportActForm(forms.Form):
+    note = forms.CharField(
+        label="Note",
+        help_text="Required. Kept in the report's history with your name and the time.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write a note: it is kept with the report."},
+    )
 
 
 @admin.register(Report)
@@ -657,11 +676,13 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
 
     audit_parts = (RecordPart.REPORT, RecordPart.CHECK_INS)
 
-    list_display = ["report_id", "status", "created_at", "match_link", "action", "acted_by"]
+    list_display = ["report_id", "status", "who", "kind", "age", "match_link", "action", "acted_by"]
     list_filter = ["status", "action", "created_at"]
-    list_select_related = ["match", "acted_by"]
+    list_select_related = ["match", "acted_by", "reporter", "reported"]
     date_hierarchy = "created_at"
-    actions = ["end_match", "block", "pause_mentor", "close"]
+    # Acting on a report happens on its page, one report at a time, confirmed with a note.
+    actions = None
+    change_form_template = "admin/matching/report/change_form.html"
     fields = [
         "status",
         "created_at",
@@ -674,6 +695,7 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
         "action",
         "acted_by",
         "acted_at",
+        "staff_notes",
         "staff_alerted_at",
     ]
     readonly_fields = fields
@@ -771,31 +793,82 @@ class ReportAdmin(AuditedReads, admin.ModelAdmin):
             rows,
         )
 
-    def _act(self, request, queryset, action: str):
-        done = 0
-        for report in queryset.order_by("pk"):
+    @admin.display(description="Who")
+    def who(self, report):
+        return f"{report.reporter.display_name} about {report.reported.display_name}"
+
+    @admin.display(description="About")
+    def kind(self, report):
+        return "A message" if report.message_id else "A peer"
+
+    @admin.display(description="Age", ordering="created_at")
+    def age(self, report):
+        return f"{timesince(report.created_at)} ago"
+
+    @admin.display(description="Staff notes")
+    def staff_notes(self, report):
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Report), object_id=str(report.pk)
+        ).select_related("user")
+        if not entries:
+            return "None yet."
+        return format_html_join(
+            "\n",
+            "<p>{} ({}): {}</p>",
+            (
+                (
+                    entry.user.get_username(),
+                    timezone.localtime(entry.action_time),
+                    entry.change_message,
+                )
+                for entry in entries
+            ),
+        )
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [
+            path("<id:object_id>/act/<str:action>/", act, name="matching_report_act"),
+            *super().get_urls(),
+        ]
+
+    def act_view(self, request, object_id, action):
+        """Confirm one action on one report, with the required note kept in its history."""
+        if not super().has_change_permission(request):
+            raise PermissionDenied
+        report = get_object_or_404(Report, pk=object_id)
+        if action not in REPORT_PAGE_ACTIONS:
+            raise Http404
+        change_url = reverse("admin:matching_report_change", args=[report.pk])
+        form = ReportActForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
             try:
                 services.report_act(report_id=report.pk, action=action, staff_user=request.user)
             except services.MatchError as exc:
-                self.message_user(request, f"{report}: {exc}", messages.ERROR)
+                form.add_error(None, str(exc))
             else:
-                done += 1
-        if done:
-            label = ReportAction(action).label.lower()
-            self.message_user(request, f"{done} report(s): {label}.", messages.SUCCESS)
+                label = ReportAction(action).label
+                self.log_change(request, report, f"{label}. Note: {form.cleaned_data['note']}")
+                self.message_user(
+                    request, f"Report {report.pk}: {label.lower()}.", messages.SUCCESS
+                )
+                return redirect(reverse("admin:matching_report_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{REPORT_PAGE_ACTIONS[action]}?",
+            "opts": self.model._meta,
+            "report": report,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/matching/report/act.html", context)
 
-    @admin.action(description="End the reported match", permissions=["change"])
-    def end_match(self, request, queryset):
-        self._act(request, queryset, ReportAction.END_MATCH)
-
-    @admin.action(description="Block the reported member for the reporter", permissions=["change"])
-    def block(self, request, queryset):
-        self._act(request, queryset, ReportAction.BLOCK)
-
-    @admin.action(description="Pause the reported mentor", permissions=["change"])
-    def pause_mentor(self, request, queryset):
-        self._act(request, queryset, ReportAction.PAUSE_MENTOR)
-
-    @admin.action(description="Close without action", permissions=["change"])
-    def close(self, request, queryset):
-        self._act(request, queryset, ReportAction.CLOSE)
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["report_actions"] = [
+            (reverse("admin:matching_report_act", args=[obj.pk, action]), label)
+            for action, label in REPORT_PAGE_ACTIONS.items()
+            if obj is not None
+            and obj.status == ReportStatus.OPEN
+            and (action != ReportAction.END_MATCH or obj.match_id)
+        ]
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

@@ -23,7 +23,7 @@ from checkins.models import CheckIn, Reminder
 from matching.models import Block, Match, PairStage, Report
 from matching.selectors import reasons_for_newcomer
 from messaging.models import Conversation, Message, Participant
-from safety.models import HelpRequest
+from safety.models import HelpRequest, HoldReason
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
 from .visibility import peer_view
@@ -280,15 +280,34 @@ def _conversations(member: Member) -> list[dict]:
 
 
 def _help_requests(member: Member) -> list[dict]:
+    # A hold raised by a peer is, like a report about the member, not said to be theirs.
     return [
         {
-            "reason": help_request.get_reason_display(),
+            "reason": (
+                "Held for staff review"
+                if help_request.reason == HoldReason.PEER_CONCERN
+                else help_request.get_reason_display()
+            ),
             "created": _time(help_request.created_at),
             "staff_may_contact": help_request.may_contact,
             "how_to_contact": help_request.how_to_contact,
             "cleared": _time(help_request.cleared_at),
         }
         for help_request in HelpRequest.objects.filter(member=member).order_by("created_at", "pk")
+    ]
+
+
+def _concerns_raised(member: Member) -> list[dict]:
+    """The times the member told staff that a message from their peer worried them."""
+    return [
+        {
+            "match": concern.match_id,
+            "created": _time(concern.created_at),
+            "message_included": concern.message_id is not None,
+        }
+        for concern in HelpRequest.objects.filter(
+            raised_by=member, reason=HoldReason.PEER_CONCERN
+        ).order_by("created_at", "pk")
     ]
 
 
@@ -341,6 +360,7 @@ def member_data_export(member: Member) -> dict:
         "blocks_you_made": _blocks(member, latest),
         "reports_you_made": _reports(member, latest),
         "help_requests": _help_requests(member),
+        "concerns_you_raised_with_staff": _concerns_raised(member),
         "api_tokens": _api_tokens(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }

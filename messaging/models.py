@@ -56,8 +56,13 @@ class MessagingSettings(models.Model):
     )
     alert_staff_on_crisis_phrase = models.BooleanField(
         "alert staff when a message contains a crisis phrase",
-        default=False,
-        help_text="Staff get an email naming no one and quoting nothing.",
+        # On by default: the programme's duty of care is to know, and the email
+        # names no one and quotes nothing.
+        default=True,
+        help_text=(
+            "Staff get an email naming no one and quoting nothing; the sender is told "
+            "whether staff were told."
+        ),
     )
     first_steps = models.TextField(
         default=DEFAULT_FIRST_STEPS,
@@ -101,6 +106,10 @@ class Message(models.Model):
     text = models.TextField(max_length=MESSAGE_MAX)
     is_request_note = models.BooleanField(
         default=False, help_text="The newcomer's note sent with the request."
+    )
+    crisis_phrase = models.BooleanField(
+        default=False,
+        help_text="It contained a crisis phrase when sent: its reader is shown what to do.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the sender deleted their account or the retention period passed:

@@ -147,7 +147,7 @@ def _replayed(member: Member, match: Match, token: str) -> Message | None:
         pk=message_id, sender=member, conversation__match=match
     ).first()
     if message is not None:
-        message.has_crisis_phrase = False  # shown when it was first sent
+        message.has_crisis_phrase = message.staff_told = False  # shown when it was first sent
     return message
 
 
@@ -155,8 +155,9 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
     """Send `text` to the member's peer in the conversation of match `match_id`.
 
     The returned message has `has_crisis_phrase` set: the sender's page then
-    shows the crisis resources. A message is never refused for its words. The
-    same `token` (one per form shown) sends one message, however often it arrives.
+    shows the crisis resources, and `staff_told`: whether staff are alerted. A
+    message is never refused for its words. The same `token` (one per form
+    shown) sends one message, however often it arrives.
     """
     text = clean_text(text)
     match = selectors.match_for(member, match_id)
@@ -183,15 +184,18 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
 def _send(*, member: Member, match: Match, text: str) -> Message:
     _count_against_rate_limit(member)
     conversation = open_conversation(match=match)
-    message = Message.objects.create(conversation=conversation, sender=member, text=text)
+    programme = MessagingSettings.current()
+    crisis = contains_crisis_phrase(text, MessagingSettings.lines(programme.crisis_phrases))
+    message = Message.objects.create(
+        conversation=conversation, sender=member, text=text, crisis_phrase=crisis
+    )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     Participant.objects.filter(conversation=conversation, member=member).update(
         last_read_message_id=message.pk, last_seen_at=timezone.now()
     )
-    programme = MessagingSettings.current()
-    phrases = MessagingSettings.lines(programme.crisis_phrases)
-    message.has_crisis_phrase = contains_crisis_phrase(text, phrases)
-    if message.has_crisis_phrase and programme.alert_staff_on_crisis_phrase:
+    message.has_crisis_phrase = crisis
+    message.staff_told = crisis and programme.alert_staff_on_crisis_phrase
+    if message.staff_told:
         transaction.on_commit(lambda: enqueue(alert_staff_of_crisis_phrase, message.pk))
     queue_message_email(message)
     return message

@@ -16,6 +16,7 @@ from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
 from peerlink.ids import parse_id
+from safety.selectors import peer_concern_open
 
 from . import selectors, services
 from .days import by_day
@@ -50,7 +51,8 @@ def _page(request, member, match, *, form=None, status=200, before=None):
     first_steps = []
     if not messages and writable:
         first_steps = MessagingSettings.lines(MessagingSettings.current().first_steps)
-    crisis = request.session.pop(CRISIS_SESSION_KEY, None) == match.pk
+    shown = request.session.pop(CRISIS_SESSION_KEY, None)
+    crisis = isinstance(shown, list) and shown[:1] == [match.pk]
     context = {
         "member": member,
         "match": match,
@@ -63,6 +65,8 @@ def _page(request, member, match, *, form=None, status=200, before=None):
         "form": form or MessageForm(),
         "first_steps": first_steps,
         "show_crisis": crisis,
+        "staff_told": crisis and bool(shown[1:2] == [True]),
+        "peer_concern": peer_concern_open(raised_by=member, match=match),
         "viewing_earlier": before is not None,
     }
     return render(request, "messaging/conversation.html", context, status=status)
@@ -79,8 +83,11 @@ def conversation(request, match_id: int):
     return _page(request, member, match, before=request.GET.get("before"))
 
 
-def _message_json(message, member) -> dict:
-    html = render_to_string("messaging/_message.html", {"message": message, "member": member})
+def _message_json(request, message, member) -> dict:
+    """The message as the page shows it; a peer's message with a crisis phrase brings
+    its panel (what to do, the lines, one tap to tell staff) also when it arrives live."""
+    context = {"message": message, "member": member}
+    html = render_to_string("messaging/_message.html", context, request=request)
     return {"id": message.pk, "html": html}
 
 
@@ -125,13 +132,16 @@ def send(request, match_id: int):
 def _sent(request, member, message, *, as_json: bool):
     crisis = message.has_crisis_phrase
     if as_json:
-        data = _message_json(message, member)
+        data = _message_json(request, message, member)
         if crisis:
-            data["crisis_html"] = render_to_string("messaging/_crisis.html", request=request)
+            context = {"staff_told": message.staff_told}
+            data["crisis_html"] = render_to_string(
+                "messaging/_crisis.html", context, request=request
+            )
         token = MessageForm().initial["token"]
         return JsonResponse({"message": data, "crisis": crisis, "token": token}, status=201)
     if crisis:
-        request.session[CRISIS_SESSION_KEY] = message.conversation.match_id
+        request.session[CRISIS_SESSION_KEY] = [message.conversation.match_id, message.staff_told]
     return redirect("messaging:conversation", match_id=message.conversation.match_id)
 
 
@@ -164,7 +174,7 @@ def new(request, match_id: int):
     services.mark_seen(participant=participant, up_to=messages[-1].pk if messages else None)
     response = JsonResponse(
         {
-            "messages": [_message_json(message, member) for message in messages],
+            "messages": [_message_json(request, message, member) for message in messages],
             "writable": selectors.can_write(conversation, member),
         }
     )

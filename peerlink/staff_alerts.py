@@ -40,9 +40,12 @@ def email_staff(*, subject: str, text: str) -> bool:
     return True
 
 
-def alert_staff_once(*, model, pk: int, subject: str, text: str, **conditions) -> bool:
+def alert_staff_once(
+    *, model, pk: int, subject: str, text: str, link_query: str = "", **conditions
+) -> bool:
     """Email staff about one row of `model` unless already done; the admin link ends `text`.
 
+    `link_query` is added to the link (e.g. a preselected reason to open the row).
     `conditions` narrow which rows may be alerted about (e.g. concern=True).
     Return whether the email went out.
     """
@@ -59,6 +62,8 @@ def alert_staff_once(*, model, pk: int, subject: str, text: str, **conditions) -
     url = settings.PEERLINK_SITE_URL.rstrip("/") + reverse(
         f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk]
     )
+    if link_query:
+        url += "?" + link_query
     try:
         send_mail(subject, f"{text}\n\nOpen it: {url}\n", None, recipients)
     except Exception:

@@ -1,6 +1,6 @@
 from django import forms
 
-from .services import HOW_TO_CONTACT_MAX
+from .services import CLEAR_NOTE_MAX, HOW_TO_CONTACT_MAX
 
 
 class HelpNowForm(forms.Form):
@@ -17,4 +17,20 @@ class HelpNowForm(forms.Form):
         help_text="Optional, e.g. “text me at…” or “call after 6pm”.",
         max_length=HOW_TO_CONTACT_MAX,
         required=False,
+    )
+
+
+class TellStaffForm(forms.Form):
+    include_message = forms.BooleanField(
+        label="Include the message, so staff can read it", required=False
+    )
+
+
+class ClearHoldForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        help_text="Required. Kept with the hold, with your name and the time.",
+        max_length=CLEAR_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write what was done: the note is kept with the hold."},
     )

@@ -40,6 +40,7 @@ class SafetySettings(models.Model):
 class HoldReason(models.TextChoices):
     HELP_NOW = "help_now", "I need help now"
     CHECKIN_CONCERN = "checkin_concern", "Check-in concern"
+    PEER_CONCERN = "peer_concern", "Their peer told staff about a message"
 
 
 class HelpRequestQuerySet(models.QuerySet):
@@ -56,15 +57,27 @@ class HelpRequest(models.Model):
     checkin = models.ForeignKey(
         CheckIn, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    may_contact = models.BooleanField(
-        "staff may contact them", null=True, blank=True, help_text="Empty: they did not say."
+    # A peer's concern: the match it came from, the peer who raised it, and the
+    # message only when that peer chose to include it.
+    match = models.ForeignKey(
+        "matching.Match", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    raised_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    may_contact = models.BooleanField("staff may contact them", null=True, blank=True)
     how_to_contact = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     staff_alerted_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cleared_note = models.TextField(
+        "what staff did", blank=True, help_text="Written by the staff member who cleared the hold."
     )
 
     objects = HelpRequestQuerySet.as_manager()
@@ -80,3 +93,14 @@ class HelpRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+    @property
+    def contact_wish(self) -> str:
+        """What the member asked for, in words staff read at a glance."""
+        if self.reason == HoldReason.PEER_CONCERN:
+            return "Not asked: their peer told staff, the member did not."
+        if self.may_contact is None:
+            return "They did not say whether staff may contact them."
+        if not self.may_contact:
+            return "No: they asked not to be contacted."
+        return "Yes: they asked staff to contact them."

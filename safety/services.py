@@ -8,12 +8,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from checkins.models import CheckIn
+from matching.models import Match
 from members.models import Member, User
+from messaging.models import Message
 from peerlink.queue import enqueue
 
 from .models import HelpRequest, HoldReason, SafetySettings
 
 HOW_TO_CONTACT_MAX = 200
+CLEAR_NOTE_MAX = 2000
+NOTE_REQUIRED = "Write what was done: the note is kept with the hold."
+ALREADY_CLEARED = "This hold was already cleared."
+
+
+class SafetyError(Exception):
+    """A safety step the rules do not allow; the text is for people."""
+
+
+class NotTheirMessage(SafetyError):
+    """The message is not the peer's, in this match (the view answers 404)."""
 
 
 def _hold(member_id: int, *, now: datetime.datetime) -> Member:
@@ -54,6 +67,49 @@ def help_request_create(
     from .tasks import alert_staff_of_help_request
 
     transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
+    return request
+
+
+def _alert_after_commit(request: HelpRequest) -> None:
+    from .tasks import alert_staff_of_help_request
+
+    transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
+
+
+@transaction.atomic
+def peer_concern_raise(
+    *, raised_by: Member, match: Match, message_id: int, include_message: bool = False
+) -> HelpRequest:
+    """Tell staff that a peer's message in `match` worried `raised_by`; hold the peer.
+
+    The hold names the match and the member who raised it; it points to the
+    message only when `include_message` is set. A second tap while the hold
+    is open alerts nobody again (it may add the message).
+    """
+    message = (
+        Message.objects.filter(pk=message_id, conversation__match=match, removed_at=None)
+        .exclude(sender_id=raised_by.pk)
+        .first()
+    )
+    if message is None or raised_by.pk not in (match.newcomer_id, match.mentor_id):
+        raise NotTheirMessage
+    _hold(message.sender_id, now=timezone.now())
+    request = HelpRequest.objects.filter(
+        member_id=message.sender_id, match=match, reason=HoldReason.PEER_CONCERN, cleared_at=None
+    ).first()
+    if request is not None:
+        if include_message and request.message_id is None:
+            request.message = message
+            request.save(update_fields=["message"])
+        return request
+    request = HelpRequest.objects.create(
+        member_id=message.sender_id,
+        reason=HoldReason.PEER_CONCERN,
+        match=match,
+        raised_by=raised_by,
+        message=message if include_message else None,
+    )
+    _alert_after_commit(request)
     return request
 
 
@@ -98,6 +154,33 @@ def holds_clear(*, help_request_ids: list[int], staff_user: User) -> int:
             member.save(update_fields=["held_for_review", "held_at", "updated_at"])
             cleared += 1
     return cleared
+
+
+@transaction.atomic
+def hold_clear(*, help_request_id: int, staff_user: User, note: str) -> HelpRequest:
+    """Clear one hold with the note of what staff did; the member may be matched again.
+
+    Every open hold of the member is cleared with it (one person, one decision),
+    each recording who, when and the note.
+    """
+    note = (note or "").strip()
+    if not note:
+        raise SafetyError(NOTE_REQUIRED)
+    if len(note) > CLEAR_NOTE_MAX:
+        raise SafetyError(f"Please keep the note under {CLEAR_NOTE_MAX:,} characters.")
+    request = HelpRequest.objects.select_for_update().get(pk=help_request_id)
+    if request.cleared_at is not None:
+        raise SafetyError(ALREADY_CLEARED)
+    member = Member.objects.select_for_update().get(pk=request.member_id)
+    now = timezone.now()
+    HelpRequest.objects.filter(member=member, cleared_at=None).update(
+        cleared_at=now, cleared_by=staff_user, cleared_note=note
+    )
+    if member.held_for_review:
+        member.held_for_review, member.held_at = False, None
+        member.save(update_fields=["held_for_review", "held_at", "updated_at"])
+    request.refresh_from_db()
+    return request
 
 
 def help_requests_not_yet_alerted() -> list[int]:

@@ -1,9 +1,16 @@
 from django.urls import path
 
+import peerlink.ids  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "safety"
 
 urlpatterns = [
     path("help-now/", views.help_now, name="help_now"),
+    path(
+        "messages/<id:match_id>/tell-staff/<id:message_id>/",
+        views.tell_staff,
+        name="tell_staff",
+    ),
 ]

@@ -62,6 +62,7 @@ ID_SURFACES = {
     "messaging:send": ("post", "match", {"text": "Hello from the matrix"}),
     "messaging:new": ("get", "match", {"after": "0"}),
     "messaging:report": ("get", "note", {}),
+    "safety:tell_staff": ("post", "note", {"include_message": "on"}),
     "checkins:new": ("get", "match", {}),
     "api:v1:match": ("get", "match", {}),
     "api:v1:match-withdraw": ("post", "match", {}),
@@ -131,6 +132,7 @@ EXPORT_PAIR_PARTS = {
     "blocks_you_made",
     "reports_you_made",
     "accounting_of_disclosures",
+    "concerns_you_raised_with_staff",
 }
 EXPORT_OWN_PARTS = {
     "format_version",

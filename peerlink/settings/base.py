@@ -237,7 +237,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The programme's zone: staff without a member profile see times in it.
+TIME_ZONE = env.str("PEERLINK_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 

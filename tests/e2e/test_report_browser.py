@@ -14,7 +14,7 @@ from tests.second_factor import add_authenticator_app, current_code, with_verifi
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
-def test_a_newcomer_reports_their_mentor_and_staff_end_the_match_from_the_queue(
+def test_a_newcomer_reports_their_mentor_and_staff_end_the_match_from_its_page(
     live_server, page: Page, browser: Browser, mailoutbox, settings
 ):
     settings.PEERLINK_SITE_URL = live_server.url
@@ -50,10 +50,10 @@ def test_a_newcomer_reports_their_mentor_and_staff_end_the_match_from_the_queue(
     expect(staff_page.get_by_text("Keeps messaging me at night")).to_be_visible()
     expect(staff_page.get_by_role("cell", name="No reply")).to_be_visible()
 
-    staff_page.goto(live_server.url + "/admin/matching/report/")
-    staff_page.locator("input[name=_selected_action]").first.check()
-    staff_page.locator("select[name=action]").select_option("end_match")
-    staff_page.get_by_role("button", name="Go").click()
-    expect(staff_page.get_by_text("1 report(s): ended the match.")).to_be_visible()
+    # Act from the report's page, confirmed with a note.
+    staff_page.get_by_role("link", name="End the reported match").click()
+    staff_page.get_by_label("Note").fill("Spoke to Robin; ending it.")
+    staff_page.get_by_role("button", name="Yes: End the reported match").click()
+    expect(staff_page.get_by_text(re.compile("ended the match"))).to_be_visible()
     match.refresh_from_db()
     assert match.state == MatchState.ENDED

@@ -295,30 +295,61 @@ def test_staff_see_reports_in_a_queue_with_the_match_and_its_last_checkins(staff
     assert reverse("admin:matching_match_change", args=[match.pk]).encode() in page.content
 
 
-def test_staff_act_on_a_report_with_an_admin_action(staff_client, staff_user):
+def act_url(report, action):
+    return reverse("admin:matching_report_act", args=[report.pk, action])
+
+
+def test_staff_act_on_a_report_from_its_page_with_a_confirmed_note(staff_client, staff_user):
     newcomer, mentor, match = active_pair()
     report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    page = open_record(
+        staff_client, reverse("admin:matching_report_change", args=[report.pk]), "safety"
+    ).content.decode()
+    assert act_url(report, "end_match") in page and act_url(report, "close") in page
 
-    response = staff_client.post(
-        reverse("admin:matching_report_changelist"),
-        {"action": "end_match", "_selected_action": [report.pk]},
-    )
+    confirm = staff_client.get(act_url(report, "end_match"))
+    assert confirm.status_code == 200
+    match.refresh_from_db()
+    assert match.state == MatchState.ACTIVE  # nothing happens before the confirmation
+    refused = staff_client.post(act_url(report, "end_match"), {"note": ""})
+    assert b"Write a note" in refused.content
+    response = staff_client.post(act_url(report, "end_match"), {"note": "Ended after a call"})
 
     assert response.status_code == 302
     match.refresh_from_db()
     report.refresh_from_db()
     assert match.state == MatchState.ENDED
     assert report.acted_by == staff_user and report.action == "end_match"
+    page = staff_client.get(reverse("admin:matching_report_change", args=[report.pk]))
+    assert b"Ended after a call" in page.content
 
 
-def test_an_admin_action_that_cannot_apply_shows_a_message(staff_client):
+def test_close_closes_the_report(staff_client):
+    newcomer, mentor, match = active_pair()
+    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+
+    staff_client.post(act_url(report, "close"), {"note": "Spoke to both"})
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.CLOSED
+    listing = staff_client.get(reverse("admin:matching_report_changelist") + "?status__exact=open")
+    assert f"Report {report.pk}<".encode() not in listing.content
+
+
+def test_report_rows_say_who_what_kind_and_how_old(staff_client):
+    newcomer, mentor, match = active_pair()
+    services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+
+    listing = staff_client.get(reverse("admin:matching_report_changelist")).content.decode()
+
+    assert f"{newcomer.display_name} about {mentor.display_name}" in listing
+    assert "A peer" in listing and "ago" in listing
+
+
+def test_an_action_that_cannot_apply_shows_a_message(staff_client):
     newcomer, mentor, match = active_pair()
     report = services.report_create(reporter=mentor, reported=newcomer, text="Rude")
-    response = staff_client.post(
-        reverse("admin:matching_report_changelist"),
-        {"action": "pause_mentor", "_selected_action": [report.pk]},
-        follow=True,
-    )
+    response = staff_client.post(act_url(report, "pause_mentor"), {"note": "Trying"})
     assert response.status_code == 200
     assert b"not a mentor" in response.content
 

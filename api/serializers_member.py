@@ -88,6 +88,10 @@ class MessageSentSerializer(serializers.Serializer):
         help_text="The message contains a crisis phrase: show the crisis resources now."
     )
     crisis_notice = serializers.CharField(allow_null=True)
+    staff_told = serializers.BooleanField(
+        help_text="With a crisis phrase: whether the programme's staff were told (say so to "
+        "the sender, as the page does)."
+    )
     crisis_resources = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField()), allow_null=True
     )

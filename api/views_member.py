@@ -179,6 +179,7 @@ class MessageList(generics.ListAPIView):
             "message": self.get_serializer(message).data,
             "crisis": crisis,
             "crisis_notice": settings.PEERLINK_CRISIS_NOTICE if crisis else None,
+            "staff_told": bool(getattr(message, "staff_told", False)),
             "crisis_resources": settings.PEERLINK_CRISIS_RESOURCES if crisis else None,
         }
         return Response(body, status=status.HTTP_201_CREATED)

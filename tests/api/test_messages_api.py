@@ -130,10 +130,12 @@ def test_a_crisis_phrase_is_sent_and_the_answer_says_so(newcomer_client, match):
     assert body["crisis"] is True
     assert body["crisis_resources"]
     assert body["crisis_notice"]
+    assert body["staff_told"] is True, "the programme's alert is on by default"
     assert Message.objects.get().text == "Some days I want to die"
     calm = send(newcomer_client, match, "See you Tuesday").json()
     assert calm["crisis"] is False
     assert calm["crisis_resources"] is None
+    assert calm["staff_told"] is False
 
 
 @override_settings(PEERLINK_MESSAGE_RATE_LIMIT=(2, 600))

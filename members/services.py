@@ -19,7 +19,11 @@ from api.models import PersonalToken
 from audit.services import record_disclosures
 from checkins.models import CheckIn, Reminder, ReminderState
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
-from matching.services import NEUTRAL_END_REASON, matches_close_for_leaving_member
+from matching.services import (
+    NEUTRAL_END_REASON,
+    matches_close_for_leaving_member,
+    open_requests_recheck,
+)
 from messaging.models import Conversation, Message
 from safety.models import HelpRequest
 
@@ -64,6 +68,9 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     if sharing and member.pk is not None:
         before = Member.objects.select_for_update().filter(pk=member.pk).values(*sharing).get()
     member = form.save()
+    if "is_paused" in form.fields:
+        # A mentor who pauses is asked no more: open requests move on.
+        open_requests_recheck(member_id=member.pk)
     if sharing:
         source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
         consent_record_changes(member=member, before=before, source=source)
@@ -122,6 +129,8 @@ def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Memb
     member.vetted_by = staff_user
     member.vetted_at = timezone.now()
     member.save(update_fields=["vetting_status", "vetted_by", "vetted_at", "updated_at"])
+    # A mentor who is no longer approved is asked no more: open requests move on.
+    open_requests_recheck(member_id=member.pk)
     return member
 
 

@@ -8,6 +8,8 @@ it, and open requests move on when a mentor may no longer be asked.
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.services import member_profile_update
 from audit.models import Disclosure
@@ -264,3 +266,17 @@ def test_a_batch_request_records_the_same_disclosures_as_a_single_request(
     assert disclosures_of(from_batch) == disclosures_of(from_service)
     asked = [message for message in mail.outbox if message.to == [mentor.user.email]]
     assert len(asked) == (0 if approval else 1)
+
+
+def test_batch_apply_writes_any_number_of_requests_in_the_same_number_of_queries(staff_user):
+    queries = []
+    for pairs in (1, 4):
+        for _ in range(pairs):
+            MentorFactory(capacity=1)
+            NewcomerFactory()
+        run = batch.batch_run_preview(user=staff_user)
+        with CaptureQueriesContext(connection) as applied:
+            run = batch.batch_run_apply(run_id=run.pk, user=staff_user)
+        assert run.proposals_created == pairs
+        queries.append(len(applied))
+    assert queries[0] == queries[1]

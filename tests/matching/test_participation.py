@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from api.services import member_profile_update
 from audit.models import Disclosure
@@ -280,3 +281,27 @@ def test_batch_apply_writes_any_number_of_requests_in_the_same_number_of_queries
         assert run.proposals_created == pairs
         queries.append(len(applied))
     assert queries[0] == queries[1]
+
+
+def test_pausing_on_the_profile_page_moves_open_requests_on(newcomer, mentor, mentor_client):
+    second = MentorFactory()
+    first_request = request(newcomer, mentor, second)
+
+    response = mentor_client.post(
+        reverse("members:profile_edit", args=["availability"]),
+        {"availability": ["mon-evening"], "capacity": 3, "is_paused": "on"},
+    )
+
+    assert response.status_code == 302
+    assert state_of(first_request) == MatchState.WITHDRAWN
+    assert Match.objects.get(newcomer=newcomer, mentor=second).state == MatchState.AWAITING_MENTOR
+
+
+def test_staff_pausing_a_reported_mentor_moves_their_open_requests_on(newcomer, mentor, staff_user):
+    other = NewcomerFactory()
+    match = request(other, mentor)
+    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+
+    services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
+
+    assert state_of(match) == MatchState.WITHDRAWN

@@ -160,7 +160,9 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
 
     Every pair is checked again against the database as it is now, in bulk:
     the contested rows (the run, its newcomers, its mentors) are locked first,
-    then the pairs are re-scored together and written with one bulk insert.
+    then the pairs are re-scored together and written at once by
+    `services.requests_insert`, the same writes as a single request (its
+    disclosures and the mentors' emails), in a fixed number of queries.
     """
     # The row lock makes a second, concurrent apply wait and then see applied_at.
     run = BatchRun.objects.select_for_update().filter(pk=run_id).first()

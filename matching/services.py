@@ -5,6 +5,11 @@ Each runs in a transaction and locks the rows it contends for: the newcomer
 refusal raises `MatchError` with a message a person can read; views turn it
 into a form error or an HTTP 409.
 
+Every step that makes a pair live (request, approval, accept, reassign, batch
+apply) checks the same pair rule, `selectors.PairCheck.participation_refusal`;
+a change of hold, pause, vetting or block calls `open_requests_recheck`, which
+moves on the open requests the rule now refuses.
+
     requested / proposed ──(staff approval, if required)──▶ awaiting mentor
     awaiting mentor ──▶ active | declined | expired | withdrawn
     declined / expired / rejected ──▶ next ranked choice, else the staff queue

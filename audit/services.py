@@ -77,6 +77,30 @@ def record_match_disclosures(match) -> None:
     record_disclosures(match.mentor, match.newcomer, match)
 
 
+def record_matches_disclosures(matches) -> int:
+    """Record, in one insert, what each side of each of `matches` may now see of the other.
+
+    The bulk form of `record_match_disclosures`, for requests created together
+    (a batch run): each match needs its newcomer and mentor loaded. Return how
+    many categories were visible.
+    """
+    now = timezone.now()
+    rows = [
+        Disclosure(
+            member_id=member.pk,
+            viewer_member_id=viewer.pk,
+            category=category,
+            match_id=match.pk,
+            first_visible_at=now,
+        )
+        for match in matches
+        for member, viewer in ((match.newcomer, match.mentor), (match.mentor, match.newcomer))
+        for category in peer_view(member, viewer=viewer, match=match).shown_categories()
+    ]
+    Disclosure.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 def purge_expired(*, now: datetime.datetime | None = None) -> int:
     """Delete audit rows older than the retention period; return how many."""
     cutoff = years_before(now or timezone.now(), settings.PEERLINK_AUDIT_RETENTION_YEARS)

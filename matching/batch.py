@@ -15,7 +15,6 @@ A run is two steps so that staff see what would happen before anyone is asked:
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,16 +24,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, User
-from peerlink.queue import enqueue
 
 from . import scoring, selectors, services, solver
 from .models import (
     BatchRun,
     Match,
     MatchingSettings,
-    MatchNotification,
     MatchOrigin,
-    MatchState,
 )
 
 Progress = Callable[[str], None]
@@ -164,7 +160,9 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
 
     Every pair is checked again against the database as it is now, in bulk:
     the contested rows (the run, its newcomers, its mentors) are locked first,
-    then the pairs are re-scored together and written with one bulk insert.
+    then the pairs are re-scored together and written at once by
+    `services.requests_insert`, the same writes as a single request (its
+    disclosures and the mentors' emails), in a fixed number of queries.
     """
     # The row lock makes a second, concurrent apply wait and then see applied_at.
     run = BatchRun.objects.select_for_update().filter(pk=run_id).first()
@@ -177,50 +175,35 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
     newcomer_ids = sorted({pair[0] for pair in run.pairs})
     mentor_ids = sorted({pair[1] for pair in run.pairs})
     # Same locks as a single request or accept, taken once for the whole run.
-    list(Member.objects.select_for_update().filter(pk__in=newcomer_ids).values_list("pk"))
-    list(Member.objects.select_for_update().filter(pk__in=mentor_ids).values_list("pk"))
+    newcomers = Member.objects.select_for_update().in_bulk(newcomer_ids)
+    mentors = Member.objects.select_for_update().in_bulk(mentor_ids)
 
-    # The same check as a single request or proposal, loaded once for the whole run.
+    # The same check and the same writes as a single request, once for the whole run.
     check = selectors.PairCheck(newcomer_ids, mentor_ids)
     programme = MatchingSettings.current()
     now = timezone.now()
-    needs_approval = programme.require_staff_approval
-    weights = programme.weights()
-    expires_at = now + datetime.timedelta(hours=programme.request_expiry_hours)
     matches: list[Match] = []
     skipped: Counter[str] = Counter()
     for newcomer_id, mentor_id, *_ in run.pairs:
-        assessment = check.assess(newcomer_id, mentor_id)
-        if not assessment.allowed:
-            skipped[assessment.refusal] += 1
+        if newcomer_id not in newcomers or mentor_id not in mentors:
+            skipped[selectors.GONE] += 1
             continue
-        check.reserve(newcomer_id, mentor_id)
-        matches.append(
-            Match(
-                newcomer_id=newcomer_id,
-                mentor_id=mentor_id,
+        try:
+            match = services.build_request(
+                check=check,
+                newcomer=newcomers[newcomer_id],
+                mentor=mentors[mentor_id],
                 origin=MatchOrigin.BATCH,
-                batch_run=run,
                 created_by=user,
-                weights=weights,
-                score=assessment.score,
-                breakdown=assessment.breakdown,
-                reasons=assessment.reasons,
-                state=MatchState.PENDING_APPROVAL if needs_approval else MatchState.AWAITING_MENTOR,
-                sent_to_mentor_at=None if needs_approval else now,
-                expires_at=None if needs_approval else expires_at,
+                programme=programme,
+                now=now,
+                batch_run=run,
             )
-        )
-    created = Match.objects.bulk_create(matches, batch_size=1000)
-    if not needs_approval:
-        # SQLite's bulk insert returns no ids: read them back.
-        match_ids = list(Match.objects.filter(batch_run=run).values_list("pk", flat=True))
-        MatchNotification.objects.bulk_create(
-            [MatchNotification(match_id=pk, event="requested") for pk in match_ids],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        transaction.on_commit(lambda: _notify_mentors(match_ids))
+        except services.MatchError as refusal:
+            skipped[str(refusal)] += 1
+            continue
+        matches.append(match)
+    created = services.requests_insert(matches)
 
     run.applied_at = timezone.now()
     run.applied_by = user
@@ -232,10 +215,3 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
     }
     run.save(update_fields=["applied_at", "applied_by", "proposals_created", "summary"])
     return run
-
-
-def _notify_mentors(match_ids: list[int]) -> None:
-    from .tasks import send_match_notification
-
-    for match_id in match_ids:
-        enqueue(send_match_notification, match_id, "requested")

@@ -144,6 +144,21 @@ def band_start_months(months: np.ndarray) -> np.ndarray:
 
 
 BLOCKED = "This pair is blocked."
+MENTOR_NOT_TAKING_REQUESTS = "This mentor is not taking requests right now."
+MENTOR_FULL = "This mentor has no room for another newcomer."
+NEWCOMER_HELD = "Matching is on hold until staff have been in touch."
+
+
+def _participation_rules(newcomers: People, mentors: People) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield the rules of who may take part in a match at all, whatever the pair's fit.
+
+    Every step that makes or keeps a pair live checks these (with blocks and
+    accounts, see `selectors.PairCheck.participation_refusal`); a new request
+    also checks the fit rules of `_rules`.
+    """
+    yield MENTOR_NOT_TAKING_REQUESTS, mentors.available[None, :]
+    yield MENTOR_FULL, (mentors.capacity_left > 0)[None, :]
+    yield NEWCOMER_HELD, ~newcomers.held[:, None]
 
 
 def _rules(
@@ -155,9 +170,7 @@ def _rules(
     populations, `why_not_allowed` to one pair. Each mask is (newcomers ×
     mentors) or broadcasts to it; masks are computed only when asked for.
     """
-    yield "This mentor is not taking requests right now.", mentors.available[None, :]
-    yield "This mentor has no room for another newcomer.", (mentors.capacity_left > 0)[None, :]
-    yield "Matching is on hold until staff have been in touch.", ~newcomers.held[:, None]
+    yield from _participation_rules(newcomers, mentors)
     speaks = newcomers.languages.astype(np.float32) @ mentors.languages.astype(np.float32).T
     yield "No language in common.", speaks > 0
     yield (
@@ -370,6 +383,19 @@ def why_not_allowed(
     newcomer, mentor = _OnePerson(newcomers, row), _OnePerson(mentors, column)
     gap_months = _gap_months(newcomer, mentor)
     for message, kept in _rules(newcomer, mentor, parameters, gap_months):
+        if not kept.all():
+            return message
+    return None
+
+
+def why_not_taking_part(
+    newcomers: People, row: int, mentors: People, column: int, is_blocked: bool = False
+) -> str | None:
+    """Return the first participation rule one pair breaks, in words, or None."""
+    if is_blocked:
+        return BLOCKED
+    newcomer, mentor = _OnePerson(newcomers, row), _OnePerson(mentors, column)
+    for message, kept in _participation_rules(newcomer, mentor):
         if not kept.all():
             return message
     return None

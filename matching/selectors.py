@@ -415,6 +415,7 @@ class PairAssessment:
 NOT_A_PAIR = "Matches pair a newcomer with a mentor."
 GONE = "This person's profile no longer exists."
 ALREADY_OPEN = "The newcomer already has an open request or an active match."
+ACCOUNT_CLOSED = "This person's account is closed."
 
 
 class PairCheck:
@@ -441,9 +442,14 @@ class PairCheck:
         self.blocked = {tuple(pair) for pair in blocked.tolist()}
         self.row_of = {member_id: row for row, member_id in enumerate(self.newcomers.ids.tolist())}
         self.column_of = {member_id: col for col, member_id in enumerate(self.mentors.ids.tolist())}
-        self.roles = dict(
-            Member.objects.filter(pk__in=[*newcomer_ids, *mentor_ids]).values_list("pk", "role")
+        accounts = Member.objects.filter(pk__in=[*newcomer_ids, *mentor_ids]).values_list(
+            "pk", "role", "capacity", "user__is_active", "deleted_at"
         )
+        self.roles, self.capacity, self.closed = {}, {}, set()
+        for member_id, role, capacity, is_active, deleted_at in accounts:
+            self.roles[member_id], self.capacity[member_id] = role, capacity
+            if not is_active or deleted_at is not None:
+                self.closed.add(member_id)
         self.open_newcomers = set(
             Match.objects.filter(newcomer_id__in=newcomer_ids, state__in=OPEN_STATES).values_list(
                 "newcomer_id", flat=True
@@ -453,15 +459,63 @@ class PairCheck:
     def has_open_match(self, newcomer_id: int) -> bool:
         return newcomer_id in self.open_newcomers
 
-    def refusal(self, newcomer_id: int, mentor_id: int) -> str | None:
-        """Return why this pair may not be made now, in words for staff, or None."""
+    @classmethod
+    def for_match(cls, match: Match, *, count_room: bool = True) -> PairCheck:
+        """Return a check of an open request about to move on (approval, acceptance).
+
+        The request does not count against itself: not as the newcomer's open
+        request, nor as room taken at the mentor. Approval asks the mentor, so
+        every other open request or match of theirs takes room; acceptance makes
+        the pair active, so only their other active matches do. Without
+        `count_room`, the mentor's room is not judged at all.
+        """
+        check = cls([match.newcomer_id], [match.mentor_id])
+        check.open_newcomers.discard(match.newcomer_id)
+        column = check.column_of.get(match.mentor_id)
+        if column is not None and not count_room:
+            check.mentors.capacity_left[column] = 1
+        elif column is not None:
+            counted = (
+                [MatchState.ACTIVE] if match.state == MatchState.AWAITING_MENTOR else OPEN_STATES
+            )
+            taken = (
+                Match.objects.filter(mentor_id=match.mentor_id, state__in=counted)
+                .exclude(pk=match.pk)
+                .count()
+            )
+            check.mentors.capacity_left[column] = check.capacity[match.mentor_id] - taken
+        return check
+
+    def participation_refusal(self, newcomer_id: int, mentor_id: int) -> str | None:
+        """Return why these two may not take part in a live match now, for staff, or None.
+
+        The pair rule: a newcomer and a mentor, both with an open account that
+        is not deleted; the mentor vetted, not paused, not held and with room;
+        the newcomer not held; no block either way. Every step that makes or
+        keeps a pair live asks it; a new request also asks `refusal`, which
+        adds the rules of fit (language, preferences, time in recovery).
+        """
         row, column = self.row_of.get(newcomer_id), self.column_of.get(mentor_id)
         if row is None or column is None:
             return GONE
         if self.roles.get(newcomer_id) != Role.NEWCOMER or self.roles.get(mentor_id) != Role.MENTOR:
             return NOT_A_PAIR
+        if newcomer_id in self.closed or mentor_id in self.closed:
+            return ACCOUNT_CLOSED
+        return scoring.why_not_taking_part(
+            self.newcomers, row, self.mentors, column, is_blocked=(row, column) in self.blocked
+        )
+
+    def refusal(self, newcomer_id: int, mentor_id: int) -> str | None:
+        """Return why this pair may not be made now, in words for staff, or None."""
+        refusal = self.participation_refusal(newcomer_id, mentor_id)
+        if refusal in (GONE, NOT_A_PAIR):
+            return refusal
         if self.has_open_match(newcomer_id):
             return ALREADY_OPEN
+        if refusal is not None:
+            return refusal
+        row, column = self.row_of[newcomer_id], self.column_of[mentor_id]
         return scoring.why_not_allowed(
             self.newcomers,
             row,

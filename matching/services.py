@@ -5,6 +5,11 @@ Each runs in a transaction and locks the rows it contends for: the newcomer
 refusal raises `MatchError` with a message a person can read; views turn it
 into a form error or an HTTP 409.
 
+Every step that makes a pair live (request, approval, accept, reassign, batch
+apply) checks the same pair rule, `selectors.PairCheck.participation_refusal`;
+a change of hold, pause, vetting or block calls `open_requests_recheck`, which
+moves on the open requests the rule now refuses.
+
     requested / proposed ──(staff approval, if required)──▶ awaiting mentor
     awaiting mentor ──▶ active | declined | expired | withdrawn
     declined / expired / rejected ──▶ next ranked choice, else the staff queue
@@ -19,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import record_match_disclosures
+from audit.services import record_match_disclosures, record_matches_disclosures
 from members.models import Member, Role, User
 from messaging.services import (
     MessagingError,
@@ -30,7 +35,7 @@ from messaging.services import (
 from peerlink.ids import parse_id
 from peerlink.queue import enqueue
 
-from . import selectors
+from . import scoring, selectors
 from .models import (
     OPEN_STATES,
     REPORT_TEXT_MAX,
@@ -63,6 +68,10 @@ NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestion
 # What a member held after asking for help sees: calm, never "you are blocked".
 ON_HOLD = "Our staff will be in touch. You can still reach the crisis lines any time."
 NOT_ONBOARDED = "Finish your profile first: your suggestions come from it."
+FULL = "You are already supporting as many newcomers as your capacity allows."
+# What a mentor is told when a request may no longer be accepted for any reason
+# beyond their own capacity or hold.
+NO_LONGER_OPEN = "This request is no longer open."
 
 
 def _notify(match: Match, event: str) -> None:
@@ -71,6 +80,17 @@ def _notify(match: Match, event: str) -> None:
 
     MatchNotification.objects.get_or_create(match=match, event=event)
     transaction.on_commit(lambda: enqueue(send_match_notification, match.pk, event))
+
+
+def _participation_refusal(match: Match, *, count_room: bool = True) -> str | None:
+    """Return why the two people of an open request may not take part in it now, or None.
+
+    The pair rule of `selectors.PairCheck.participation_refusal`, with the
+    request itself not counted against the mentor's room or the newcomer's
+    one open request.
+    """
+    check = selectors.PairCheck.for_match(match, count_room=count_room)
+    return check.participation_refusal(match.newcomer_id, match.mentor_id)
 
 
 def _lock_member(member_id: int) -> Member:
@@ -89,6 +109,77 @@ def _require_state(match: Match, allowed: list[str], action: str) -> None:
         raise MatchError(
             f"This match can't be {action}: it is {match.get_state_display().lower()}."
         )
+
+
+def build_request(
+    *,
+    check: selectors.PairCheck,
+    newcomer: Member,
+    mentor: Member,
+    origin: str,
+    created_by: User | None,
+    programme: MatchingSettings,
+    now: datetime.datetime,
+    next_choices: list[int] | None = None,
+    choice_rank: int | None = None,
+    batch_run: BatchRun | None = None,
+) -> Match:
+    """Return an unsaved open request for a pair `check` allows, and reserve it in `check`.
+
+    Raise MatchError with the precise reason (for staff) when the pair is refused.
+    """
+    assessment = check.assess(newcomer.pk, mentor.pk)
+    if not assessment.allowed:
+        raise MatchError(assessment.refusal)
+    check.reserve(newcomer.pk, mentor.pk)
+    needs_approval = programme.require_staff_approval and origin != MatchOrigin.STAFF
+    return Match(
+        newcomer=newcomer,
+        mentor=mentor,
+        origin=origin,
+        created_by=created_by,
+        next_choices=next_choices or [],
+        choice_rank=choice_rank,
+        batch_run=batch_run,
+        score=assessment.score,
+        breakdown=assessment.breakdown,
+        weights=programme.weights(),
+        reasons=assessment.reasons,
+        state=MatchState.PENDING_APPROVAL if needs_approval else MatchState.AWAITING_MENTOR,
+        sent_to_mentor_at=None if needs_approval else now,
+        expires_at=(
+            None
+            if needs_approval
+            else now + datetime.timedelta(hours=programme.request_expiry_hours)
+        ),
+    )
+
+
+def requests_insert(matches: list[Match]) -> list[Match]:
+    """Save new open requests with what every request brings, one or thousands at once.
+
+    The one way requests are written: each side's accounting of disclosures
+    records what the other may now see, and each mentor asked now gets the
+    request email. A fixed number of queries whatever the number of requests.
+    """
+    from .tasks import send_match_notification
+
+    created = Match.objects.bulk_create(matches, batch_size=1000)
+    record_matches_disclosures(created)
+    asked = [match.pk for match in created if match.state == MatchState.AWAITING_MENTOR]
+    if asked:
+        MatchNotification.objects.bulk_create(
+            [MatchNotification(match_id=pk, event="requested") for pk in asked],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+
+        def enqueue_all() -> None:
+            for match_id in asked:
+                enqueue(send_match_notification, match_id, "requested")
+
+        transaction.on_commit(enqueue_all)
+    return created
 
 
 def _create(
@@ -111,38 +202,27 @@ def _create(
     check = check or selectors.PairCheck([newcomer.pk], [mentor.pk])
     if check.has_open_match(newcomer.pk):
         raise MatchError(ALREADY_OPEN)
-    assessment = check.assess(newcomer.pk, mentor.pk)
-    if not assessment.allowed:
-        raise MatchError(refusal or assessment.refusal)
-    programme = MatchingSettings.current()
-    now = timezone.now()
-    needs_approval = programme.require_staff_approval and origin != MatchOrigin.STAFF
-    match = Match(
-        newcomer=newcomer,
-        mentor=mentor,
-        origin=origin,
-        created_by=created_by,
-        next_choices=next_choices or [],
-        choice_rank=choice_rank,
-        batch_run=batch_run,
-        score=assessment.score,
-        breakdown=assessment.breakdown,
-        weights=programme.weights(),
-        reasons=assessment.reasons,
-        state=MatchState.PENDING_APPROVAL if needs_approval else MatchState.AWAITING_MENTOR,
-    )
-    if not needs_approval:
-        match.sent_to_mentor_at = now
-        match.expires_at = now + datetime.timedelta(hours=programme.request_expiry_hours)
+    try:
+        match = build_request(
+            check=check,
+            newcomer=newcomer,
+            mentor=mentor,
+            origin=origin,
+            created_by=created_by,
+            programme=MatchingSettings.current(),
+            now=timezone.now(),
+            next_choices=next_choices,
+            choice_rank=choice_rank,
+            batch_run=batch_run,
+        )
+    except MatchError as error:
+        raise MatchError(refusal or str(error)) from error
     try:
         with transaction.atomic():
-            match.save()
+            requests_insert([match])
     except IntegrityError as exc:
         raise MatchError(ALREADY_OPEN) from exc
-    record_match_disclosures(match)
     open_conversation(match=match)
-    if not needs_approval:
-        _notify(match, "requested")
     return match
 
 
@@ -216,6 +296,11 @@ def match_approve(*, match_id: int, staff_user: User) -> Match:
     """Staff approve a pairing; the mentor is asked now."""
     match = _lock_match(match_id)
     _require_state(match, [MatchState.PENDING_APPROVAL], "approved")
+    _lock_member(match.mentor_id)  # room is counted as for an accept
+    # Staff may read the precise reason.
+    refusal = _participation_refusal(match)
+    if refusal is not None:
+        raise MatchError(f"This match can't be approved: {refusal}")
     now = timezone.now()
     match.state = MatchState.AWAITING_MENTOR
     match.approved_by = staff_user
@@ -283,9 +368,15 @@ def match_accept(*, match_id: int, mentor: Member) -> Match:
         raise MatchError("This request has expired.")
     # The mentor row is the lock that serialises concurrent accepts.
     mentor = _lock_member(mentor.pk)
-    active = Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE).count()
-    if active >= mentor.capacity:
-        raise MatchError("You are already supporting as many newcomers as your capacity allows.")
+    if mentor.held_for_review:
+        raise MatchError(ON_HOLD)
+    refusal = _participation_refusal(match)
+    if refusal == scoring.MENTOR_FULL:
+        raise MatchError(FULL)
+    if refusal is not None:
+        # Whatever the reason, the same words: the newcomer's hold, account or
+        # block is not the mentor's to learn.
+        raise MatchError(NO_LONGER_OPEN)
     match.state = MatchState.ACTIVE
     match.decided_at = timezone.now()
     match.save()
@@ -401,15 +492,52 @@ def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block
         .filter(state__in=OPEN_STATES)
         .filter(newcomer__in=[blocker, blocked], mentor__in=[blocker, blocked])
     )
-    for match in pair:
-        if match.state == MatchState.ACTIVE:
-            match.state, match.ended_at = MatchState.ENDED, now
-            match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
-            match.end_reason = NEUTRAL_END_REASON
-        else:
-            match.state, match.decided_at = MatchState.WITHDRAWN, now
+    for match in pair.filter(state=MatchState.ACTIVE):
+        match.state, match.ended_at = MatchState.ENDED, now
+        match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
+        match.end_reason = NEUTRAL_END_REASON
         match.save()
+    # An open request between the two moves on to the newcomer's next choice.
+    open_requests_recheck(member_id=blocked.pk)
     return block
+
+
+@transaction.atomic
+def open_requests_recheck(*, member_id: int) -> list[Match]:
+    """Close every open request of this member that the pair rule no longer allows.
+
+    Called wherever a member's hold, pause, vetting, account or blocks change.
+    A request to a mentor who may no longer be asked (held, paused, not vetted,
+    blocked) moves on to the newcomer's next choice, and the newcomer gets the
+    same email as after a decline, which says nothing of why. A held newcomer's
+    own request is withdrawn: nobody is asked on their behalf until staff have
+    been in touch. Room is not judged again here (it is judged when a mentor
+    is asked and when they accept). Return the requests closed.
+    """
+    closed = []
+    requests = Match.objects.select_for_update().filter(
+        Q(newcomer_id=member_id) | Q(mentor_id=member_id), state__in=REQUEST_STATES
+    )
+    for match in requests.order_by("pk"):
+        refusal = _participation_refusal(match, count_room=False)
+        if refusal is None:
+            continue
+        newcomer = Member.objects.filter(pk=match.newcomer_id).values(
+            "held_for_review", "deleted_at", "user__is_active"
+        )[0]
+        newcomer_out = (
+            newcomer["held_for_review"]
+            or newcomer["deleted_at"] is not None
+            or not newcomer["user__is_active"]
+        )
+        if newcomer_out:
+            match.state, match.decided_at = MatchState.WITHDRAWN, timezone.now()
+            match.save()
+        else:
+            _close_request(match, MatchState.WITHDRAWN)
+            _notify(match, "declined")
+        closed.append(match)
+    return closed
 
 
 # The email event that tells a peer, without detail, that their match ended.
@@ -502,6 +630,7 @@ def _pause_mentor(member_id: int) -> None:
         raise MatchError("The reported member is not a mentor.")
     mentor.is_paused = True
     mentor.save(update_fields=["is_paused", "updated_at"])
+    open_requests_recheck(member_id=mentor.pk)
 
 
 @transaction.atomic

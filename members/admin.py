@@ -9,6 +9,7 @@ from django.urls import path, reverse
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
+from matching.services import open_requests_recheck
 from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
 
 from . import selectors, services
@@ -279,6 +280,9 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
             )
         else:
             super().save_model(request, obj, form, change)
+        if change and {"is_paused", "held_for_review"} & set(form.changed_data):
+            # Open requests the pair rule no longer allows move on, as on any other path.
+            open_requests_recheck(member_id=obj.pk)
 
 
 @admin.register(Tag)

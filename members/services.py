@@ -20,7 +20,11 @@ from api.models import PersonalToken
 from audit.services import record_disclosures
 from checkins.models import CheckIn, Reminder, ReminderState
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
-from matching.services import NEUTRAL_END_REASON, matches_close_for_leaving_member
+from matching.services import (
+    NEUTRAL_END_REASON,
+    matches_close_for_leaving_member,
+    open_requests_recheck,
+)
 from messaging.models import Conversation, Message
 from safety.models import HelpRequest
 
@@ -81,6 +85,10 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
         _review_again_if_far_from_vetted_date(
             member, before=form.initial.get("recovery_start_date")
         )
+    if "is_paused" in form.fields or "recovery_start_date" in changed:
+        # A mentor who pauses, or goes back to staff review, is asked no more:
+        # open requests move on.
+        open_requests_recheck(member_id=member.pk)
     if sharing:
         source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
         consent_record_changes(member=member, before=before, source=source)
@@ -173,6 +181,8 @@ def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Memb
             "updated_at",
         ]
     )
+    # A mentor who is no longer approved is asked no more: open requests move on.
+    open_requests_recheck(member_id=member.pk)
     return member
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from checkins.models import CheckIn
+from matching import services as matching_services
 from matching.models import Match
 from members.models import Member, User
 from messaging.models import Message
@@ -35,6 +36,8 @@ def _hold(member_id: int, *, now: datetime.datetime) -> Member:
     if not member.held_for_review:
         member.held_for_review, member.held_at = True, now
         member.save(update_fields=["held_for_review", "held_at", "updated_at"])
+        # A held member neither accepts nor is asked: their open requests move on.
+        matching_services.open_requests_recheck(member_id=member.pk)
     return member
 
 

@@ -18,7 +18,7 @@ from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
 
 from . import services
 from .forms import StaffReadReasonForm
-from .models import REASON_FRESH_MINUTES, Disclosure, StaffRead
+from .models import REASON_FRESH_MINUTES, Disclosure, ReadReason, StaffRead
 
 SESSION_KEY = "audit_read_reasons"
 
@@ -85,6 +85,10 @@ class AuditedReads:
         return response
 
     def _reason_page(self, request, form):
+        # An alert's link carries its reason (say "safety concern"), already chosen.
+        wanted = request.GET.get("reason")
+        if not form.is_bound and wanted in ReadReason.values:
+            form = StaffReadReasonForm(initial={"reason": wanted})
         context = {
             **self.admin_site.each_context(request),
             "title": "Why are you opening this record?",

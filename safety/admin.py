@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from audit.admin import AuditedReads
-from audit.forms import StaffReadReasonForm
-from audit.models import ReadReason, RecordPart
+from audit.models import RecordPart
 from peerlink.admin_site import is_possible_pk
 
 from . import services
@@ -166,13 +165,6 @@ class HelpRequestAdmin(AuditedReads, admin.ModelAdmin):
         if message is None:
             return "Not included."
         return "(message removed)" if message.removed_at else message.text
-
-    def _reason_page(self, request, form):
-        # The alert's link carries "safety concern" as the reason, already chosen.
-        wanted = request.GET.get("reason")
-        if not form.is_bound and wanted in ReadReason.values:
-            form = StaffReadReasonForm(initial={"reason": wanted})
-        return super()._reason_page(request, form)
 
     def get_urls(self):
         clear = self.admin_site.admin_view(self.clear_view)

@@ -1,11 +1,15 @@
 """A crisis phrase reaches a person on both sides: the sender sees the lines and whether
 staff were told; the peer who reads it sees calm guidance and can tell staff in one tap."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from messaging.alerts import alert_staff_of_crisis_phrase
 from messaging.models import Message, MessagingSettings
+from messaging.services import send_message
 from safety.models import HelpRequest, HoldReason
 from tests.factories import ActiveMatchFactory, NewcomerFactory
 
@@ -141,3 +145,17 @@ def test_telling_staff_works_only_for_the_peers_message_in_ones_own_match(
     # Nobody raises a concern about their own message.
     assert newcomer_client.post(tell_url(match, crisis_message)).status_code == 404
     assert not HelpRequest.objects.exists()
+
+
+def test_the_crisis_phrase_alert_opens_the_match_with_safety_chosen(staff_client, staff_user):
+    match = ActiveMatchFactory()
+    message = send_message(member=match.newcomer, match_id=match.pk, text="I want to die")
+    mail.outbox.clear()
+    alert_staff_of_crisis_phrase(message.pk)
+    link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+
+    reason_page = staff_client.get("/" + path)
+
+    assert b"Why are you opening this record?" in reason_page.content
+    assert re.search(rb'value="safety"[^>]*checked', reason_page.content)

@@ -132,6 +132,8 @@ def test_staff_alert_on_a_crisis_phrase_names_no_one_and_quotes_nothing(
     assert email.to == ["staff@example.org"]
     body = email.subject + email.body
     assert f"message {message.pk}" in body
+    # A link staff can act on: the match, with "safety concern" chosen for the audited read.
+    assert f"/admin/matching/match/{match.pk}/change/?reason=safety" in body
     for private in ("kill myself", "Alice", "Bob", "alice@example.org", "Honestly"):
         assert private not in body
     # A second run of the task sends nothing.

@@ -497,7 +497,12 @@ def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block
         match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
         match.end_reason = NEUTRAL_END_REASON
         match.save()
-    # An open request between the two moves on to the newcomer's next choice.
+    # The newcomer's own block withdraws their request, as withdrawing does; a
+    # mentor's block reads to the newcomer as any decline (`open_requests_recheck`):
+    # the blocked side sees exactly what an ordinary end shows.
+    for match in pair.filter(state__in=REQUEST_STATES, newcomer=blocker):
+        match.state, match.decided_at = MatchState.WITHDRAWN, now
+        match.save()
     open_requests_recheck(member_id=blocked.pk)
     return block
 
@@ -508,8 +513,9 @@ def open_requests_recheck(*, member_id: int) -> list[Match]:
 
     Called wherever a member's hold, pause, vetting, account or blocks change.
     A request to a mentor who may no longer be asked (held, paused, not vetted,
-    blocked) moves on to the newcomer's next choice, and the newcomer gets the
-    same email as after a decline, which says nothing of why. A held newcomer's
+    blocked) closes as declined (as rejected if staff had not approved it yet)
+    and moves on to the newcomer's next choice; the newcomer gets the same email
+    as after a decline, which says nothing of why. A held newcomer's
     own request is withdrawn: nobody is asked on their behalf until staff have
     been in touch. Room is not judged again here (it is judged when a mentor
     is asked and when they accept). Return the requests closed.
@@ -534,7 +540,11 @@ def open_requests_recheck(*, member_id: int) -> list[Match]:
             match.state, match.decided_at = MatchState.WITHDRAWN, timezone.now()
             match.save()
         else:
-            _close_request(match, MatchState.WITHDRAWN)
+            # Read by the newcomer as any decline (or, before staff approved it,
+            # as a staff rejection, which the mentor never learns of): nothing
+            # says why.
+            asked = match.state == MatchState.AWAITING_MENTOR
+            _close_request(match, MatchState.DECLINED if asked else MatchState.REJECTED)
             _notify(match, "declined")
         closed.append(match)
     return closed

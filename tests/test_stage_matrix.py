@@ -211,6 +211,10 @@ def build(stage: str, *, newcomer_name="Kestrel", mentor_name="Lapwing") -> Worl
             services.match_withdraw(match_id=match.pk, newcomer=newcomer)
         elif stage == "declined":
             services.match_decline(match_id=match.pk, mentor=mentor, reason="not_a_fit")
+        elif stage == "request_blocked_by_newcomer":
+            services.member_block(blocker=newcomer, blocked=mentor)
+        elif stage == "request_blocked_by_mentor":
+            services.member_block(blocker=mentor, blocked=newcomer)
         elif stage == "expired":
             Match.objects.filter(pk=match.pk).update(expires_at=timezone.now())
             services.match_expire(match_id=match.pk)
@@ -251,6 +255,8 @@ WORLDS = {
     "withdrawn": Expected(True, False, False, False),
     "declined": Expected(True, False, False, False),
     "expired": Expected(True, False, False, False),
+    "request_blocked_by_newcomer": Expected(True, False, False, False),
+    "request_blocked_by_mentor": Expected(True, False, False, False),
     "active": Expected(True, True, True, True),
     "ended": Expected(True, True, True, False),
     "blocked_by_newcomer": Expected(True, True, True, False),
@@ -453,6 +459,25 @@ def test_the_blocked_side_sees_exactly_what_an_end_shows(stage, blocked_side, en
         member=ender,
         reason=services.NEUTRAL_END_REASON,
     )
+    blocked = build(stage, newcomer_name="Plover", mentor_name="Dunlin")
+
+    after_end = look(ended, getattr(ended, blocked_side), act=False)
+    after_block = look(blocked, getattr(blocked, blocked_side), act=False)
+
+    assert after_block.statuses == after_end.statuses
+    neutral = {"Kestrel": "N", "Plover": "N", "Lapwing": "M", "Dunlin": "M"}
+    assert _as_read(after_block, neutral) == _as_read(after_end, neutral)
+
+
+@pytest.mark.parametrize(
+    ("stage", "blocked_side", "ordinary_end"),
+    [
+        ("request_blocked_by_newcomer", "mentor", "withdrawn"),
+        ("request_blocked_by_mentor", "newcomer", "declined"),
+    ],
+)
+def test_a_blocked_request_reads_exactly_as_an_ordinary_end(stage, blocked_side, ordinary_end):
+    ended = build(ordinary_end, newcomer_name="Kestrel", mentor_name="Lapwing")
     blocked = build(stage, newcomer_name="Plover", mentor_name="Dunlin")
 
     after_end = look(ended, getattr(ended, blocked_side), act=False)

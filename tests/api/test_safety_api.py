@@ -62,7 +62,7 @@ def test_a_mentor_blocks_a_newcomer_who_requested_them():
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     match_id = post(api_client(newcomer), REQUESTS, {"mentors": [mentor.pk]}).json()["id"]
     assert post(api_client(mentor), BLOCKS, {"member": newcomer.pk}).status_code == 201
-    assert Match.objects.get(pk=match_id).state == MatchState.WITHDRAWN
+    assert Match.objects.get(pk=match_id).state == MatchState.DECLINED
 
 
 def test_a_newcomer_may_block_a_mentor_they_are_suggested():

@@ -42,11 +42,21 @@ def test_blocking_ends_an_active_match_with_a_neutral_reason():
     assert "uneasy" not in match.end_reason
 
 
-def test_blocking_withdraws_an_open_request():
+def test_a_mentors_block_closes_an_open_request_as_a_decline():
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     match = services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
 
     services.member_block(blocker=mentor, blocked=newcomer)
+
+    match.refresh_from_db()
+    assert match.state == MatchState.DECLINED
+
+
+def test_a_newcomers_block_withdraws_their_own_request():
+    newcomer, mentor = NewcomerFactory(), MentorFactory()
+    match = services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
+
+    services.member_block(blocker=newcomer, blocked=mentor)
 
     match.refresh_from_db()
     assert match.state == MatchState.WITHDRAWN

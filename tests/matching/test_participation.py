@@ -201,7 +201,9 @@ def test_open_requests_move_on_when_the_mentor_may_no_longer_be_asked(
     with django_capture_on_commit_callbacks(execute=True):
         MENTOR_STOPS[stop](mentor, newcomer, staff_user)
 
-    assert state_of(first_request) == MatchState.WITHDRAWN
+    # Read by the newcomer as any decline; before approval, as a staff rejection.
+    closed_as = MatchState.REJECTED if approval else MatchState.DECLINED
+    assert state_of(first_request) == closed_as
     moved = Match.objects.get(newcomer=newcomer, mentor=second)
     expected = MatchState.PENDING_APPROVAL if approval else MatchState.AWAITING_MENTOR
     assert moved.state == expected
@@ -221,7 +223,7 @@ def test_a_newcomer_with_no_next_choice_is_told_and_waits_for_staff(
             member_id=mentor.pk, status=VettingStatus.REJECTED, staff_user=staff_user
         )
 
-    assert state_of(match) == MatchState.WITHDRAWN
+    assert state_of(match) == MatchState.DECLINED
     assert not Match.objects.filter(newcomer=newcomer, state__in=[MatchState.AWAITING_MENTOR])
     told = [message for message in mail.outbox if message.to == [newcomer.user.email]]
     assert len(told) == 1 and "Our team will help you find someone" in told[0].body
@@ -295,7 +297,7 @@ def test_pausing_on_the_profile_page_moves_open_requests_on(newcomer, mentor, me
     )
 
     assert response.status_code == 302
-    assert state_of(first_request) == MatchState.WITHDRAWN
+    assert state_of(first_request) == MatchState.DECLINED
     assert Match.objects.get(newcomer=newcomer, mentor=second).state == MatchState.AWAITING_MENTOR
 
 
@@ -306,7 +308,7 @@ def test_staff_pausing_a_reported_mentor_moves_their_open_requests_on(newcomer, 
 
     services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
 
-    assert state_of(match) == MatchState.WITHDRAWN
+    assert state_of(match) == MatchState.DECLINED
 
 
 def test_a_mentor_sent_back_to_review_by_a_date_move_is_asked_no_more(newcomer, mentor):

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("checkins.urls")),
     path("", include("safety.urls")),
+    path("", include("steps.urls")),
+    path("", include("recovery.urls")),
 ]
 
 handler400 = "peerlink.views.bad_request"

@@ -8,6 +8,7 @@ app_name = "safety"
 
 urlpatterns = [
     path("help-now/", views.help_now, name="help_now"),
+    path("resources/", views.resources, name="resources"),
     path(
         "messages/<id:match_id>/tell-staff/<id:message_id>/",
         views.tell_staff,

@@ -69,3 +69,8 @@ def tell_staff(request, match_id: int, message_id: int):
     messages.success(request, PEER_THANKS.format(time=told_at))
     url = reverse("messaging:conversation", args=[match.pk])
     return redirect(f"{url}#message-{message_id}")
+
+
+def resources(request):
+    """The programme's resources page (being built)."""
+    raise Http404

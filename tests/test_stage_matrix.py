@@ -121,6 +121,10 @@ NOT_A_PAIR = {
     "api:schema": "the API's description",
     "api:docs": "the API's description",
     "api:None": "the API's 404 for any other address",
+    "safety:resources": "the programme's resources, the same for everyone",
+    "steps:mine": "placeholder until the steps feature lands",
+    "recovery:check": "placeholder until the recovery check lands",
+    "recovery:trend": "placeholder until the recovery check lands",
 }
 STAFF_ONLY = "api:v1:staff-"  # staff endpoints: asked as staff below
 # Parts of the export that show pairs, and the rest (the member's own data).

@@ -1,0 +1,1 @@
+"""The recovery check: outcome instruments entered as data, answered over time."""

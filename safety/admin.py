@@ -21,7 +21,8 @@ from peerlink.admin_site import is_possible_pk
 
 from . import services
 from .forms import ClearHoldForm
-from .models import HelpRequest, HoldReason, SafetySettings
+from .models import HelpRequest, HoldReason, ResourcesPage, SafetySettings
+from .resources import render_resources
 
 
 def local_time(value) -> str:
@@ -38,6 +39,28 @@ class SafetySettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False if SafetySettings.objects.exists() else super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResourcesPage)
+class ResourcesPageAdmin(admin.ModelAdmin):
+    """One page of text, with a preview of how members will see it."""
+
+    fields = ["text", "preview", "updated_at", "updated_by"]
+    readonly_fields = ["preview", "updated_at", "updated_by"]
+
+    @admin.display(description="As members see it (after saving)")
+    def preview(self, page):
+        return format_html('<div class="resources-preview">{}</div>', render_resources(page.text))
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_add_permission(self, request):
+        return False if ResourcesPage.objects.exists() else super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -104,3 +104,26 @@ class HelpRequest(models.Model):
         if not self.may_contact:
             return "No: they asked not to be contacted."
         return "Yes: they asked staff to contact them."
+
+
+class ResourcesPage(models.Model):
+    """The programme's resources page (`/resources/`); one row, edited by staff in the admin."""
+
+    text = models.TextField(
+        max_length=20000,
+        help_text=(
+            "Plain text. A line starting with “## ” is a heading, “- ” starts a list item, "
+            "and [words](https://example.org) or [988](tel:988) makes a link. HTML is shown as "
+            "text, never run."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "resources page"
+
+    def __str__(self):
+        return "Resources page"

@@ -5,7 +5,8 @@ from django.db.models import Q
 from matching.models import Match, MatchState
 from members.models import Member
 
-from .models import HelpRequest, HoldReason
+from .models import HelpRequest, HoldReason, ResourcesPage
+from .resources import STARTER_TEXT
 
 
 def open_help_request(member: Member) -> HelpRequest | None:
@@ -38,3 +39,9 @@ def peer_concern_open(*, raised_by: Member, match: Match) -> HelpRequest | None:
     return HelpRequest.objects.filter(
         raised_by=raised_by, match=match, reason=HoldReason.PEER_CONCERN, cleared_at=None
     ).first()
+
+
+def resources_text() -> str:
+    """Return the programme's resources text, or PeerLink's starter text until staff write one."""
+    page = ResourcesPage.objects.only("text").first()
+    return page.text if page else STARTER_TEXT

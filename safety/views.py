@@ -15,6 +15,7 @@ from messaging import selectors as messaging_selectors
 
 from . import selectors, services
 from .forms import HelpNowForm, TellStaffForm
+from .resources import render_resources
 
 ALREADY_ASKED = "Staff already know. We have noted your latest answers."
 THANKS = "Thank you. We have told our staff."
@@ -72,5 +73,6 @@ def tell_staff(request, match_id: int, message_id: int):
 
 
 def resources(request):
-    """The programme's resources page (being built)."""
-    raise Http404
+    """The programme's resources, open to everyone, signed in or not."""
+    body = render_resources(selectors.resources_text())
+    return render(request, "safety/resources.html", {"body": body})

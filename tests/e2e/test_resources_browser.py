@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_visitor_reaches_the_resources_from_help_now_by_keyboard(live_server, page):
     page.goto(f"{live_server.url}/help-now/")
-    link = page.get_by_role("link", name="More help and resources: naloxone, meetings, harm reduction")
+    link = page.get_by_role("link", name="More help and resources: naloxone", exact=False)
     link.focus()
     page.keyboard.press("Enter")
 

@@ -78,7 +78,7 @@ PEER_BODY_SURFACES = {
 }
 # Pages, lists and documents that may show pairs without an id in the address.
 LIST_SURFACES = [
-    "members:home",
+    "home:me",
     "members:profile",
     "members:export",
     "matching:status",
@@ -96,11 +96,12 @@ LIST_SURFACES = [
 # A block keeps the pair out of each other's suggestions for good; a mentor is
 # left out of suggestions for many reasons (room, a pause, languages), so their
 # absence tells nothing, and these are left out where a block is compared with an end.
-SUGGESTIONS = {"matching:suggestions", "api:v1:suggestions", "members:home"}
+SUGGESTIONS = {"matching:suggestions", "api:v1:suggestions", "home:me"}
 # Every other address, and why it cannot show a pair to a member.
 NOT_A_PAIR = {
     "healthz": "a health check",
     "home": "the public home page",
+    "home:pause": "the mentor's own pause switch; answers only with a redirect",
     "matching:request": "makes a request; answers only about the requester's choice",
     "api:v1:requests": "makes a request; answers only about the requester's choice",
     "api:v1:tags": "the vocabulary",
@@ -145,6 +146,7 @@ EXPORT_OWN_PARTS = {
     "consent_records",
     "help_requests",
     "api_tokens",
+    "home_page_visits",
 }
 
 

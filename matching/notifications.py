@@ -8,9 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from peerlink.staff_alerts import alert_staff_once
-
 from members.models import Member
+from peerlink.staff_alerts import alert_staff_once
 
 from .deadlines import member_zone, request_deadline
 from .models import (

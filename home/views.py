@@ -19,7 +19,7 @@ PAUSED = (
     "New requests are paused. Anyone waiting for your answer is passed on to someone else, "
     "and your current matches carry on as before."
 )
-UNPAUSED = "You're taking new requests again."
+UNPAUSED = "You are taking new requests again."
 
 
 @never_cache

@@ -64,6 +64,7 @@ class CheckinCard:
     next_due_at: datetime.datetime
     # None before the first check-in was due; else whether the member did the last one.
     last_done: bool | None
+    last_due_at: datetime.datetime | None = None
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
         cadence = cadence_for(item.match, programme)
         time_zone = member_time_zone(member)
         slot, _ = schedule.next_slot(item.match.decided_at, now, time_zone, cadence)
-        last_done = None
+        last_done = last_due = None
         if slot > 0:
             last_due = schedule.slot_due_at(item.match.decided_at, slot - 1, time_zone, cadence)
             # As on the staff list: a check-in from the last due time on counts for it.
@@ -131,7 +132,11 @@ def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
             last_done = checked_in is not None and checked_in >= last_due
         cards.append(
             CheckinCard(
-                match=item.match, peer=item.peer, next_due_at=item.next_due_at, last_done=last_done
+                match=item.match,
+                peer=item.peer,
+                next_due_at=item.next_due_at,
+                last_done=last_done,
+                last_due_at=last_due,
             )
         )
     return cards
@@ -187,7 +192,7 @@ def _changes(
     if new_messages:
         changes.append("You have a new message." if new_messages == 1 else "You have new messages.")
     for card in checkins:
-        if card.last_done is False:
+        if card.last_done is False and card.last_due_at > since:
             changes.append(f"A check-in on your match with {card.peer.name_in_sentence} is due.")
     return changes
 

@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from checkins import schedule
@@ -20,6 +20,7 @@ from checkins.selectors import upcoming_for
 from checkins.services import cadence_for, member_time_zone
 from matching.deadlines import request_deadline
 from matching.models import (
+    OPEN_STATES,
     REQUEST_STATES,
     EndedBy,
     Match,
@@ -89,13 +90,19 @@ def _peer_of(match: Match, member: Member) -> Member:
     return match.mentor if match.newcomer_id == member.pk else match.newcomer
 
 
-def visible_pairs(member: Member) -> list[Pair]:
-    """Return every request and match the member may know of, newest first, as they see it."""
-    matches = (
-        Match.objects.visible_to(member)
-        .select_related("newcomer", "mentor")
-        .order_by("-created_at", "-pk")
-    )
+def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> list[Pair]:
+    """Return the member's open requests and matches, and those that changed after `since`,
+    newest first, as the member may see them."""
+    matches = Match.objects.visible_to(member).filter(state__in=OPEN_STATES)
+    if since is not None:
+        changed = (
+            Q(created_at__gt=since)
+            | Q(sent_to_mentor_at__gt=since)
+            | Q(decided_at__gt=since)
+            | Q(ended_at__gt=since)
+        )
+        matches = Match.objects.visible_to(member).filter(Q(state__in=OPEN_STATES) | changed)
+    matches = matches.select_related("newcomer", "mentor").order_by("-created_at", "-pk")
     pairs = []
     for match in matches:
         stage = match.stage_for(member)
@@ -239,7 +246,7 @@ def home_page(
     """Return what the member's home page shows: what is next, and what changed since `since`."""
     now = now or timezone.now()
     page = HomePage(member=member, since=since)
-    pairs = visible_pairs(member)
+    pairs = visible_pairs(member, since=since)
     unread = unread_by_match(member)
     active = [
         dataclasses.replace(pair, unread=unread.get(pair.match.pk, 0))

@@ -163,7 +163,7 @@ def _changes(
         if as_newcomer:
             if match.state == MatchState.ACTIVE and decided:
                 changes.append(f"{_capital(name)} said yes: you are matched.")
-            elif match.state == MatchState.ENDED and ended:
+            elif match.state == MatchState.ENDED and ended and match.ended_by != EndedBy.NEWCOMER:
                 changes.append(f"Your match with {name} ended.")
             elif match.state in (MatchState.DECLINED, MatchState.EXPIRED, MatchState.REJECTED):
                 if decided:
@@ -232,14 +232,6 @@ def _new_messages_since(member: Member, match_ids: list[int], since: datetime.da
     )
 
 
-def _no_suggestions_because(member: Member, suggestions: list) -> str:
-    if member.held_for_review:
-        return ON_HOLD
-    if not suggestions:
-        return NO_MENTOR_FITS
-    return ""
-
-
 def home_page(
     member: Member, *, since: datetime.datetime | None, now: datetime.datetime | None = None
 ) -> HomePage:
@@ -264,7 +256,7 @@ def home_page(
             else:
                 found = suggestions_for(member, limit=SUGGESTIONS_SHOWN)
                 page.suggestions = [(s, peer_view(s.mentor, viewer=member)) for s in found]
-                page.no_suggestions_because = _no_suggestions_because(member, found)
+                page.no_suggestions_because = "" if found else NO_MENTOR_FITS
     else:
         page.requests_waiting = sorted(
             (p for p in pairs if p.stage == PairStage.REQUESTED),

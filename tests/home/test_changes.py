@@ -168,3 +168,17 @@ def test_nothing_is_said_about_a_request_the_mentor_was_never_asked(mentor):
 
     assert "Quiet Quinn" not in page
     assert "Nothing new" in page
+
+
+def test_the_newcomer_is_told_their_mentor_ended_the_match_not_their_own_ending(newcomer, mentor):
+    match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
+    client = _client(newcomer)
+    _visit(client, FIRST)
+    with time_machine.travel(FIRST + datetime.timedelta(hours=1), tick=False):
+        services.match_end(match_id=match.pk, ended_by="mentor", reason="Moving", member=mentor)
+    assert "Your match with Bob ended." in _visit(client, LATER)
+
+    again = ActiveMatchFactory(newcomer=newcomer, mentor=MentorFactory(display_name="Sage"))
+    with time_machine.travel(LATER + datetime.timedelta(hours=1), tick=False):
+        services.match_end(match_id=again.pk, ended_by="newcomer", reason="Done", member=newcomer)
+    assert "Your match with Sage ended." not in _visit(client, LATER + datetime.timedelta(hours=2))

@@ -9,7 +9,9 @@ deletes their account. The journeys then run as
 people run them, through the test client over HTTP, and the Celery work they
 cause (match emails, staff alerts, reminders) runs in a real worker process on
 the configured broker (Redis in CI, else the embedded one) that logs at DEBUG
-and sends through SMTP. They include the member reading their accounting of disclosures and
+and sends through SMTP. They include the member's home page saying what changed (naming
+the mentor), a mentor approved and reminded a day before a request moves on (both emails
+through the worker), the member reading their accounting of disclosures and
 downloading their data, staff downloading it for them, the daily retention
 and audit purges, and an account deleted through its page.
 

@@ -220,3 +220,27 @@ def test_only_mentors_have_a_pause_switch(newcomer_client, newcomer):
 
 def test_the_pause_switch_only_answers_a_post(mentor_client):
     assert mentor_client.get(reverse("home:pause")).status_code == 405
+
+
+def test_a_mentor_sees_each_match_with_its_unread_messages(mentor):
+    match = ActiveMatchFactory(mentor=mentor, newcomer=NewcomerFactory(display_name="Casey"))
+    open_conversation(match=match)
+    send_message(member=match.newcomer, match_id=match.pk, text="Hi Bob")
+
+    page = _client(mentor).get(ME).text
+
+    assert "Casey" in page and "(1 unread)" in page
+    assert reverse("messaging:conversation", args=[match.pk]) in page
+
+
+def test_the_last_visit_is_in_the_members_data_and_goes_with_the_account(newcomer_client, newcomer):
+    from home.models import HomeVisit
+    from members.export import member_data_export
+    from members.services import delete_account
+
+    newcomer_client.get(ME)
+    assert member_data_export(newcomer)["home_page_visits"]["last_visit"] is not None
+
+    delete_account(member=newcomer)
+
+    assert not HomeVisit.objects.filter(member=newcomer).exists()

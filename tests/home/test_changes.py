@@ -10,6 +10,7 @@ from django.urls import reverse
 from home.models import HomeVisit
 from home.services import home_visit_record
 from matching import services
+from matching.models import MatchingSettings
 from members.models import Member
 from messaging.services import open_conversation, send_message
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
@@ -155,8 +156,6 @@ def test_a_later_visit_compares_with_the_one_before(newcomer):
 
 
 def test_nothing_is_said_about_a_request_the_mentor_was_never_asked(mentor):
-    from matching.models import MatchingSettings
-
     MatchingSettings.objects.update_or_create(pk=1, defaults={"require_staff_approval": True})
     client = _client(mentor)
     _visit(client, FIRST)

@@ -8,11 +8,14 @@ from django.test import Client
 from django.urls import reverse
 
 from checkins.models import CheckIn, Connected
+from home.models import HomeVisit
 from home.selectors import NO_MENTOR_FITS
 from home.views import PAUSED, UNPAUSED
 from matching import services
 from matching.models import Match, MatchingSettings, MatchState
+from members.export import member_data_export
 from members.models import Member, VettingStatus
+from members.services import delete_account
 from messaging.services import open_conversation, send_message
 from safety.services import help_request_create
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory, tag
@@ -234,10 +237,6 @@ def test_a_mentor_sees_each_match_with_its_unread_messages(mentor):
 
 
 def test_the_last_visit_is_in_the_members_data_and_goes_with_the_account(newcomer_client, newcomer):
-    from home.models import HomeVisit
-    from members.export import member_data_export
-    from members.services import delete_account
-
     newcomer_client.get(ME)
     assert member_data_export(newcomer)["home_page_visits"]["last_visit"] is not None
 

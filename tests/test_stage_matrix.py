@@ -32,7 +32,7 @@ from django.utils import timezone
 from audit.models import Disclosure
 from matching import services
 from matching.models import Block, EndedBy, Match, MatchingSettings, PairStage, Report
-from matching.notifications import send_match_email
+from matching.notifications import EVENTS, send_match_email
 from members.export import member_data_export
 from members.models import Language
 from members.visibility import DETAIL_FLAGS
@@ -493,11 +493,14 @@ def test_staff_pages_never_show_the_request_note(staff_client):
     assert not any(NOTE.encode() in page.content for page in pages)
 
 
-def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved():
+@pytest.mark.parametrize(
+    "event", [event for event, (side, _) in EVENTS.items() if side == "mentor"]
+)
+def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved(event):
     world = build("pending_staff")
     mail.outbox.clear()
 
-    sent = send_match_email(match_id=world.match.pk, event="requested")
+    sent = send_match_email(match_id=world.match.pk, event=event)
 
     assert sent is False
     assert not [email for email in mail.outbox if world.mentor.user.email in email.to]

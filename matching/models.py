@@ -385,6 +385,31 @@ class MatchNotification(models.Model):
         return f"{self.event} email for match {self.match_id}"
 
 
+class MemberNotification(models.Model):
+    """One email about a member's own standing (staff approved a mentor, say).
+
+    The unique (member, event, key) makes sending idempotent: `key` names the
+    occasion (the time of the approval), so a later approval is a new email and
+    a second run of the same one sends nothing.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=20)
+    key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "event", "key"], name="one_member_notification_per_occasion"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} email for member {self.member_id}"
+
+
 class ReportStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACTED = "acted", "Acted on"

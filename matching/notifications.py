@@ -8,9 +8,20 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from members.models import Member
 from peerlink.staff_alerts import alert_staff_once
 
-from .models import Match, MatchNotification, PairStage, Report
+from .deadlines import member_zone, request_deadline
+from .models import (
+    OPEN_STATES,
+    Match,
+    MatchNotification,
+    MatchOrigin,
+    MatchState,
+    MemberNotification,
+    PairStage,
+    Report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +29,14 @@ EVENTS = {
     # event: (recipient side, subject)
     "requested": ("mentor", "Someone would like to connect with you on PeerLink"),
     "accepted": ("newcomer", "Good news from PeerLink"),
+    # A mentor is reminded once, a day before a request to them moves on.
+    "answer_reminder": ("mentor", "A request on PeerLink is still waiting for you"),
+    # The newcomer whose request moved on, whatever the reason: a decline (and a
+    # mentor who paused, was held, lost their vetting, left or blocked, which
+    # read as one), an expiry, or staff turning it down or passing it on.
     "declined": ("newcomer", "An update on your PeerLink request"),
     "expired": ("newcomer", "An update on your PeerLink request"),
+    "moved_on": ("newcomer", "An update on your PeerLink request"),
     # The peer of a member who left: told only that the match ended.
     "ended_for_mentor": ("mentor", "An update on your PeerLink match"),
     "ended_for_newcomer": ("newcomer", "An update on your PeerLink match"),
@@ -50,11 +67,16 @@ def send_match_email(*, match_id: int, event: str) -> bool:
         # The stage rule, as on every page: nobody is emailed about a pair they
         # may not know of (a request staff have not approved, say).
         return False
+    if event == "answer_reminder" and not _still_waiting(match):
+        return False
     context = {
         "match": match,
         "recipient": recipient,
         "event": event,
         "site_url": settings.PEERLINK_SITE_URL.rstrip("/"),
+        # The same words the pages show, in the recipient's own time zone.
+        "deadline": request_deadline(match, zone=member_zone(recipient)),
+        "moved_to": _moved_to(match),
     }
     message = EmailMultiAlternatives(
         subject=subject,
@@ -67,6 +89,65 @@ def send_match_email(*, match_id: int, event: str) -> bool:
         # Release the claim so that the retry can send it.
         MatchNotification.objects.filter(pk=notification.pk).update(sent_at=None)
         logger.warning("Sending the %s email for match %s failed", event, match_id)
+        raise
+    return True
+
+
+def _still_waiting(match: Match) -> bool:
+    return (
+        match.state == MatchState.AWAITING_MENTOR
+        and match.expires_at is not None
+        and match.expires_at > timezone.now()
+    )
+
+
+def _moved_to(match: Match) -> str:
+    """Say where a closed request went: "next_choice" (the newcomer's own ranking),
+    "another_peer" (one staff chose), or "" (our team helps them find someone)."""
+    if match.is_open:
+        return ""
+    origin = (
+        Match.objects.filter(newcomer_id=match.newcomer_id, state__in=OPEN_STATES, pk__gt=match.pk)
+        .values_list("origin", flat=True)
+        .first()
+    )
+    if origin is None:
+        return ""
+    return "next_choice" if origin == MatchOrigin.RANKED else "another_peer"
+
+
+MEMBER_EVENTS = {
+    # event: subject
+    "vetting_approved": "You're all set to mentor on PeerLink",
+}
+
+
+def send_member_email(*, notification_id: int) -> bool:
+    """Send one email about a member's own standing once; return whether it went out now."""
+    notification = (
+        MemberNotification.objects.select_related("member__user").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.event not in MEMBER_EVENTS:
+        return False
+    claimed = MemberNotification.objects.filter(pk=notification.pk, sent_at=None).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    member: Member = notification.member
+    if member.is_deleted or not member.user.is_active or not member.user.email:
+        return False
+    context = {"recipient": member, "site_url": settings.PEERLINK_SITE_URL.rstrip("/")}
+    message = EmailMultiAlternatives(
+        subject=MEMBER_EVENTS[notification.event],
+        body=render_to_string(f"emails/member_{notification.event}.txt", context),
+        to=[member.user.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        MemberNotification.objects.filter(pk=notification.pk).update(sent_at=None)
+        logger.warning("Sending the %s email %s failed", notification.event, notification.pk)
         raise
     return True
 

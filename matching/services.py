@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import record_match_disclosures, record_matches_disclosures
@@ -49,6 +49,7 @@ from .models import (
     MatchNotification,
     MatchOrigin,
     MatchState,
+    MemberNotification,
     Report,
     ReportAction,
     ReportStatus,
@@ -354,7 +355,9 @@ def match_reject(*, match_id: int, staff_user: User, reason: str = "") -> Match 
     _require_state(match, [MatchState.PENDING_APPROVAL], "rejected")
     match.approved_by = staff_user
     match.end_reason = reason
-    return _close_request(match, MatchState.REJECTED)
+    next_match = _close_request(match, MatchState.REJECTED)
+    _notify(match, "moved_on")
+    return next_match
 
 
 @transaction.atomic
@@ -457,12 +460,14 @@ def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
     match.approved_by = staff_user
     match.end_reason = f"Reassigned by staff to {mentor.display_name}"
     match.save()
-    return _create(
+    new_match = _create(
         newcomer=_lock_member(match.newcomer_id),
         mentor=mentor,
         origin=MatchOrigin.STAFF,
         created_by=staff_user,
     )
+    _notify(match, "moved_on")
+    return new_match
 
 
 # What staff and both members see as the end of a match a block closed: the
@@ -558,9 +563,12 @@ ENDED_EVENT = {"newcomer": "ended_for_newcomer", "mentor": "ended_for_mentor"}
 def matches_close_for_leaving_member(*, member: Member) -> list[Match]:
     """Close every open request and match of a member who is deleting their account.
 
-    Requests are withdrawn (one addressed to a leaving mentor moves on to the
-    newcomer's next choice); an active match ends with the neutral reason and
-    the peer is emailed only that the match ended. Return the matches closed.
+    The leaving newcomer's requests are withdrawn. A request to a leaving
+    mentor reads to the newcomer as any decline (as a staff rejection before
+    staff passed it on), moves on to their next choice, and they get the decline
+    email, which says nothing of why. An active match ends with the neutral
+    reason and the peer is emailed only that the match ended. Return the
+    matches closed.
     """
     now = timezone.now()
     closed = []
@@ -577,12 +585,65 @@ def matches_close_for_leaving_member(*, member: Member) -> list[Match]:
             peer_side = "mentor" if leaving_side == EndedBy.NEWCOMER else "newcomer"
             _notify(match, ENDED_EVENT[peer_side])
         elif leaving_side == EndedBy.MENTOR:
-            _close_request(match, MatchState.WITHDRAWN)
+            asked = match.state == MatchState.AWAITING_MENTOR
+            _close_request(match, MatchState.DECLINED if asked else MatchState.REJECTED)
+            _notify(match, "declined")
         else:
             match.state, match.decided_at = MatchState.WITHDRAWN, now
             match.save()
         closed.append(match)
     return closed
+
+
+# A mentor is reminded this long before a request to them moves on, once, and
+# only when the request was theirs for longer than that.
+ANSWER_REMINDER_BEFORE = datetime.timedelta(hours=24)
+
+
+@transaction.atomic
+def answer_reminders_record(*, now: datetime.datetime | None = None) -> list[int]:
+    """Record the reminder of each request that moves on within a day, and enqueue it.
+
+    The outbox row's unique (match, event) key records each reminder once; the
+    email itself checks again, when it is sent, that the request still waits.
+    Return the ids of the requests reminded now.
+    """
+    from .tasks import send_match_notification
+
+    now = now or timezone.now()
+    due = list(
+        Match.objects.filter(
+            state=MatchState.AWAITING_MENTOR,
+            expires_at__gt=now,
+            expires_at__lte=now + ANSWER_REMINDER_BEFORE,
+            sent_to_mentor_at__lt=F("expires_at") - ANSWER_REMINDER_BEFORE,
+        )
+        .exclude(notifications__event="answer_reminder")
+        .values_list("pk", flat=True)[:1000]
+    )
+    MatchNotification.objects.bulk_create(
+        [MatchNotification(match_id=pk, event="answer_reminder") for pk in due],
+        ignore_conflicts=True,
+    )
+
+    def enqueue_all() -> None:
+        for match_id in due:
+            enqueue(send_match_notification, match_id, "answer_reminder")
+
+    transaction.on_commit(enqueue_all)
+    return due
+
+
+def member_notify(*, member_id: int, event: str, key: str) -> None:
+    """Record an email about a member's own standing and enqueue it after commit;
+    the same (event, key) again records nothing."""
+    from .tasks import send_member_notification
+
+    notification, created = MemberNotification.objects.get_or_create(
+        member_id=member_id, event=event, key=key
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue(send_member_notification, notification.pk))
 
 
 def _alert_staff_of_report(report: Report) -> None:

@@ -30,6 +30,30 @@ def send_match_notification(self, match_id: int, event: str) -> None:
 
 
 @shared_task(
+    name="matching.send_member_notification",
+    max_retries=5,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+)
+def send_member_notification(notification_id: int) -> None:
+    """Email a member about their own standing (staff approved them as a mentor)."""
+    from .notifications import send_member_email
+
+    send_member_email(notification_id=notification_id)
+
+
+@shared_task(name="matching.remind_mentors_of_answers_due")
+def remind_mentors_of_answers_due() -> int:
+    """Record and enqueue one reminder for each request that moves on within a day."""
+    from .services import answer_reminders_record
+
+    match_ids = answer_reminders_record()
+    logger.info("Reminded mentors of %d requests", len(match_ids))
+    return len(match_ids)
+
+
+@shared_task(
     name="matching.alert_staff_of_report",
     max_retries=5,
     autoretry_for=(OSError,),
@@ -66,7 +90,7 @@ def send_pending_notifications() -> int:
 
     from peerlink.queue import enqueue
 
-    from .models import MatchNotification, Report
+    from .models import MatchNotification, MemberNotification, Report
 
     cutoff = timezone.now() - datetime.timedelta(minutes=2)
     pending = list(
@@ -83,4 +107,11 @@ def send_pending_notifications() -> int:
     )
     for report_id in reports:
         enqueue(alert_staff_of_report, report_id)
-    return len(pending) + len(reports)
+    member_emails = list(
+        MemberNotification.objects.filter(sent_at=None, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    for notification_id in member_emails:
+        enqueue(send_member_notification, notification_id)
+    return len(pending) + len(reports) + len(member_emails)

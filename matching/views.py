@@ -13,6 +13,7 @@ from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
 
 from . import selectors, services
+from .deadlines import request_deadline
 from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
 from .models import EndedBy, Match
 
@@ -103,6 +104,7 @@ def status(request):
             "match": match,
             "peer": peer,
             "reasons": reasons,
+            "deadline": "" if match is None else request_deadline(match),
             "history": history,
             "unread": messaging_selectors.unread_by_match(newcomer).get(
                 getattr(match, "pk", None), 0
@@ -135,7 +137,15 @@ def inbox(request):
     notes = messaging_selectors.request_notes(waiting, mentor)
     for match in waiting:
         peer = peer_view(match.newcomer, viewer=mentor, match=match)
-        requests.append((match, peer, peer.tags_in_common(mentor_tag_ids), notes.get(match.pk)))
+        requests.append(
+            (
+                match,
+                peer,
+                peer.tags_in_common(mentor_tag_ids),
+                notes.get(match.pk),
+                request_deadline(match),
+            )
+        )
     unread = messaging_selectors.unread_by_match(mentor)
     active = [
         (match, peer_view(match.newcomer, viewer=mentor, match=match), unread.get(match.pk, 0))

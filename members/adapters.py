@@ -6,10 +6,10 @@ from .login_attempts import client_address
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
-        return reverse("members:home")
+        return reverse("home:me")
 
     def get_signup_redirect_url(self, request):
-        return reverse("members:home")
+        return reverse("home:me")
 
     def pre_authenticate(self, request, **credentials):
         # allauth would also stop every sign-in to an address after a few

@@ -276,7 +276,10 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         if change and "vetting_status" in form.changed_data:
             super().save_model(request, obj, form, change)
             services.mentor_set_vetting(
-                member_id=obj.pk, status=obj.vetting_status, staff_user=request.user
+                member_id=obj.pk,
+                status=obj.vetting_status,
+                staff_user=request.user,
+                previous_status=form.initial.get("vetting_status"),
             )
         else:
             super().save_model(request, obj, form, change)

@@ -20,6 +20,7 @@ from audit.models import RecordPart
 from audit.selectors import accounting_for
 from audit.services import record_staff_read
 from checkins.models import CheckIn, Reminder
+from home.models import HomeVisit
 from matching.models import Block, Match, PairStage, Report
 from matching.selectors import reasons_for_newcomer
 from messaging.models import Conversation, Message, Participant
@@ -324,6 +325,15 @@ def _api_tokens(member: Member) -> list[dict]:
     ]
 
 
+def _home_visits(member: Member) -> dict:
+    """When the member last opened their home page (it says what changed since)."""
+    visit = HomeVisit.objects.filter(member=member).first()
+    return {
+        "last_visit": _time(visit.visited_at) if visit else None,
+        "visit_before": _time(visit.previous_visited_at) if visit else None,
+    }
+
+
 def _consent_records(member: Member) -> list[dict]:
     return [
         {
@@ -362,6 +372,7 @@ def member_data_export(member: Member) -> dict:
         "help_requests": _help_requests(member),
         "concerns_you_raised_with_staff": _concerns_raised(member),
         "api_tokens": _api_tokens(member),
+        "home_page_visits": _home_visits(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }
 

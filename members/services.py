@@ -19,10 +19,12 @@ from django.utils import timezone
 from api.models import PersonalToken
 from audit.services import record_disclosures
 from checkins.models import CheckIn, Reminder, ReminderState
+from home.models import HomeVisit
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
 from matching.services import (
     NEUTRAL_END_REASON,
     matches_close_for_leaving_member,
+    member_notify,
     open_requests_recheck,
 )
 from messaging.models import Conversation, Message
@@ -161,13 +163,21 @@ def _record_disclosures_to_current_peers(member: Member) -> None:
 
 
 @transaction.atomic
-def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Member:
-    """Approve or reject a mentor, recording who decided and when."""
+def mentor_set_vetting(
+    *, member_id: int, status: str, staff_user: User, previous_status: str | None = None
+) -> Member:
+    """Approve or reject a mentor, recording who decided and when.
+
+    A mentor who was not approved before is emailed that they are now.
+    `previous_status` is for a caller that saved the new status first (the
+    admin's edit page); others leave it out and the stored status is used.
+    """
     if status not in VettingStatus.values:
         raise MemberError(f"Unknown vetting status {status!r}.")
     member = Member.objects.select_for_update().get(pk=member_id)
     if not member.is_mentor:
         raise MemberError(f"{member.display_name} is not a mentor.")
+    previous_status = previous_status or member.vetting_status
     member.vetting_status = status
     member.vetted_by = staff_user
     member.vetted_at = timezone.now()
@@ -183,6 +193,10 @@ def mentor_set_vetting(*, member_id: int, status: str, staff_user: User) -> Memb
     )
     # A mentor who is no longer approved is asked no more: open requests move on.
     open_requests_recheck(member_id=member.pk)
+    if status == VettingStatus.APPROVED and previous_status != VettingStatus.APPROVED:
+        member_notify(
+            member_id=member.pk, event="vetting_approved", key=member.vetted_at.isoformat()
+        )
     return member
 
 
@@ -227,6 +241,7 @@ def delete_account(*, member: Member) -> bool:
     Authenticator.objects.filter(user=user).delete()
     # Their API tokens stop working and their names go.
     PersonalToken.objects.filter(member=member).delete()
+    HomeVisit.objects.filter(member=member).delete()
     _end_sessions_of(user)
     # Sign-in security records stay, under the new address.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

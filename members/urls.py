@@ -5,7 +5,6 @@ from . import views
 app_name = "members"
 
 urlpatterns = [
-    path("me/", views.home, name="home"),
     path("welcome/", views.onboarding_resume, name="onboarding"),
     path("welcome/<slug:step>/", views.onboarding_step, name="onboarding_step"),
     path("profile/", views.profile, name="profile"),

@@ -42,17 +42,6 @@ def _member_or_none(request) -> Member | None:
 
 
 @login_required
-def home(request):
-    """Send a signed-in person to where they left off."""
-    member = _member_or_none(request)
-    if member is None:
-        return redirect("admin:index" if request.user.is_staff else "home")
-    if not member.is_onboarded:
-        return redirect("members:onboarding")
-    return redirect("matching:suggestions" if member.is_newcomer else "matching:inbox")
-
-
-@login_required
 def onboarding_resume(request):
     member = _member_or_none(request)
     if member is None:
@@ -80,7 +69,7 @@ def onboarding_step(request, step: str):
         if index + 1 < len(STEP_SLUGS):
             return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
         messages.success(request, "Your profile is ready.")
-        return redirect("members:home")
+        return redirect("home:me")
     return render(
         request,
         "members/onboarding.html",

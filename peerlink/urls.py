@@ -19,6 +19,7 @@ urlpatterns = [
     # Before members: its profile/<section>/ would take profile/disclosures/ and profile/tokens/.
     path("", include("audit.urls")),
     path("", include("api.page_urls")),
+    path("", include("home.urls")),
     path("", include("members.urls")),
     path("", include("matching.urls")),
     path("", include("messaging.urls")),

@@ -64,13 +64,15 @@ def onboard(client: Client, *, name: str, mentor: bool) -> None:
         "availability": {"availability": ["tue-evening", "sat-morning"], "capacity": "2"},
         "sharing": {"share_display_name": "on", "share_pathways": "on", "share_contact": "on"},
     }
-    response = client.get(reverse("members:home"), follow=True)
+    response = client.get(reverse("home:me"), follow=True)
     for step, data in steps.items():
         assert response.redirect_chain[-1][0] == reverse("members:onboarding_step", args=[step])
         response = client.post(reverse("members:onboarding_step", args=[step]), data, follow=True)
         assert response.status_code == 200
-    landing = "matching:inbox" if mentor else "matching:suggestions"
-    assert response.redirect_chain[-1][0] == reverse(landing)
+    # Onboarding ends on the member's home page, which says what is next.
+    assert response.redirect_chain[-1][0] == reverse("home:me")
+    next_step = "still reviewing your profile" if mentor else "See all your suggested peers"
+    assert next_step in response.content.decode()
 
 
 def test_newcomer_and_mentor_sign_up_and_staff_approve_the_mentor():

@@ -9,7 +9,9 @@ deletes their account. The journeys then run as
 people run them, through the test client over HTTP, and the Celery work they
 cause (match emails, staff alerts, reminders) runs in a real worker process on
 the configured broker (Redis in CI, else the embedded one) that logs at DEBUG
-and sends through SMTP. They include the member reading their accounting of disclosures and
+and sends through SMTP. They include the member's home page saying what changed (naming
+the mentor), a mentor approved and reminded a day before a request moves on (both emails
+through the worker), the member reading their accounting of disclosures and
 downloading their data, staff downloading it for them, the daily retention
 and audit purges, and an account deleted through its page.
 
@@ -59,8 +61,19 @@ from audit.models import ReadReason, StaffRead
 from audit.tasks import purge_expired as audit_purge_expired
 from checkins.models import CheckIn, CheckinSettings, Reminder
 from checkins.tasks import tick
-from matching.models import Block, Match, MatchState, Report
+from home.models import HomeVisit
+from matching.models import (
+    Block,
+    Match,
+    MatchNotification,
+    MatchOrigin,
+    MatchState,
+    MemberNotification,
+    Report,
+)
+from matching.tasks import remind_mentors_of_answers_due
 from members.models import Member, Tag, TagCategory, User
+from members.services import mentor_set_vetting
 from members.tasks import retention_purge
 from messaging.models import Conversation, Message, MessageEmail, MessagingSettings, Participant
 from messaging.tasks import email_tick
@@ -68,7 +81,7 @@ from peerlink.celery import app as celery_app
 from safety.models import HelpRequest
 from tests.audit_helpers import give_reason, open_record
 from tests.celery_processes import database_url, forget_queue, stop, wait_for
-from tests.factories import ActiveMatchFactory, MentorFactory, tag
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 from tests.smtp import running_sink
 from tests.test_journeys import sign_up
 
@@ -410,6 +423,48 @@ def the_second_mentor_accepts(journey: Journey) -> None:
     assert journey.marker("contact details") in inbox  # the peer sees what was shared
 
 
+def the_newcomer_sees_on_their_home_page_what_changed(journey: Journey) -> None:
+    """The home page names the mentor (a marker) in what changed since the last visit."""
+    browser = journey.newcomer_browser
+    HomeVisit.objects.update_or_create(
+        member=journey.newcomer,
+        defaults={"visited_at": timezone.now() - datetime.timedelta(days=1)},
+    )
+    page = browser.get(reverse("home:me")).content.decode()
+    assert journey.marker("mentor 2 name") in page and "said yes" in page
+
+
+def a_mentor_is_approved_then_reminded_of_a_request(journey: Journey) -> None:
+    """The vetting email and the day-before reminder go out through the worker."""
+    mentor = MentorFactory(
+        display_name=journey.marker("approved mentor name"), vetting_status="pending"
+    )
+    staff_user = User.objects.filter(is_staff=True).first()
+    mentor_set_vetting(member_id=mentor.pk, status="approved", staff_user=staff_user)
+    now = timezone.now()
+    request = Match.objects.create(
+        newcomer=NewcomerFactory(display_name=journey.marker("reminded newcomer name")),
+        mentor=mentor,
+        state=MatchState.AWAITING_MENTOR,
+        origin=MatchOrigin.REQUEST,
+        score=0.5,
+        sent_to_mentor_at=now - datetime.timedelta(hours=50),
+        expires_at=now + datetime.timedelta(hours=22),
+    )
+    remind_mentors_of_answers_due.delay()  # what beat sends every five minutes
+    assert wait_for(
+        lambda: (
+            MemberNotification.objects.filter(member=mentor, sent_at__isnull=False).exists()
+            and MatchNotification.objects.filter(
+                match=request, event="answer_reminder", sent_at__isnull=False
+            ).exists()
+        ),
+        timeout=30,
+    ), "the approval or the reminder email did not go out"
+    page = journey.browser_of(mentor).get(reverse("home:me")).content.decode()
+    assert journey.marker("reminded newcomer name") in page
+
+
 def check_in_with_a_concern_and_a_note(journey: Journey) -> None:
     response = journey.newcomer_browser.post(
         reverse("checkins:new", args=[journey.match.pk]),
@@ -618,6 +673,8 @@ STEPS: list[Callable[[Journey], None]] = [
     rank_two_mentors,
     the_first_mentor_declines_with_a_note,
     the_second_mentor_accepts,
+    the_newcomer_sees_on_their_home_page_what_changed,
+    a_mentor_is_approved_then_reminded_of_a_request,
     reminders_come_due_and_go_out,
     check_in_with_a_concern_and_a_note,
     the_pair_exchange_messages,

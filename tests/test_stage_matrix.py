@@ -32,7 +32,7 @@ from django.utils import timezone
 from audit.models import Disclosure
 from matching import services
 from matching.models import Block, EndedBy, Match, MatchingSettings, PairStage, Report
-from matching.notifications import send_match_email
+from matching.notifications import EVENTS, send_match_email
 from members.export import member_data_export
 from members.models import Language
 from members.visibility import DETAIL_FLAGS
@@ -78,7 +78,7 @@ PEER_BODY_SURFACES = {
 }
 # Pages, lists and documents that may show pairs without an id in the address.
 LIST_SURFACES = [
-    "members:home",
+    "home:me",
     "members:profile",
     "members:export",
     "matching:status",
@@ -96,11 +96,12 @@ LIST_SURFACES = [
 # A block keeps the pair out of each other's suggestions for good; a mentor is
 # left out of suggestions for many reasons (room, a pause, languages), so their
 # absence tells nothing, and these are left out where a block is compared with an end.
-SUGGESTIONS = {"matching:suggestions", "api:v1:suggestions", "members:home"}
+SUGGESTIONS = {"matching:suggestions", "api:v1:suggestions", "home:me"}
 # Every other address, and why it cannot show a pair to a member.
 NOT_A_PAIR = {
     "healthz": "a health check",
     "home": "the public home page",
+    "home:pause": "the mentor's own pause switch; answers only with a redirect",
     "matching:request": "makes a request; answers only about the requester's choice",
     "api:v1:requests": "makes a request; answers only about the requester's choice",
     "api:v1:tags": "the vocabulary",
@@ -145,6 +146,7 @@ EXPORT_OWN_PARTS = {
     "consent_records",
     "help_requests",
     "api_tokens",
+    "home_page_visits",
 }
 
 
@@ -491,11 +493,14 @@ def test_staff_pages_never_show_the_request_note(staff_client):
     assert not any(NOTE.encode() in page.content for page in pages)
 
 
-def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved():
+@pytest.mark.parametrize(
+    "event", [event for event, (side, _) in EVENTS.items() if side == "mentor"]
+)
+def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved(event):
     world = build("pending_staff")
     mail.outbox.clear()
 
-    sent = send_match_email(match_id=world.match.pk, event="requested")
+    sent = send_match_email(match_id=world.match.pk, event=event)
 
     assert sent is False
     assert not [email for email in mail.outbox if world.mentor.user.email in email.to]

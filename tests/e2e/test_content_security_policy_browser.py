@@ -27,7 +27,7 @@ def test_member_pages_run_their_scripts_under_the_policy(live_server, page: Page
     sign_in_by_session(page.context, live_server.url, match.newcomer.user)
     for url in [
         reverse("home"),
-        reverse("members:home"),
+        reverse("home:me"),
         reverse("members:profile"),
         reverse("matching:status"),
         reverse("checkins:upcoming"),

@@ -35,7 +35,7 @@ def test_newcomer_asks_for_help_staff_clear_the_hold_and_suggestions_return(
     secret = add_authenticator_app(staff)
 
     sign_in(page, live_server.url, "robin@example.org")
-    expect(page.get_by_role("heading", name="Peers who might be a good fit")).to_be_visible()
+    expect(page.get_by_role("heading", name="What's next")).to_be_visible()
     page.get_by_role("link", name="I need help now").click()
 
     # The crisis lines come first, each a tap-to-call link; "Tell our staff" follows at once.

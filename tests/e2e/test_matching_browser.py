@@ -29,6 +29,7 @@ def test_newcomer_requests_a_peer_and_sees_contact_once_accepted(
     )
 
     sign_in(page, live_server.url, "robin@example.org")
+    page.get_by_role("link", name="See all your suggested peers").click()
     expect(page.get_by_role("heading", name="Peers who might be a good fit")).to_be_visible()
     expect(page.get_by_text("You both use SMART Recovery")).to_be_visible()
     expect(page.get_by_text("Signal: casey-123")).to_have_count(0)
@@ -38,6 +39,7 @@ def test_newcomer_requests_a_peer_and_sees_contact_once_accepted(
     mentor_context = browser.new_context(viewport={"width": 390, "height": 844})
     mentor_page = mentor_context.new_page()
     sign_in(mentor_page, live_server.url, "casey@example.org")
+    mentor_page.get_by_role("link", name="Answer requests").click()
     expect(mentor_page.get_by_role("heading", name="Robin")).to_be_visible()
     expect(mentor_page.get_by_text("You're both veterans")).to_be_visible()
     mentor_page.get_by_role("button", name="Accept").click()

@@ -58,7 +58,7 @@ def test_newcomer_signs_up_and_onboards_in_a_browser(live_server, page: Page):
     page.get_by_role("button", name="Finish").click()
 
     expect(page.get_by_text("Your profile is ready.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Peers who might be a good fit")).to_be_visible()
+    expect(page.get_by_role("heading", name="What's next")).to_be_visible()
     expect(page.get_by_text("988")).to_be_visible()
     member = Member.objects.get(user__email="robin@example.org")
     assert member.is_onboarded

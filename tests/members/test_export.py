@@ -17,6 +17,7 @@ from api.services import personal_token_create
 from audit.models import Disclosure, ReadReason, RecordPart
 from audit.services import record_staff_read
 from checkins.models import CheckIn, Connected, Reminder
+from home.models import HomeVisit
 from matching import services
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
 from members.export import EXPORT_FILENAME, member_data_export
@@ -55,6 +56,10 @@ EXCLUDED = {
         "last emailed is in their conversations"
     ),
     "api.IntegrationToken.created_by": "the staff account that issued an integration token",
+    "matching.MemberNotification.member": (
+        "the outbox of emails about the member's own standing (vetting approved), which "
+        "carry no personal data; the approval itself is in their profile"
+    ),
     "audit.Disclosure.viewer_member_id": (
         "what others shared with the member is in their accounting"
     ),
@@ -148,6 +153,9 @@ def populated_member():
     )
     staff = User.objects.create_user("audit-reader@example.org", is_staff=True)
     personal_token_create(member=newcomer, name="token-name-marker")
+    HomeVisit.objects.create(
+        member=newcomer, visited_at=datetime.datetime(2026, 3, 5, 6, 7, 8, tzinfo=datetime.UTC)
+    )
     record_staff_read(staff, newcomer, [RecordPart.PROFILE], ReadReason.MATCH)
     return newcomer, mentor, match
 
@@ -178,6 +186,7 @@ def test_every_model_holding_member_data_is_decided():
         "audit.Disclosure.member_id": "Your pronouns",
         "audit.StaffRead.member_id": "audit-reader",
         "api.PersonalToken.member": "token-name-marker",
+        "home.HomeVisit.member": '"last_visit": "2026-03-05T06:07:08',
     }
     undecided = covered - set(evidence)
     assert not undecided, f"Export these or add them to EXCLUDED with a reason: {undecided}"

@@ -107,7 +107,7 @@ def test_newcomer_completes_onboarding_and_sees_their_profile(fresh_newcomer):
     )
     assert response.url == step_url("sharing")
     response = client.post(step_url("sharing"), sharing())
-    assert response.url == reverse("members:home")
+    assert response.url == reverse("home:me")
 
     member = Member.objects.get(pk=fresh_newcomer.pk)
     assert member.is_onboarded
@@ -135,7 +135,7 @@ def test_onboarding_keeps_progress_when_abandoned_halfway(fresh_newcomer):
     client.logout()
 
     client = client_for(fresh_newcomer)
-    response = client.get(reverse("members:home"), follow=True)
+    response = client.get(reverse("home:me"), follow=True)
     assert response.redirect_chain[-1][0] == step_url("experience")
     member = Member.objects.get(pk=fresh_newcomer.pk)
     assert member.time_zone == "America/Chicago"

@@ -27,7 +27,7 @@ def test_a_mentor_sees_the_answer_by_date_in_their_own_zone_and_after_changing_i
 
     with time_machine.travel(SENT + datetime.timedelta(hours=1), tick=False):
         # 72 hours to answer: Thursday 5 March, 20:00 UTC, is Friday 6 March in Auckland.
-        assert "Please answer by Friday 6 March" in client.get(reverse("matching:inbox")).text
+        assert "An answer is due by Friday 6 March" in client.get(reverse("matching:inbox")).text
 
         edit = client.post(
             reverse("members:profile_edit", args=["about"]),
@@ -35,4 +35,4 @@ def test_a_mentor_sees_the_answer_by_date_in_their_own_zone_and_after_changing_i
         )
         assert edit.status_code == 302
         # The same moment is Thursday midday in Los Angeles.
-        assert "Please answer by Thursday 5 March" in client.get(reverse("matching:inbox")).text
+        assert "An answer is due by Thursday 5 March" in client.get(reverse("matching:inbox")).text

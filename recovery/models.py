@@ -144,9 +144,7 @@ class RecoveryCheck(models.Model):
     """One time a member answered a version: its total score and each answer."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="recovery_checks")
-    version = models.ForeignKey(
-        InstrumentVersion, on_delete=models.PROTECT, related_name="checks"
-    )
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="checks")
     score = models.IntegerField()
     area_scores = models.JSONField(default=dict, help_text="Each area's share of the score.")
     idempotency_key = models.CharField(max_length=64)

@@ -26,7 +26,7 @@ class ScoredItem:
 
 
 def item_score(value: int, *, reverse_scored: bool, low: int, high: int) -> int:
-    """Return what one answer adds to the total: reverse-scored answers count low + high − answer."""
+    """Return what one answer adds to the total (reverse-scored: low + high − answer)."""
     return low + high - value if reverse_scored else value
 
 
@@ -41,7 +41,8 @@ def total_and_areas(
     """Return the total score and each area's share of it for one set of answers."""
     areas: dict[str, int] = {}
     for item in items:
-        points = item_score(answers[item.pk], reverse_scored=item.reverse_scored, low=low, high=high)
+        value = answers[item.pk]
+        points = item_score(value, reverse_scored=item.reverse_scored, low=low, high=high)
         areas[item.area] = areas.get(item.area, 0) + points
     return sum(areas.values()), areas
 
@@ -83,7 +84,7 @@ def trend_sentences(
     """
     if len(checks) < 2:
         return []
-    (first_at, first), (latest_at, latest) = checks[0], checks[-1]
+    (first_at, first), latest = checks[0], checks[-1][1]
     areas = [area for area in AREA_ORDER if area in latest]
     sentences = [
         area_sentence(area, latest[area], first.get(area, 0), _when(first_at, now))

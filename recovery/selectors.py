@@ -12,7 +12,14 @@ from django.utils import timezone
 from members.models import Member
 
 from . import scoring
-from .models import DEFAULT_CADENCE_DAYS, Dismissal, InstrumentVersion, Item, RecoveryCheck, VersionStatus
+from .models import (
+    DEFAULT_CADENCE_DAYS,
+    Dismissal,
+    InstrumentVersion,
+    Item,
+    RecoveryCheck,
+    VersionStatus,
+)
 
 
 def live_versions() -> QuerySet[InstrumentVersion]:
@@ -143,9 +150,7 @@ def trend_for(member: Member, *, now=None) -> Trend:
         )
         for check in same
     ]
-    sentences = scoring.trend_sentences(
-        [(row.taken_at, dict(row.areas)) for row in rows], now=now
-    )
+    sentences = scoring.trend_sentences([(row.taken_at, dict(row.areas)) for row in rows], now=now)
     item_count = version.items.count() if len(rows) > 1 else 0
     low, high = scoring.score_range(item_count, version.scale_min, version.scale_max)
     return Trend(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from members.models import Member
@@ -26,6 +27,10 @@ MAX_SCALE_POINTS = 11
 
 class RecoveryCheckError(Exception):
     """A recovery-check change the rules do not allow; the message is for people."""
+
+
+class AnswerError(RecoveryCheckError):
+    """Answers that do not fit the questions: a missing, extra or out-of-range answer."""
 
 
 class InstrumentImportError(RecoveryCheckError):
@@ -61,9 +66,7 @@ def check_record(
     existing = RecoveryCheck.objects.filter(member=member, idempotency_key=key).first()
     if existing is not None:
         return existing, False
-    version = (
-        InstrumentVersion.objects.filter(pk=version_id).prefetch_related("items").first()
-    )
+    version = InstrumentVersion.objects.filter(pk=version_id).prefetch_related("items").first()
     if version is None or version.status != VersionStatus.LIVE:
         raise RecoveryCheckError(
             "These questions have been updated since you opened them. "
@@ -72,11 +75,11 @@ def check_record(
     items = list(version.items.all())
     missing = [item for item in items if item.pk not in answers]
     if missing:
-        raise RecoveryCheckError("Please choose an answer for every statement.")
+        raise AnswerError("Please choose an answer for every statement.")
     if set(answers) - {item.pk for item in items}:
-        raise RecoveryCheckError("Some answers are not for these questions.")
+        raise AnswerError("Some answers are not for these questions.")
     if any(not version.scale_min <= value <= version.scale_max for value in answers.values()):
-        raise RecoveryCheckError(
+        raise AnswerError(
             f"Each answer is a number from {version.scale_min} to {version.scale_max}."
         )
     score, areas = scoring.total_and_areas(
@@ -168,7 +171,7 @@ def version_copy_as_draft(*, version_id: int) -> InstrumentVersion:
     """Start a change: a new draft version with the same statements, scale and thresholds."""
     source = InstrumentVersion.objects.prefetch_related("items", "thresholds").get(pk=version_id)
     instrument = Instrument.objects.select_for_update().get(pk=source.instrument_id)
-    number = (instrument.versions.order_by("-number").values_list("number", flat=True)[:1] or [0])[0]
+    number = instrument.versions.aggregate(highest=Max("number"))["highest"] or 0
     draft = InstrumentVersion.objects.create(
         instrument=instrument,
         number=number + 1,
@@ -200,7 +203,8 @@ def _require(condition: bool, message: str) -> None:
 
 
 def _whole_number(value, what: str) -> int:
-    _require(isinstance(value, int) and not isinstance(value, bool), f"{what} must be a whole number.")
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    _require(whole, f"{what} must be a whole number.")
     return value
 
 
@@ -209,9 +213,7 @@ def _parse_scale(scale) -> tuple[int, int, list[str]]:
     low = _whole_number(scale.get("min"), "The scale’s “min”")
     high = _whole_number(scale.get("max"), "The scale’s “max”")
     _require(high > low, "The scale’s “max” must be above its “min”.")
-    _require(
-        high - low + 1 <= MAX_SCALE_POINTS, f"A scale has at most {MAX_SCALE_POINTS} answers."
-    )
+    _require(high - low + 1 <= MAX_SCALE_POINTS, f"A scale has at most {MAX_SCALE_POINTS} answers.")
     labels = scale.get("labels", [])
     _require(
         isinstance(labels, list)
@@ -227,9 +229,7 @@ def _parse_scale(scale) -> tuple[int, int, list[str]]:
 
 
 def _parse_items(items) -> list[Item]:
-    _require(
-        isinstance(items, list) and items, "The file needs “items”: a list of statements."
-    )
+    _require(isinstance(items, list) and items, "The file needs “items”: a list of statements.")
     _require(len(items) <= MAX_ITEMS, f"An instrument has at most {MAX_ITEMS} statements.")
     parsed = []
     for number, item in enumerate(items, start=1):
@@ -245,7 +245,9 @@ def _parse_items(items) -> list[Item]:
             f"Statement {number}: “area” must be one of {', '.join(Area.values)}, or left out.",
         )
         reverse = item.get("reverse_scored", False)
-        _require(isinstance(reverse, bool), f"Statement {number}: “reverse_scored” is true or false.")
+        _require(
+            isinstance(reverse, bool), f"Statement {number}: “reverse_scored” is true or false."
+        )
         parsed.append(Item(order=number, text=text.strip(), area=area, reverse_scored=reverse))
     return parsed
 

@@ -45,7 +45,7 @@ def check(request):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Thank you. Your answers are saved, and only you see them.")
-            return redirect("recovery:trend")
+            return redirect("members:home" if "first" in request.GET else "recovery:trend")
     context = {"form": form, "version": version, "status": status, "first": "first" in request.GET}
     return render(request, "recovery/check.html", context)
 

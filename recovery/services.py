@@ -241,7 +241,7 @@ def _parse_items(items) -> list[Item]:
         )
         area = item.get("area", "") or ""
         _require(
-            area in Area.values,
+            area == "" or area in Area.values,
             f"Statement {number}: “area” must be one of {', '.join(Area.values)}, or left out.",
         )
         reverse = item.get("reverse_scored", False)

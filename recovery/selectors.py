@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Member
+from peerlink.ids import parse_id
 
 from . import scoring
 from .models import (
@@ -33,6 +34,18 @@ def current_version() -> InstrumentVersion | None:
         .select_related("instrument")
         .prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "pk")))
         .order_by("-made_live_at", "-pk")
+        .first()
+    )
+
+
+def version_answered(value) -> InstrumentVersion | None:
+    """Return the version a submitted form names (any status), or None."""
+    version_id = parse_id(str(value)) if value else None
+    if version_id is None:
+        return None
+    return (
+        InstrumentVersion.objects.filter(pk=version_id)
+        .prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "pk")))
         .first()
     )
 

@@ -32,17 +32,21 @@ def check(request):
         return redirect("members:home")
     version = selectors.current_version()
     status = selectors.status_for(member, version=version) if version else None
-    form = RecoveryCheckForm(request.POST or None, version=version) if version else None
+    # Answers are read against the questions the member was shown, even if those
+    # have since been retired: the service then refuses them with a clear message.
+    answered = selectors.version_answered(request.POST.get("version")) or version
+    form = RecoveryCheckForm(request.POST or None, version=answered) if answered else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
             services.check_record(
                 member=member,
-                version_id=form.cleaned_data["version"],
+                version_id=answered.pk,
                 answers=form.answers(),
                 idempotency_key=form.cleaned_data["token"],
             )
         except services.RecoveryCheckError as error:
-            form.add_error(None, str(error))
+            form = RecoveryCheckForm(version=version) if version else None
+            messages.error(request, str(error))
         else:
             messages.success(request, "Thank you. Your answers are saved, and only you see them.")
             return redirect("members:home" if "first" in request.GET else "recovery:trend")

@@ -320,9 +320,8 @@ def _email_reminder(reminder: Reminder) -> None:
         "connected_url": site + reverse("checkins:link", args=[link_token(reminder)]),
         "checkin_url": site + reverse("checkins:new", args=[match.pk]),
         "snooze_url": site + reverse("checkins:upcoming"),
-        "recovery_check_url": (
-            site + reverse("recovery:check") if recovery_offered_to(reminder.recipient) else ""
-        ),
+        # Named without the word "recovery": an email preview must not say what it is about.
+        "check_offered": recovery_offered_to(reminder.recipient),
     }
     message = EmailMultiAlternatives(
         subject="Time for a quick check-in",

@@ -251,9 +251,11 @@ def test_the_check_in_reminder_email_offers_the_check_to_a_newcomer_while_due(wr
         checkin_services.reminders_send(reminder_ids=ids)
     by_recipient = {email.to[0]: email for email in mail.outbox}
     newcomer_email = by_recipient[wren.user.email]
-    assert "Take the recovery check (2 minutes)" in newcomer_email.body
-    assert "/me/recovery-check/" in newcomer_email.alternatives[0][0]
-    assert "recovery check" not in by_recipient[match.mentor.user.email].body
+    assert "a two-minute check on how things are going for you" in newcomer_email.body
+    assert "two-minute check" in newcomer_email.alternatives[0][0]
+    # The check-in page it links to carries the offer; the email never says "recovery".
+    assert "recovery" not in (newcomer_email.subject + newcomer_email.body).lower()
+    assert "two-minute check" not in by_recipient[match.mentor.user.email].body
 
 
 def test_the_first_offer_after_onboarding_goes_home_after_answering(wren):

@@ -16,6 +16,14 @@ AREA_WORDS = {
     "": "the check as a whole",
 }
 AREA_ORDER = ["social", "physical", "human", "cultural", ""]
+# Short names for a table's columns on a phone.
+AREA_SHORT = {
+    "social": "People",
+    "physical": "Day to day",
+    "human": "Strengths",
+    "cultural": "Belonging",
+    "": "Overall",
+}
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def trend_for(member: Member, *, now=None) -> Trend:
 
 
 def area_label(area: str) -> str:
-    return scoring.AREA_WORDS[area].capitalize() if area else "Overall"
+    return scoring.AREA_SHORT.get(area, scoring.AREA_SHORT[""])
 
 
 # --- Aggregates for staff ----------------------------------------------------------

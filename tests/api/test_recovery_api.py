@@ -8,10 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from recovery.models import RecoveryCheck
-from recovery.selectors import current_version
 from recovery.services import version_retire
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
-from tests.recovery.conftest import take
+from tests.recovery.conftest import ensure_starter, take
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ JUNE = datetime.datetime(2026, 6, 12, 12, tzinfo=datetime.UTC)
 @pytest.fixture
 def starter():
     """PeerLink's own starter check, live from its data migration."""
-    return current_version()
+    return ensure_starter()
 
 
 def body(version, value=4, key="api-key-0001"):

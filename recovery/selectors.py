@@ -76,16 +76,21 @@ class CheckStatus:
 def status_for(
     member: Member, *, version: InstrumentVersion | None = None, now=None
 ) -> CheckStatus:
-    """Return whether the check is due for `member` (three queries; two with `version`)."""
+    """Return whether the check is offered to `member` now (three queries; two with
+    `version`). It is offered to newcomers; anyone may take it from its page."""
     version = version or current_version()
     dates = RecoveryCheck.objects.filter(member=member).aggregate(last=Max("taken_at"))
     dismissed = Dismissal.objects.filter(member=member).aggregate(last=Max("at"))
     every_days = version.instrument.cadence_days if version else DEFAULT_CADENCE_DAYS
-    due = version is not None and scoring.is_due(
-        now=now or timezone.now(),
-        last_taken=dates["last"],
-        last_dismissed=dismissed["last"],
-        every_days=every_days,
+    due = (
+        version is not None
+        and member.is_newcomer
+        and scoring.is_due(
+            now=now or timezone.now(),
+            last_taken=dates["last"],
+            last_dismissed=dismissed["last"],
+            every_days=every_days,
+        )
     )
     return CheckStatus(version, due, dates["last"], dismissed["last"], every_days)
 
@@ -95,7 +100,7 @@ def offered_to(member: Member | None) -> bool:
 
     The check is for newcomers, and it is only ever offered: never required.
     """
-    if member is None or not member.is_newcomer or member.is_deleted:
+    if member is None or member.is_deleted:
         return False
     return status_for(member).due
 

@@ -19,7 +19,7 @@ AREA_ORDER = ["social", "physical", "human", "cultural", ""]
 # Short names for a table's columns on a phone.
 AREA_SHORT = {
     "social": "People",
-    "physical": "Day to day",
+    "physical": "Daily life",
     "human": "Strengths",
     "cultural": "Belonging",
     "": "Overall",

@@ -134,6 +134,9 @@ class Trend:
     version: InstrumentVersion | None = None
     rows: list[TrendRow] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
+    # The same words for the page, under a heading each: since the first check, and
+    # (with three or more) since the one before the latest.
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
     areas: list[tuple[str, str]] = field(default_factory=list)
     earlier_versions: int = 0
     chart_points: str = ""
@@ -168,13 +171,20 @@ def trend_for(member: Member, *, now=None) -> Trend:
         )
         for check in same
     ]
-    sentences = scoring.trend_sentences([(row.taken_at, dict(row.areas)) for row in rows], now=now)
+    points = [(row.taken_at, dict(row.areas)) for row in rows]
+    sentences = scoring.trend_sentences(points, now=now)
+    groups = []
+    if len(points) > 1:
+        groups.append(("Since your first check", sentences[: len(area_names)]))
+    if len(points) > 2:
+        groups.append(("Since your check before this one", sentences[len(area_names) :]))
     item_count = version.items.count() if len(rows) > 1 else 0
     low, high = scoring.score_range(item_count, version.scale_min, version.scale_max)
     return Trend(
         version=version,
         rows=rows,
         sentences=sentences,
+        groups=groups,
         areas=[(area, area_label(area)) for area in area_names],
         earlier_versions=earlier_versions,
         chart_points=(

@@ -230,6 +230,8 @@ class RecoveryCheckAdmin(AuditedReads, admin.ModelAdmin):
 
     list_display = ["pk", "taken_at", "version", "member_id"]
     list_filter = ["version"]
+    # Staff find one member's checks by their id (from the member's record).
+    search_fields = ["=member__id"]
     list_select_related = ["version__instrument"]
     date_hierarchy = "taken_at"
     fields = ["member", "version", "taken_at", "score", "answers_given", "member_trend"]

@@ -69,6 +69,11 @@ def onboard(client: Client, *, name: str, mentor: bool) -> None:
         assert response.redirect_chain[-1][0] == reverse("members:onboarding_step", args=[step])
         response = client.post(reverse("members:onboarding_step", args=[step]), data, follow=True)
         assert response.status_code == 200
+    if not mentor:
+        # The optional recovery check is offered once; "Not now" goes on to suggestions.
+        offer = reverse("recovery:check") + "?first=1"
+        assert response.redirect_chain[-1][0] == offer
+        response = client.post(offer, {"not_now": "1"}, follow=True)
     landing = "matching:inbox" if mentor else "matching:suggestions"
     assert response.redirect_chain[-1][0] == reverse(landing)
 

@@ -18,7 +18,7 @@ from peerlink.ids import parse_id
 
 from . import scoring, selectors, services
 from .forms import RecoveryCheckForm
-from .models import Instrument, InstrumentVersion, Item, RecoveryCheck, Threshold, VersionStatus
+from .models import Instrument, InstrumentVersion, Item, RecoveryCheck, Threshold
 
 MAX_IMPORT_BYTES = 200_000
 
@@ -32,9 +32,7 @@ class ImportForm(forms.Form):
 
 def _locked(version) -> bool:
     """A version is read-only once it is no longer a draft or anyone has answered it."""
-    return version is not None and (
-        version.status != VersionStatus.DRAFT or selectors.version_has_answers(version)
-    )
+    return version is not None and version.is_locked()
 
 
 class VersionInline(admin.TabularInline):

@@ -9,6 +9,7 @@ version, and trends compare answers of one version only.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,10 @@ from django.db.models import Q
 from members.models import Member
 
 DEFAULT_CADENCE_DAYS = 90
+LOCKED_MESSAGE = (
+    "This version is live, retired or answered, so it cannot change. "
+    "Make a new version from it instead."
+)
 
 
 class Area(models.TextChoices):
@@ -95,6 +100,14 @@ class InstrumentVersion(models.Model):
     def __str__(self):
         return f"{self.instrument.name}, version {self.number}"
 
+    def is_locked(self) -> bool:
+        """Return whether this version may no longer change: it left draft, or was answered."""
+        return self.status != VersionStatus.DRAFT or self.checks.exists()
+
+    def clean(self):
+        if self.pk and InstrumentVersion.objects.get(pk=self.pk).is_locked():
+            raise ValidationError(LOCKED_MESSAGE)
+
     @property
     def scale(self) -> list[tuple[int, str]]:
         """Return each answer value with its label, lowest first."""
@@ -123,6 +136,10 @@ class Item(models.Model):
     def __str__(self):
         return f"{self.order}. {self.text}"
 
+    def clean(self):
+        if self.version_id and self.version.is_locked():
+            raise ValidationError(LOCKED_MESSAGE)
+
 
 class Threshold(models.Model):
     """A published cut-off of a version's total and what it is associated with. Staff only."""
@@ -138,6 +155,10 @@ class Threshold(models.Model):
 
     def __str__(self):
         return f"{self.value}: {self.meaning}"
+
+    def clean(self):
+        if self.version_id and self.version.is_locked():
+            raise ValidationError(LOCKED_MESSAGE)
 
 
 class RecoveryCheck(models.Model):

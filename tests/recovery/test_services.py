@@ -182,6 +182,17 @@ def test_a_version_with_answers_cannot_change_and_a_new_version_is_made_instead(
     services.version_ensure_editable(draft)  # a draft nobody answered may change
 
 
+def test_the_model_refuses_changes_to_an_answered_version_and_its_statements(newcomer, starter):
+    from django.core.exceptions import ValidationError
+
+    take(newcomer, starter)
+    item = starter.items.first()
+    item.text = "Changed after answers"
+    for row in (starter, item, Threshold(version=starter, value=20, meaning="Any")):
+        with pytest.raises(ValidationError, match="cannot change"):
+            row.full_clean()
+
+
 def test_items_with_answers_cannot_be_deleted(newcomer, starter):
     take(newcomer, starter)
     from django.db.models import ProtectedError

@@ -88,14 +88,20 @@ def check_record(
         low=version.scale_min,
         high=version.scale_max,
     )
-    check = RecoveryCheck.objects.create(
-        member=member,
-        version=version,
-        score=score,
-        area_scores=areas,
-        idempotency_key=key,
-        taken_at=now or timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            check = RecoveryCheck.objects.create(
+                member=member,
+                version=version,
+                score=score,
+                area_scores=areas,
+                idempotency_key=key,
+                taken_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # The same submit arrived twice at once where rows cannot be locked: the
+        # unique key let one through, and this one is that one.
+        return RecoveryCheck.objects.get(member=member, idempotency_key=key), False
     Answer.objects.bulk_create(
         Answer(check_taken=check, item=item, value=answers[item.pk]) for item in items
     )

@@ -308,3 +308,26 @@ def test_outcomes_never_mix_versions(starter, ten_statements):
     outcomes = {o.version.pk: o for o in selectors.outcomes_by_version()}
     assert outcomes[starter.pk].median_change is None
     assert outcomes[ten_statements.pk].median_change is None
+
+
+def test_a_submit_racing_its_twin_past_the_lock_still_counts_once(newcomer, starter, monkeypatch):
+    """Where rows cannot be locked (SQLite), the unique key decides: the twin gets the
+    check the first one recorded, not an error."""
+    answers = {item.pk: 3 for item in starter.items.all()}
+    first, _ = services.check_record(
+        member=newcomer, version_id=starter.pk, answers=answers, idempotency_key="racing-key"
+    )
+    real_filter = RecoveryCheck.objects.filter
+
+    def blind_to_the_twin(*args, **kwargs):
+        # The twin's look-up ran before the first one committed.
+        if kwargs.get("idempotency_key") == "racing-key":
+            return RecoveryCheck.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(RecoveryCheck.objects, "filter", blind_to_the_twin)
+    again, created = services.check_record(
+        member=newcomer, version_id=starter.pk, answers=answers, idempotency_key="racing-key"
+    )
+    assert not created and again.pk == first.pk
+    assert real_filter(member=newcomer).count() == 1

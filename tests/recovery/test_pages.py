@@ -261,7 +261,7 @@ def test_the_check_in_reminder_email_offers_the_check_to_a_newcomer_while_due(wr
 def test_the_first_offer_after_onboarding_goes_home_after_answering(wren):
     client = client_for(wren)
     page = client.get(CHECK + "?first=1").content.decode()
-    assert "Your profile is ready" in page
+    assert "One more thing, only if you like" in page
     response = client.post(CHECK + "?first=1", answers_form(page))
     assert response.url == reverse("members:home")
 

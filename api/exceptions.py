@@ -23,6 +23,7 @@ from checkins.services import CheckinError
 from matching.services import MatchError
 from members.services import MemberError
 from messaging.services import ConversationNotFound, MessagingError, RateLimited
+from recovery.services import RecoveryCheckError
 
 from .parsers import RequestTooLarge
 from .services import TokenError
@@ -30,7 +31,15 @@ from .services import TokenError
 logger = logging.getLogger(__name__)
 
 # Domain errors the services raise for a step the rules do not allow: 409.
-DOMAIN_ERRORS = (MatchError, MemberError, CheckinError, MessagingError, AuditError, TokenError)
+DOMAIN_ERRORS = (
+    MatchError,
+    MemberError,
+    CheckinError,
+    MessagingError,
+    AuditError,
+    TokenError,
+    RecoveryCheckError,
+)
 # Raised for an object that is not the requester's, or does not exist: 404.
 NOT_FOUND_ERRORS = (Http404, ObjectDoesNotExist, ConversationNotFound)
 

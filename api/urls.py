@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import views, views_matching, views_member, views_staff
+from . import views, views_matching, views_member, views_recovery, views_staff
 from .exceptions import not_found
 
 app_name = "api"
@@ -91,6 +91,17 @@ v1 = [
     path("me/disclosures/", views_member.MyDisclosures.as_view(), name="me-disclosures"),
     path("me/export/", views_member.MyExport.as_view(), name="me-export"),
     path("me/delete/", views_member.MyDelete.as_view(), name="me-delete"),
+    # The recovery check (api/views_recovery.py)
+    path(
+        "me/recovery-check/",
+        views_recovery.MyRecoveryCheck.as_view(),
+        name="me-recovery-check",
+    ),
+    path(
+        "me/recovery-check/trend/",
+        views_recovery.MyRecoveryTrend.as_view(),
+        name="me-recovery-trend",
+    ),
 ]
 
 urlpatterns = [

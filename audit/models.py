@@ -78,6 +78,7 @@ class RecordPart(models.TextChoices):
     HOLD = "hold", "Help request and hold"
     EXPORT = "export", "Data export"
     MESSAGES = "messages", "Messages"
+    RECOVERY_CHECKS = "recovery-checks", "Recovery checks"
 
 
 class StaffRead(AuditRow):

@@ -33,6 +33,7 @@ from members.models import Member
 from members.visibility import peer_view
 from peerlink import mail
 from peerlink.queue import enqueue
+from recovery.selectors import offered_to as recovery_offered_to
 from safety.services import hold_for_concern
 
 from . import schedule, selectors
@@ -319,6 +320,8 @@ def _email_reminder(reminder: Reminder) -> None:
         "connected_url": site + reverse("checkins:link", args=[link_token(reminder)]),
         "checkin_url": site + reverse("checkins:new", args=[match.pk]),
         "snooze_url": site + reverse("checkins:upcoming"),
+        # Named without the word "recovery": an email preview must not say what it is about.
+        "check_offered": recovery_offered_to(reminder.recipient),
     }
     message = EmailMultiAlternatives(
         subject="Time for a quick check-in",

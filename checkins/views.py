@@ -13,6 +13,7 @@ from matching.models import Match, MatchState
 from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
+from recovery.selectors import offered_to as recovery_offered_to
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -57,6 +58,7 @@ def new(request, match_id: int):
         "other_id": other.pk,
         "ended": match.state != MatchState.ACTIVE,
         "conversation_seen": conversation_seen,
+        "recovery_offer": recovery_offered_to(member),
     }
     return render(request, "checkins/new.html", context)
 

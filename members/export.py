@@ -24,6 +24,7 @@ from home.models import HomeVisit
 from matching.models import Block, Match, PairStage, Report
 from matching.selectors import reasons_for_newcomer
 from messaging.models import Conversation, Message, Participant
+from recovery.models import Answer, Dismissal, RecoveryCheck
 from safety.models import HelpRequest, HoldReason
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
@@ -334,6 +335,46 @@ def _home_visits(member: Member) -> dict:
     }
 
 
+def _recovery_checks(member: Member) -> dict:
+    """The member's recovery checks with each answer as they gave it, and each "not now"."""
+    checks = (
+        RecoveryCheck.objects.filter(member=member)
+        .select_related("version__instrument")
+        .order_by("taken_at", "pk")
+    )
+    answers: dict[int, list[dict]] = {}
+    for answer in (
+        Answer.objects.filter(check_taken__member=member)
+        .select_related("item__version")
+        .order_by("check_taken_id", "item__order")
+    ):
+        labels = dict(answer.item.version.scale)
+        answers.setdefault(answer.check_taken_id, []).append(
+            {
+                "statement": answer.item.text,
+                "answer": answer.value,
+                "answer_label": labels.get(answer.value, ""),
+            }
+        )
+    return {
+        "checks": [
+            {
+                "instrument": check.version.instrument.name,
+                "version": check.version.number,
+                "taken": _time(check.taken_at),
+                "total": check.score,
+                "by_area": check.area_scores,
+                "answers": answers.get(check.pk, []),
+            }
+            for check in checks
+        ],
+        "not_now": [
+            _time(dismissal.at)
+            for dismissal in Dismissal.objects.filter(member=member).order_by("at", "pk")
+        ],
+    }
+
+
 def _consent_records(member: Member) -> list[dict]:
     return [
         {
@@ -373,6 +414,7 @@ def member_data_export(member: Member) -> dict:
         "concerns_you_raised_with_staff": _concerns_raised(member),
         "api_tokens": _api_tokens(member),
         "home_page_visits": _home_visits(member),
+        "recovery_checks": _recovery_checks(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }
 

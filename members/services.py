@@ -28,6 +28,7 @@ from matching.services import (
     open_requests_recheck,
 )
 from messaging.models import Conversation, Message
+from recovery.services import checks_delete_for
 from safety.models import HelpRequest
 
 from .models import (
@@ -242,6 +243,8 @@ def delete_account(*, member: Member) -> bool:
     # Their API tokens stop working and their names go.
     PersonalToken.objects.filter(member=member).delete()
     HomeVisit.objects.filter(member=member).delete()
+    # Their recovery checks go with the account: answers and every "not now".
+    checks_delete_for(member=member)
     _end_sessions_of(user)
     # Sign-in security records stay, under the new address.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

@@ -7,8 +7,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from recovery.selectors import offered_to as recovery_offered_to
 
 from . import selectors, services
 from .export import EXPORT_FILENAME, member_data_export
@@ -69,6 +72,9 @@ def onboarding_step(request, step: str):
         if index + 1 < len(STEP_SLUGS):
             return redirect("members:onboarding_step", step=STEP_SLUGS[index + 1])
         messages.success(request, "Your profile is ready.")
+        if recovery_offered_to(member):
+            # The recovery check is offered once here; "not now" is one tap away.
+            return redirect(reverse("recovery:check") + "?first=1")
         return redirect("home:me")
     return render(
         request,

@@ -1,6 +1,259 @@
-"""Reads."""
+"""Reads of the recovery check, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Member
+from peerlink.ids import parse_id
+
+from . import scoring
+from .models import (
+    DEFAULT_CADENCE_DAYS,
+    Dismissal,
+    InstrumentVersion,
+    Item,
+    RecoveryCheck,
+    VersionStatus,
+)
+
+
+def live_versions() -> QuerySet[InstrumentVersion]:
+    return InstrumentVersion.objects.filter(status=VersionStatus.LIVE)
+
+
+def current_version() -> InstrumentVersion | None:
+    """Return the version members are asked now: the one made live most recently."""
+    return (
+        live_versions()
+        .select_related("instrument")
+        .prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "pk")))
+        .order_by("-made_live_at", "-pk")
+        .first()
+    )
+
+
+def version_answered(value) -> InstrumentVersion | None:
+    """Return the version a submitted form names (any status), or None."""
+    version_id = parse_id(str(value)) if value else None
+    if version_id is None:
+        return None
+    return (
+        InstrumentVersion.objects.filter(pk=version_id)
+        .prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "pk")))
+        .first()
+    )
+
+
+def version_for_preview(version_id: int) -> InstrumentVersion:
+    return (
+        InstrumentVersion.objects.select_related("instrument")
+        .prefetch_related("items", "thresholds")
+        .get(pk=version_id)
+    )
+
+
+def version_has_answers(version: InstrumentVersion) -> bool:
+    return RecoveryCheck.objects.filter(version=version).exists()
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """Whether the recovery check is offered to a member now, and when they last met it."""
+
+    version: InstrumentVersion | None
+    due: bool
+    last_taken: datetime.datetime | None
+    last_dismissed: datetime.datetime | None
+    every_days: int
+
+
+def status_for(
+    member: Member, *, version: InstrumentVersion | None = None, now=None
+) -> CheckStatus:
+    """Return whether the check is offered to `member` now (three queries; two with
+    `version`). It is offered to newcomers; anyone may take it from its page."""
+    version = version or current_version()
+    dates = RecoveryCheck.objects.filter(member=member).aggregate(last=Max("taken_at"))
+    dismissed = Dismissal.objects.filter(member=member).aggregate(last=Max("at"))
+    every_days = version.instrument.cadence_days if version else DEFAULT_CADENCE_DAYS
+    due = (
+        version is not None
+        and member.is_newcomer
+        and scoring.is_due(
+            now=now or timezone.now(),
+            last_taken=dates["last"],
+            last_dismissed=dismissed["last"],
+            every_days=every_days,
+        )
+    )
+    return CheckStatus(version, due, dates["last"], dismissed["last"], every_days)
+
+
+def offered_to(member: Member | None) -> bool:
+    """Return whether to offer the check to `member` (on the check-in page, in reminders).
+
+    The check is for newcomers, and it is only ever offered: never required.
+    """
+    if member is None or member.is_deleted:
+        return False
+    return status_for(member).due
 
 
 def home_summary(member) -> dict:
-    """Return what the member's home page shows of this part (filled in by the feature)."""
-    return {}
+    """Return what the member's home page shows of the recovery check."""
+    status = status_for(member)
+    return {
+        "available": status.version is not None,
+        "due": status.due,
+        "last_taken": status.last_taken,
+        "check_url": reverse("recovery:check"),
+        "trend_url": reverse("recovery:trend"),
+    }
+
+
+# --- The member's trend ------------------------------------------------------------
+
+
+@dataclass
+class TrendRow:
+    taken_at: datetime.datetime
+    score: int
+    areas: list[tuple[str, int]]
+
+
+@dataclass
+class Trend:
+    """A member's answers to one version, and what changed in words."""
+
+    version: InstrumentVersion | None = None
+    rows: list[TrendRow] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+    # The same words for the page, under a heading each: since the first check, and
+    # (with three or more) since the one before the latest.
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
+    areas: list[tuple[str, str]] = field(default_factory=list)
+    earlier_versions: int = 0
+    chart_points: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def trend_for(member: Member, *, now=None) -> Trend:
+    """Return `member`'s trend on the version of their latest check, in one query.
+
+    Answers to other versions are never compared with it: they are counted only.
+    """
+    now = timezone.localtime(now or timezone.now())
+    checks = list(
+        RecoveryCheck.objects.filter(member=member)
+        .select_related("version__instrument")
+        .order_by("taken_at", "pk")
+    )
+    if not checks:
+        return Trend()
+    version = checks[-1].version
+    same = [check for check in checks if check.version_id == version.pk]
+    earlier_versions = len({check.version_id for check in checks}) - 1
+    area_names = [area for area in scoring.AREA_ORDER if area in same[-1].area_scores]
+    rows = [
+        TrendRow(
+            timezone.localtime(check.taken_at),
+            check.score,
+            [(area, check.area_scores.get(area, 0)) for area in area_names],
+        )
+        for check in same
+    ]
+    points = [(row.taken_at, dict(row.areas)) for row in rows]
+    sentences = scoring.trend_sentences(points, now=now)
+    groups = []
+    if len(points) > 1:
+        groups.append(("Since your first check", sentences[: len(area_names)]))
+    if len(points) > 2:
+        groups.append(("Since your check before this one", sentences[len(area_names) :]))
+    item_count = version.items.count() if len(rows) > 1 else 0
+    low, high = scoring.score_range(item_count, version.scale_min, version.scale_max)
+    return Trend(
+        version=version,
+        rows=rows,
+        sentences=sentences,
+        groups=groups,
+        areas=[(area, area_label(area)) for area in area_names],
+        earlier_versions=earlier_versions,
+        chart_points=(
+            scoring.chart_points([row.score for row in rows], low=low, high=high)
+            if len(rows) > 1
+            else ""
+        ),
+    )
+
+
+def area_label(area: str) -> str:
+    return scoring.AREA_SHORT.get(area, scoring.AREA_SHORT[""])
+
+
+# --- Aggregates for staff ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    """What changed across members on one version: no member is named."""
+
+    version: InstrumentVersion
+    members: int
+    members_with_two_or_more: int
+    median_change: float | None
+    above_thresholds: list[tuple[int, str, float]]  # (value, meaning, share of members 0–1)
+
+
+def outcomes_by_version() -> list[VersionOutcome]:
+    """Return, per version with answers, the median change first → latest per member
+    and the share of members whose latest total is at or above each threshold."""
+    versions = {
+        version.pk: version
+        for version in InstrumentVersion.objects.filter(checks__isnull=False)
+        .select_related("instrument")
+        .prefetch_related("thresholds")
+        .distinct()
+    }
+    first_and_latest: dict[tuple[int, int], list[int]] = {}
+    for version_id, member_id, score in (
+        RecoveryCheck.objects.filter(member__deleted_at__isnull=True)
+        .order_by("taken_at", "pk")
+        .values_list("version_id", "member_id", "score")
+    ):
+        scores = first_and_latest.setdefault((version_id, member_id), [score, score, 0])
+        scores[1] = score
+        scores[2] += 1
+    outcomes = []
+    for version_id, version in sorted(versions.items()):
+        per_member = [s for (v, _), s in first_and_latest.items() if v == version_id]
+        if not per_member:
+            continue
+        repeated = [(first, latest) for first, latest, count in per_member if count > 1]
+        latest_scores = [latest for _, latest, _ in per_member]
+        outcomes.append(
+            VersionOutcome(
+                version=version,
+                members=len(per_member),
+                members_with_two_or_more=len(repeated),
+                median_change=scoring.median_change(repeated),
+                above_thresholds=[
+                    (
+                        threshold.value,
+                        threshold.meaning,
+                        sum(score >= threshold.value for score in latest_scores)
+                        / len(latest_scores),
+                    )
+                    for threshold in version.thresholds.all()
+                ],
+            )
+        )
+    return outcomes

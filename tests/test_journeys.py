@@ -69,6 +69,11 @@ def onboard(client: Client, *, name: str, mentor: bool) -> None:
         assert response.redirect_chain[-1][0] == reverse("members:onboarding_step", args=[step])
         response = client.post(reverse("members:onboarding_step", args=[step]), data, follow=True)
         assert response.status_code == 200
+    if not mentor:
+        # The optional recovery check is offered once; "Not now" goes on to the home page.
+        offer = reverse("recovery:check") + "?first=1"
+        assert response.redirect_chain[-1][0] == offer
+        response = client.post(offer, {"not_now": "1"}, follow=True)
     # Onboarding ends on the member's home page, which says what is next.
     assert response.redirect_chain[-1][0] == reverse("home:me")
     next_step = "still reviewing your profile" if mentor else "See all your suggested peers"

@@ -124,8 +124,10 @@ NOT_A_PAIR = {
     "api:None": "the API's 404 for any other address",
     "safety:resources": "the programme's resources, the same for everyone",
     "steps:mine": "placeholder until the steps feature lands",
-    "recovery:check": "placeholder until the recovery check lands",
-    "recovery:trend": "placeholder until the recovery check lands",
+    "recovery:check": "the member's own recovery check; no peer is named",
+    "recovery:trend": "the member's own answers over time; no peer is named",
+    "api:v1:me-recovery-check": "the member's own recovery check; no peer is named",
+    "api:v1:me-recovery-trend": "the member's own answers over time; no peer is named",
 }
 STAFF_ONLY = "api:v1:staff-"  # staff endpoints: asked as staff below
 # Parts of the export that show pairs, and the rest (the member's own data).
@@ -147,6 +149,7 @@ EXPORT_OWN_PARTS = {
     "help_requests",
     "api_tokens",
     "home_page_visits",
+    "recovery_checks",
 }
 
 

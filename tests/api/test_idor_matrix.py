@@ -37,7 +37,16 @@ pytestmark = pytest.mark.django_db
 
 MISSING = 987654321
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
-PROJECT_APPS = ["members", "matching", "checkins", "safety", "audit", "messaging", "api"]
+PROJECT_APPS = [
+    "members",
+    "matching",
+    "checkins",
+    "safety",
+    "audit",
+    "messaging",
+    "api",
+    "recovery",
+]
 # Written by any authenticated call, by design: when a member was last active
 # and when a token was last used. Everything else must stay as it was.
 TOUCHED_BY_ANY_CALL = {

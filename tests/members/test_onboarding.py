@@ -107,7 +107,8 @@ def test_newcomer_completes_onboarding_and_sees_their_profile(fresh_newcomer):
     )
     assert response.url == step_url("sharing")
     response = client.post(step_url("sharing"), sharing())
-    assert response.url == reverse("home:me")
+    # The optional recovery check is offered once, with "not now" a tap away.
+    assert response.url == reverse("recovery:check") + "?first=1"
 
     member = Member.objects.get(pk=fresh_newcomer.pk)
     assert member.is_onboarded

@@ -38,4 +38,6 @@ def history_chart(answers: Sequence[str], *, limit: int = HISTORY_POINTS) -> Cha
     else:
         span = (WIDTH - 2 * PADDING) / max(len(levels) - 1, 1)
         xs = [round(PADDING + index * span) for index in range(len(levels))]
-    return Chart([(x, round(bottom - level * step_height)) for x, level in zip(xs, levels)])
+    return Chart(
+        [(x, round(bottom - level * step_height)) for x, level in zip(xs, levels, strict=True)]
+    )

@@ -24,7 +24,10 @@ class StepForm(forms.Form):
     shared = forms.BooleanField(
         label="Share this step with my peer",
         required=False,
-        help_text="Off unless you tick it. Your peer sees only the words, and you can stop sharing any time.",
+        help_text=(
+            "Off unless you tick it. Your peer sees only the words, "
+            "and you can stop sharing any time."
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import views, views_matching, views_member, views_staff
+from . import views, views_matching, views_member, views_staff, views_steps
 from .exceptions import not_found
 
 app_name = "api"
@@ -91,6 +91,14 @@ v1 = [
     path("me/disclosures/", views_member.MyDisclosures.as_view(), name="me-disclosures"),
     path("me/export/", views_member.MyExport.as_view(), name="me-export"),
     path("me/delete/", views_member.MyDelete.as_view(), name="me-delete"),
+    # My steps (api/views_steps.py)
+    path("me/steps/", views_steps.MyStepList.as_view(), name="me-steps"),
+    path("me/steps/<id:step_id>/", views_steps.MyStepDetail.as_view(), name="me-step"),
+    path(
+        "me/steps/<id:step_id>/answers/",
+        views_steps.MyStepAnswers.as_view(),
+        name="me-step-answers",
+    ),
 ]
 
 urlpatterns = [

@@ -74,6 +74,8 @@ def step_update(
         if step.retired_at is not None:
             raise StepError("This step is retired, so its words stay as they were.", field="text")
         step.text = clean_text(text)
+    if shared is True and step.retired_at is not None:
+        raise StepError("This step is retired. Add a new one to share it.", field="shared")
     if shared is not None and (shared is True) != step.shared:
         step.shared = shared is True
         _record_sharing(member, step.shared)

@@ -29,6 +29,7 @@ from matching.models import BatchRun, Match, MatchOrigin, MatchState
 from members.models import Gender, Language, Member, VettingStatus
 from messaging import services as messaging_services
 from safety.models import HelpRequest
+from steps import services as step_services
 from tests.api.conftest import bearer
 from tests.api.endpoints import allowed_methods, api_v1_patterns, id_parameters, view_class
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -37,7 +38,16 @@ pytestmark = pytest.mark.django_db
 
 MISSING = 987654321
 METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
-PROJECT_APPS = ["members", "matching", "checkins", "safety", "audit", "messaging", "api"]
+PROJECT_APPS = [
+    "members",
+    "matching",
+    "steps",
+    "checkins",
+    "safety",
+    "audit",
+    "messaging",
+    "api",
+]
 # Written by any authenticated call, by design: when a member was last active
 # and when a token was last used. Everything else must stay as it was.
 TOUCHED_BY_ANY_CALL = {
@@ -120,7 +130,12 @@ def b():
         display_name="Ulfrida", languages=spanish, vetting_status=VettingStatus.PENDING
     )
     run = BatchRun.objects.create(pairs=[[waiting_newcomer.pk, mentor.pk, 0.5, {}]])
+    step = step_services.step_create(
+        member=active_newcomer, text="Vesperine's step: two meetings", shared=True
+    )
+    step_services.step_answer(member=active_newcomer, step_id=step.pk, answer="partly")
     return {
+        "step": step,
         "waiting": waiting,
         "pending": pending,
         "active": active,
@@ -148,6 +163,7 @@ B_MARKERS = [
     "worry",
     "Vesperine's report",
     "landline",
+    "two meetings",
 ]
 
 
@@ -172,6 +188,8 @@ MATRIX = {
     "staff-batch-apply": (STAFF, ["run"], {}),
     "staff-hold-clear": (STAFF, ["hold"], {}),
     "staff-concern-acknowledge": (STAFF, ["checkin"], {}),
+    "me-step": (MEMBER, ["step"], {"text": "Now mine", "shared": False, "retired": True}),
+    "me-step-answers": (MEMBER, ["step"], {"answer": "went_well"}),
 }
 
 
@@ -338,6 +356,7 @@ FIELDS = {
     "share_community": "community",
     "share_languages": "languages",
     "share_bio": "bio",
+    "share_recovery_goal": "recovery_goal",
     "share_availability": "availability",
     "share_contact": "contact_details",
     "share_email": "email",

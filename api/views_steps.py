@@ -81,11 +81,13 @@ class MyStepDetail(APIView):
         data = StepUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        retire = fields.pop("retired", False)
         try:
-            if fields.pop("retired", False):
-                services.step_retire(member=member, step_id=step_id)
+            # New words first, then retiring: both in one call keeps the new words.
             if fields:
                 services.step_update(member=member, step_id=step_id, **fields)
+            if retire:
+                services.step_retire(member=member, step_id=step_id)
         except services.StepError as error:
             raise _invalid(error) from error
         return Response(StepSerializer(_my_step(member, step_id)).data)

@@ -15,7 +15,7 @@ from functools import cached_property
 from matching.models import PairStage
 from matching.scoring import RECOVERY_BAND_LABELS, recovery_band
 
-from .models import Role, TagCategory, VettingStatus
+from .models import STEP_CONSENT_CATEGORY, Role, TagCategory, VettingStatus
 
 
 class Stage(enum.Enum):
@@ -161,8 +161,10 @@ class PeerView:
         return getattr(self._member, DETAIL_FLAGS[detail], None) is True
 
     def shown_categories(self) -> list[str]:
-        """Return the sharing boxes (`share_*`) whose details this viewer sees now."""
-        return [flag for detail, flag in DETAIL_FLAGS.items() if self._may_see(detail)]
+        """Return the sharing boxes (`share_*`) whose details this viewer sees now,
+        and `share_step` when they see at least one of the member's steps."""
+        shown = [flag for detail, flag in DETAIL_FLAGS.items() if self._may_see(detail)]
+        return shown + ([STEP_CONSENT_CATEGORY] if self.shared_steps else [])
 
     @cached_property
     def name(self) -> str:

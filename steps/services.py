@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from audit.services import record_disclosures
+from matching.models import Match, MatchState
 from members.models import STEP_CONSENT_CATEGORY, ConsentRecord, ConsentSource, Member
 
 from .models import ACTIVE_STEPS_MAX, STEP_TEXT_MAX, Answer, AnswerSource, Step, StepAnswer
@@ -48,6 +51,17 @@ def _record_sharing(member: Member, shared: bool) -> None:
     ConsentRecord.objects.create(
         member=member, category=STEP_CONSENT_CATEGORY, granted=shared, source=ConsentSource.STEPS
     )
+    if shared:
+        # The peer of an active match sees it now: the member's accounting says so.
+        _record_disclosure_to_peer(member)
+
+
+def _record_disclosure_to_peer(member: Member) -> None:
+    for match in Match.objects.filter(
+        Q(newcomer=member) | Q(mentor=member), state=MatchState.ACTIVE
+    ).select_related("newcomer", "mentor"):
+        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        record_disclosures(member, peer, match)
 
 
 @transaction.atomic
@@ -76,10 +90,11 @@ def step_update(
         step.text = clean_text(text)
     if shared is True and step.retired_at is not None:
         raise StepError("This step is retired. Add a new one to share it.", field="shared")
-    if shared is not None and (shared is True) != step.shared:
-        step.shared = shared is True
-        _record_sharing(member, step.shared)
+    sharing_changed = shared is not None and (shared is True) != step.shared
+    step.shared = step.shared if shared is None else shared is True
     step.save()
+    if sharing_changed:
+        _record_sharing(member, step.shared)
     return step
 
 
@@ -89,10 +104,10 @@ def step_retire(*, member: Member, step_id: int) -> Step:
     step = _own_step(member, step_id)
     if step.retired_at is None:
         step.retired_at = timezone.now()
-        if step.shared:
-            step.shared = False
-            _record_sharing(member, False)
+        was_shared, step.shared = step.shared, False
         step.save()
+        if was_shared:
+            _record_sharing(member, False)
     return step
 
 

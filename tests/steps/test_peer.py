@@ -186,3 +186,19 @@ def test_the_recovery_goal_box_is_on_the_sharing_form_off_by_default_and_recorde
     assert Member.objects.get(pk=newcomer.pk).share_recovery_goal is True
     goal = ConsentRecord.objects.filter(member=newcomer, category="share_recovery_goal")
     assert list(goal.values_list("granted", flat=True)) == [False, True]
+
+
+def test_sharing_a_step_with_an_active_peer_shows_in_the_members_accounting(newcomer, mentor):
+    from audit.models import Disclosure
+    from audit.selectors import accounting_for
+    from tests.factories import ActiveMatchFactory
+
+    ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
+    step = services.step_create(member=newcomer, text="Private for now")
+    assert not Disclosure.objects.filter(category="share_step").exists()
+
+    services.step_update(member=newcomer, step_id=step.pk, shared=True)
+
+    shared = Disclosure.objects.get(category="share_step")
+    assert (shared.member_id, shared.viewer_member_id) == (newcomer.pk, mentor.pk)
+    assert "Steps you shared" in str(accounting_for(newcomer))

@@ -25,6 +25,13 @@ class Peer:
     view: PeerView
 
 
+class SharedStepSerializer(serializers.Serializer):
+    """One of the peer's steps, in their words, which they chose to share with you."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
 class PeerSerializer(serializers.Serializer):
     """Another member, showing only what they share with the requester at this stage.
     A detail they do not share is empty; `name` is empty when the name is not shared."""
@@ -50,6 +57,15 @@ class PeerSerializer(serializers.Serializer):
     community = serializers.ListField(child=serializers.CharField(), source="view.community")
     languages = serializers.ListField(child=serializers.CharField(), source="view.languages")
     bio = serializers.CharField(source="view.bio")
+    recovery_goal = serializers.CharField(
+        source="view.recovery_goal",
+        help_text="Only with a request or an accepted match, if shared.",
+    )
+    shared_steps = SharedStepSerializer(
+        many=True,
+        source="view.shared_steps",
+        help_text="The steps the peer shares with you: only while your match is active.",
+    )
     availability = serializers.ListField(child=serializers.CharField(), source="view.availability")
     contact_details = serializers.CharField(
         source="view.contact_details", help_text="Only once a match is accepted, if shared."

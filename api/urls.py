@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import views, views_matching, views_member, views_recovery, views_staff
+from . import views, views_matching, views_member, views_recovery, views_staff, views_steps
 from .exceptions import not_found
 
 app_name = "api"
@@ -101,6 +101,14 @@ v1 = [
         "me/recovery-check/trend/",
         views_recovery.MyRecoveryTrend.as_view(),
         name="me-recovery-trend",
+    ),
+    # My steps (api/views_steps.py)
+    path("me/steps/", views_steps.MyStepList.as_view(), name="me-steps"),
+    path("me/steps/<id:step_id>/", views_steps.MyStepDetail.as_view(), name="me-step"),
+    path(
+        "me/steps/<id:step_id>/answers/",
+        views_steps.MyStepAnswers.as_view(),
+        name="me-step-answers",
     ),
 ]
 

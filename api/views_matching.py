@@ -114,7 +114,12 @@ def my_matches(member: Member) -> QuerySet[Match]:
         Match.objects.visible_to(member)
         .select_related("newcomer__user", "mentor__user")
         .prefetch_related(
-            "newcomer__tags", "newcomer__languages", "mentor__tags", "mentor__languages"
+            "newcomer__tags",
+            "newcomer__languages",
+            "newcomer__steps",
+            "mentor__tags",
+            "mentor__languages",
+            "mentor__steps",
         )
         .order_by("-created_at", "-pk")
     )

@@ -6,14 +6,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from matching.models import Match
-from members.models import SHARING_CATEGORIES, Member, User
+from members.models import SHARING_CATEGORIES, STEP_CONSENT_CATEGORY, Member, User
 from members.visibility import peer_view
 
 from .models import Disclosure, ReadReason, RecordPart, StaffRead, years_before
 
 # 42 CFR 2.25: an accounting of disclosures covers the last three years.
 ACCOUNTING_YEARS = 3
-CATEGORY_LABELS = {name: label.split(" (")[0] for name, label in SHARING_CATEGORIES}
+CATEGORY_LABELS = {name: label.split(" (")[0] for name, label in SHARING_CATEGORIES} | {
+    STEP_CONSENT_CATEGORY: "Steps you shared"
+}
 
 
 def staff_display(user: User | None) -> str:

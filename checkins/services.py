@@ -35,6 +35,8 @@ from peerlink import mail
 from peerlink.queue import enqueue
 from recovery.selectors import offered_to as recovery_offered_to
 from safety.services import hold_for_concern
+from steps import services as step_services
+from steps.models import AnswerSource, Step
 
 from . import schedule, selectors
 from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
@@ -81,8 +83,15 @@ def checkin_record(
     concern: bool = False,
     note: str = "",
     via_link: bool = False,
+    step_answers: dict[int, str] | None = None,
+    retire_step_ids: tuple[int, ...] | list[int] = (),
+    new_step: str = "",
 ) -> CheckIn:
-    """Record one side's check-in on an active match; a concern alerts staff at once."""
+    """Record one side's check-in on an active match; a concern alerts staff at once.
+
+    The author may also say how each of their steps went, retire steps and add
+    one; these are their own steps, never shown to staff with the check-in.
+    """
     match = Match.objects.select_for_update().filter(pk=match_id).first()
     if match is None or author.pk not in (match.newcomer_id, match.mentor_id):
         raise CheckinError("This match is not yours.")
@@ -101,12 +110,33 @@ def checkin_record(
         note=note.strip()[:1000],
         via_link=via_link,
     )
+    _record_steps(author, checkin, step_answers or {}, retire_step_ids, new_step)
     if concern:
         from .tasks import alert_staff_of_concern
 
         hold_for_concern(checkin=checkin)
         transaction.on_commit(lambda: enqueue(alert_staff_of_concern, checkin.pk))
     return checkin
+
+
+def _record_steps(author, checkin, answers, retire_ids, new_step) -> None:
+    try:
+        for step_id in retire_ids:
+            step_services.step_retire(member=author, step_id=step_id)
+        for step_id, answer in answers.items():
+            step_services.step_answer(
+                member=author,
+                step_id=step_id,
+                answer=answer,
+                source=AnswerSource.CHECK_IN,
+                checkin_id=checkin.pk,
+            )
+        if new_step:
+            step_services.step_create(member=author, text=new_step)
+    except Step.DoesNotExist as missing:
+        raise CheckinError("That step is not one of yours.") from missing
+    except step_services.StepError as error:
+        raise CheckinError(str(error)) from error
 
 
 def link_token(reminder: Reminder) -> str:

@@ -14,6 +14,7 @@ from members import selectors as member_selectors
 from members.models import Member
 from members.visibility import peer_view
 from recovery.selectors import offered_to as recovery_offered_to
+from steps import selectors as step_selectors
 
 from . import selectors, services
 from .forms import CheckInForm
@@ -40,10 +41,12 @@ def new(request, match_id: int):
         match, member
     )
     initial = {"connected": Connected.YES} if conversation_seen else None
-    form = CheckInForm(request.POST or None, initial=initial)
+    form = CheckInForm(
+        request.POST or None, initial=initial, steps=step_selectors.active_steps(member)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.checkin_record(match_id=match.pk, author=member, **form.cleaned_data)
+            services.checkin_record(match_id=match.pk, author=member, **form.checkin_data())
         except services.CheckinError as error:
             form.add_error(None, str(error))
         else:

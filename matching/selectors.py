@@ -618,7 +618,8 @@ def active_matches_for_mentor(mentor: Member) -> QuerySet[Match]:
     return (
         Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE)
         .select_related("newcomer__user")
-        .prefetch_related("newcomer__tags", "newcomer__languages")
+        # `newcomer__steps`: the steps each newcomer shares, in one query for the inbox.
+        .prefetch_related("newcomer__tags", "newcomer__languages", "newcomer__steps")
     )
 
 

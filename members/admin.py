@@ -11,6 +11,7 @@ from audit.admin import AuditedReads
 from audit.models import RecordPart
 from matching.services import open_requests_recheck
 from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
+from steps.selectors import step_counts
 
 from . import selectors, services
 from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
@@ -106,6 +107,7 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "onboarded_at",
         "created_at",
         "updated_at",
+        "steps_summary",
     ]
     actions = ["approve_mentors", "reject_mentors"]
     fieldsets = [
@@ -167,12 +169,15 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
                     "share_community",
                     "share_languages",
                     "share_bio",
+                    "share_recovery_goal",
                     "share_availability",
                     "share_contact",
                     "contact_details",
                 ],
             },
         ),
+        # Staff see how many steps a member keeps, never their words.
+        ("My steps", {"fields": ["steps_summary"]}),
         (
             "Activity",
             {
@@ -189,6 +194,14 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.members_for_admin()
+
+    @admin.display(description="Steps")
+    def steps_summary(self, member) -> str:
+        counts = step_counts(member)
+        active = counts["active"]
+        retired = counts["total"] - active
+        summary = f"{active} step{'s' if active != 1 else ''}, {counts['shared']} shared"
+        return summary + (f" ({retired} retired)" if retired else "")
 
     def audit_member_ids(self, member):
         return [member.pk]

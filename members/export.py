@@ -26,6 +26,7 @@ from matching.selectors import reasons_for_newcomer
 from messaging.models import Conversation, Message, Participant
 from recovery.models import Answer, Dismissal, RecoveryCheck
 from safety.models import HelpRequest, HoldReason
+from steps.selectors import steps_page
 
 from .models import SHARING_CATEGORIES, ConsentRecord, Member
 from .visibility import peer_view
@@ -387,6 +388,27 @@ def _consent_records(member: Member) -> list[dict]:
     ]
 
 
+def _steps(member: Member) -> list[dict]:
+    active, retired = steps_page(member)
+    return [
+        {
+            "text": row.step.text,
+            "shared_with_your_peer": row.step.shared,
+            "created": _time(row.step.created_at),
+            "retired": _time(row.step.retired_at),
+            "how_it_went": [
+                {
+                    "answer": answer.get_answer_display(),
+                    "recorded": _time(answer.recorded_at),
+                    "from": answer.get_source_display(),
+                }
+                for answer in row.answers
+            ],
+        }
+        for row in [*active, *retired]
+    ]
+
+
 def member_data_export(member: Member) -> dict:
     """Return everything stored about `member` as one JSON-serialisable document.
 
@@ -415,6 +437,7 @@ def member_data_export(member: Member) -> dict:
         "api_tokens": _api_tokens(member),
         "home_page_visits": _home_visits(member),
         "recovery_checks": _recovery_checks(member),
+        "steps": _steps(member),
         "accounting_of_disclosures": accounting_of_disclosures(member),
     }
 
@@ -422,9 +445,18 @@ def member_data_export(member: Member) -> dict:
 def staff_member_data_export(*, staff_user, member: Member, reason: str) -> dict:
     """Return `member`'s export for staff handing it to them, recording the read first.
 
+    The words of the member's steps are left out: staff see only how many.
+
     Exactly one StaffRead (parts ["export"], the reason staff gave) is written
     for each export served; a read that cannot be recorded serves nothing.
     """
     data = member_data_export(member)
+    # Staff see how many steps a member keeps, never their words: the member's
+    # own download has them.
+    data["steps"] = {
+        "count": len(data["steps"]),
+        "shared": sum(1 for step in data["steps"] if step["shared_with_your_peer"]),
+        "words": "Only the member sees the words of their steps, in their own download.",
+    }
     record_staff_read(staff_user, member, [RecordPart.EXPORT], reason)
     return data

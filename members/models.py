@@ -194,6 +194,11 @@ SHARING_CATEGORIES = [
     ("share_community", "Community and identity tags"),
     ("share_languages", "Languages you speak"),
     ("share_bio", "Your short bio"),
+    (
+        "share_recovery_goal",
+        "Your recovery goal right now (for example reducing harm), "
+        "shown with a request and once a match is accepted",
+    ),
     ("share_availability", "When you are usually available"),
     (
         "share_contact",
@@ -329,6 +334,7 @@ class Member(models.Model):
     share_community = models.BooleanField(default=False)
     share_languages = models.BooleanField(default=True)
     share_bio = models.BooleanField(default=False)
+    share_recovery_goal = models.BooleanField(default=False)
     share_availability = models.BooleanField(default=False)
     share_contact = models.BooleanField(default=True)
     share_email = models.BooleanField(default=False)
@@ -425,6 +431,17 @@ class Member(models.Model):
 class ConsentSource(models.TextChoices):
     SIGN_UP = "sign-up", "During sign-up"
     PROFILE = "profile", "Profile edit"
+    STEPS = "steps", "My steps"
+
+
+# Consent that is not a box on the member's profile: each of "My steps" is
+# shared with the current peer step by step, and each choice is recorded
+# under this one category (the step's own row says which is shared now).
+STEP_CONSENT_CATEGORY = "share_step"
+CONSENT_CATEGORIES = [
+    *SHARING_CATEGORIES,
+    (STEP_CONSENT_CATEGORY, "One of your steps, shared with your current peer"),
+]
 
 
 class ConsentRecord(models.Model):
@@ -433,7 +450,7 @@ class ConsentRecord(models.Model):
     peer sees; these rows record when each was granted or revoked."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consent_records")
-    category = models.CharField(max_length=40, choices=SHARING_CATEGORIES)
+    category = models.CharField(max_length=40, choices=CONSENT_CATEGORIES)
     granted = models.BooleanField()
     source = models.CharField(max_length=10, choices=ConsentSource.choices)
     recorded_at = models.DateTimeField(default=timezone.now)

@@ -30,6 +30,7 @@ from matching.services import (
 from messaging.models import Conversation, Message
 from recovery.services import checks_delete_for
 from safety.models import HelpRequest
+from steps.services import steps_delete_for
 
 from .models import (
     SHARING_CATEGORIES,
@@ -240,6 +241,8 @@ def delete_account(*, member: Member) -> bool:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    # Their steps and how each went are theirs alone: gone with the account.
+    steps_delete_for(member=member)
     # Their API tokens stop working and their names go.
     PersonalToken.objects.filter(member=member).delete()
     HomeVisit.objects.filter(member=member).delete()

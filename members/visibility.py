@@ -15,7 +15,7 @@ from functools import cached_property
 from matching.models import PairStage
 from matching.scoring import RECOVERY_BAND_LABELS, recovery_band
 
-from .models import Role, TagCategory, VettingStatus
+from .models import STEP_CONSENT_CATEGORY, Role, TagCategory, VettingStatus
 
 
 class Stage(enum.Enum):
@@ -39,6 +39,7 @@ DETAIL_FLAGS = {
     "community": "share_community",
     "languages": "share_languages",
     "bio": "share_bio",
+    "recovery_goal": "share_recovery_goal",
     "availability": "share_availability",
     "contact_details": "share_contact",
     "email": "share_email",
@@ -49,14 +50,15 @@ TAG_CATEGORY_DETAILS = {
     TagCategory.LIFE_SITUATION: "life_situation",
     TagCategory.COMMUNITY: "community",
 }
-PROFILE = frozenset(DETAIL_FLAGS) - {"contact_details", "email"}
-# What each stage may see, of what the member ticked. Contact details and the
-# sign-in email only once a match is accepted.
+PROFILE = frozenset(DETAIL_FLAGS) - {"contact_details", "email", "recovery_goal"}
+# What each stage may see, of what the member ticked. The recovery goal goes
+# with a request and a match, never to someone only browsing suggestions;
+# contact details and the sign-in email only once a match is accepted.
 STAGE_DETAILS = {
     Stage.NOTHING: frozenset(),
     Stage.SUGGESTED: PROFILE,
-    Stage.REQUESTED: PROFILE,
-    Stage.MATCHED: PROFILE | {"contact_details", "email"},
+    Stage.REQUESTED: PROFILE | {"recovery_goal"},
+    Stage.MATCHED: PROFILE | {"recovery_goal", "contact_details", "email"},
     Stage.OVER: frozenset({"display_name"}),
 }
 # Every detail but the name, in the order a page lists them.
@@ -73,6 +75,7 @@ LABELS = {
     "community": "Communities",
     "languages": "Languages",
     "bio": "About",
+    "recovery_goal": "Recovery goal",
     "availability": "Usually free",
 }
 CONTACT_LABEL = "Contact (only after a match is accepted)"
@@ -158,8 +161,10 @@ class PeerView:
         return getattr(self._member, DETAIL_FLAGS[detail], None) is True
 
     def shown_categories(self) -> list[str]:
-        """Return the sharing boxes (`share_*`) whose details this viewer sees now."""
-        return [flag for detail, flag in DETAIL_FLAGS.items() if self._may_see(detail)]
+        """Return the sharing boxes (`share_*`) whose details this viewer sees now,
+        and `share_step` when they see at least one of the member's steps."""
+        shown = [flag for detail, flag in DETAIL_FLAGS.items() if self._may_see(detail)]
+        return shown + ([STEP_CONSENT_CATEGORY] if self.shared_steps else [])
 
     @cached_property
     def name(self) -> str:
@@ -235,6 +240,25 @@ class PeerView:
     @cached_property
     def bio(self) -> str:
         return self._member.bio if self._may_see("bio") else ""
+
+    @cached_property
+    def recovery_goal(self) -> str:
+        if not self._may_see("recovery_goal") or not self._member.recovery_goal:
+            return ""
+        return self._member.get_recovery_goal_display()
+
+    @cached_property
+    def shared_steps(self) -> list:
+        """The member's active steps they ticked to share, only with the peer of an
+        accepted match; unticking one hides it at once. Reads `member.steps`, so a
+        page that lists many peers prefetches it."""
+        if self.stage != Stage.MATCHED:
+            return []
+        return [
+            step
+            for step in self._member.steps.all()
+            if step.shared is True and step.retired_at is None
+        ]
 
     @cached_property
     def availability(self) -> list[str]:

@@ -5,6 +5,8 @@ static/js/conversation.js posts with fetch and asks for new messages every few
 seconds with a conditional request, answered 304 while nothing changed.
 """
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -51,12 +53,15 @@ def _page(request, member, match, *, form=None, status=200, before=None):
     first_steps = []
     if not messages and writable:
         first_steps = MessagingSettings.lines(MessagingSettings.current().first_steps)
+    peer_seen = peer_view(peer, viewer=member, match=match)
+    if form is None and writable:
+        form = _asking_about_step(request, peer_seen)
     shown = request.session.pop(CRISIS_SESSION_KEY, None)
     crisis = isinstance(shown, list) and shown[:1] == [match.pk]
     context = {
         "member": member,
         "match": match,
-        "peer": peer_view(peer, viewer=member, match=match),
+        "peer": peer_seen,
         "peer_id": peer.pk,
         "days": by_day(messages),
         "last_id": messages[-1].pk if messages else 0,
@@ -70,6 +75,17 @@ def _page(request, member, match, *, form=None, status=200, before=None):
         "viewing_earlier": before is not None,
     }
     return render(request, "messaging/conversation.html", context, status=status)
+
+
+def _asking_about_step(request, peer_seen) -> MessageForm | None:
+    """Pre-fill the message box from "Ask about this step": only a step the peer shares now."""
+    asked = request.GET.get("ask", "")
+    step = next((step for step in peer_seen.shared_steps if str(step.pk) == asked), None)
+    if step is None:
+        return None
+    return MessageForm(
+        initial={"token": uuid.uuid4().hex, "text": f"How is it going with “{step.text}”?"}
+    )
 
 
 @never_cache

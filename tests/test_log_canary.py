@@ -79,6 +79,7 @@ from messaging.models import Conversation, Message, MessageEmail, MessagingSetti
 from messaging.tasks import email_tick
 from peerlink.celery import app as celery_app
 from safety.models import HelpRequest
+from steps.models import Step
 from tests.audit_helpers import give_reason, open_record
 from tests.celery_processes import database_url, forget_queue, stop, wait_for
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -465,6 +466,35 @@ def a_mentor_is_approved_then_reminded_of_a_request(journey: Journey) -> None:
     assert journey.marker("reminded newcomer name") in page
 
 
+def set_share_and_check_in_on_a_step(journey: Journey) -> None:
+    """A step in the member's words: set, shared, noted, seen by the peer, added at a check-in."""
+    browser = journey.newcomer_browser
+    response = browser.post(reverse("steps:mine"), {"text": journey.marker("step"), "shared": "on"})
+    assert response.status_code == 302
+    step = journey.newcomer.steps.get()
+    assert (
+        browser.post(reverse("steps:answer", args=[step.pk]), {"answer": "partly"}).status_code
+        == 302
+    )
+    mentor = Member.objects.get(pk=journey.match.mentor_id)
+    inbox = journey.browser_of(mentor).get(reverse("matching:inbox"))
+    assert journey.marker("step") in inbox.content.decode()
+    response = browser.post(
+        reverse("checkins:new", args=[journey.match.pk]),
+        {
+            "connected": "yes",
+            f"step_{step.pk}": "went_well",
+            "new_step": journey.marker("check-in step"),
+        },
+    )
+    assert response.status_code == 302
+    assert browser.get(reverse("api:v1:me-steps")).status_code == 200
+    page = open_record(
+        journey.staff, reverse("admin:members_member_change", args=[journey.newcomer.pk])
+    )
+    assert "2 steps, 1 shared" in page.content.decode()
+
+
 def check_in_with_a_concern_and_a_note(journey: Journey) -> None:
     response = journey.newcomer_browser.post(
         reverse("checkins:new", args=[journey.match.pk]),
@@ -676,6 +706,7 @@ STEPS: list[Callable[[Journey], None]] = [
     the_newcomer_sees_on_their_home_page_what_changed,
     a_mentor_is_approved_then_reminded_of_a_request,
     reminders_come_due_and_go_out,
+    set_share_and_check_in_on_a_step,
     check_in_with_a_concern_and_a_note,
     the_pair_exchange_messages,
     report_the_mentor,
@@ -715,6 +746,8 @@ def markers_stored(journey: Journey) -> dict[str, bool]:
         "help-now contact": HelpRequest.objects.filter(
             how_to_contact=journey.marker("help-now contact")
         ).exists(),
+        "step": Step.objects.filter(text=journey.marker("step")).exists(),
+        "check-in step": Step.objects.filter(text=journey.marker("check-in step")).exists(),
     }
 
 

@@ -38,6 +38,7 @@ from members.models import Language
 from members.visibility import DETAIL_FLAGS
 from messaging import services as messaging_services
 from messaging.models import Message
+from steps import services as step_services
 from tests.audit_helpers import open_record
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
@@ -45,6 +46,8 @@ pytestmark = pytest.mark.django_db
 
 NOTE = "note-canary: I chose you because of the running"
 CONTACT = "contact-canary-0712"
+STEP = "step-canary: two meetings this week"
+PRIVATE_STEP = "private-step-canary: no drinks on weeknights"
 MISSING = 987654321
 
 # --- The surfaces ----------------------------------------------------------------
@@ -92,6 +95,8 @@ LIST_SURFACES = [
     "api:v1:suggestions",
     "api:v1:me-export",
     "api:v1:me-disclosures",
+    "steps:mine",
+    "api:v1:me-steps",
 ]
 # A block keeps the pair out of each other's suggestions for good; a mentor is
 # left out of suggestions for many reasons (room, a pause, languages), so their
@@ -123,11 +128,16 @@ NOT_A_PAIR = {
     "api:docs": "the API's description",
     "api:None": "the API's 404 for any other address",
     "safety:resources": "the programme's resources, the same for everyone",
-    "steps:mine": "placeholder until the steps feature lands",
     "recovery:check": "the member's own recovery check; no peer is named",
     "recovery:trend": "the member's own answers over time; no peer is named",
     "api:v1:me-recovery-check": "the member's own recovery check; no peer is named",
     "api:v1:me-recovery-trend": "the member's own answers over time; no peer is named",
+    "steps:edit": "a step of the member's own (tests/steps/test_views.py)",
+    "steps:share": "a step of the member's own (tests/steps/test_views.py)",
+    "steps:retire": "a step of the member's own (tests/steps/test_views.py)",
+    "steps:answer": "a step of the member's own (tests/steps/test_views.py)",
+    "api:v1:me-step": "a step of the member's own (tests/api/test_idor_matrix.py)",
+    "api:v1:me-step-answers": "a step of the member's own (tests/api/test_idor_matrix.py)",
 }
 STAFF_ONLY = "api:v1:staff-"  # staff endpoints: asked as staff below
 # Parts of the export that show pairs, and the rest (the member's own data).
@@ -150,6 +160,7 @@ EXPORT_OWN_PARTS = {
     "api_tokens",
     "home_page_visits",
     "recovery_checks",
+    "steps",
 }
 
 
@@ -197,6 +208,9 @@ def _share_everything(member, name: str):
     member.display_name = name
     member.contact_details = f"{CONTACT}-{name}"
     member.save()
+    # One step shared with the peer and one kept private.
+    step_services.step_create(member=member, text=f"{STEP}-{name}", shared=True)
+    step_services.step_create(member=member, text=f"{PRIVATE_STEP}-{name}")
     return member
 
 
@@ -385,6 +399,9 @@ def test_the_mentor_sees_a_pair_only_as_its_stage_allows(stage):
     assert _name_shown(seen, "Kestrel") is expected.mentor_knows
     assert seen.shows(NOTE) is expected.mentor_reads_note
     assert seen.shows(f"{CONTACT}-Kestrel") is expected.contact
+    # A shared step only while the match is active, as contact details.
+    assert seen.shows(f"{STEP}-Kestrel") is expected.contact
+    assert not seen.shows(f"{PRIVATE_STEP}-Kestrel")
     recorded = Disclosure.objects.filter(
         member_id=world.newcomer.pk, viewer_member_id=world.mentor.pk
     ).exists()
@@ -410,6 +427,8 @@ def test_the_newcomer_always_sees_their_own_request_and_note(stage):
     assert _name_shown(seen, "Lapwing")
     assert seen.shows(NOTE)
     assert seen.shows(f"{CONTACT}-Lapwing") is expected.contact
+    assert seen.shows(f"{STEP}-Lapwing") is expected.contact
+    assert not seen.shows(f"{PRIVATE_STEP}-Lapwing")
     for name in ("api:v1:match", "messaging:conversation", "api:v1:messages"):
         assert seen.statuses[name] == 200, name
     assert (seen.statuses["checkins:new"] == 200) is expected.matched
@@ -428,6 +447,7 @@ def test_a_stranger_sees_nothing_of_the_pair_at_any_stage(stage, role):
 
     assert not _name_shown(seen, "Kestrel") and not _name_shown(seen, "Lapwing")
     assert not seen.shows(NOTE)
+    assert not seen.shows(STEP) and not seen.shows(PRIVATE_STEP)
     answered = {name for name, same in seen.like_missing.items() if not same}
     assert not answered, f"these answered a stranger: {sorted(answered)}"
 
@@ -507,3 +527,18 @@ def test_no_email_tells_a_mentor_of_a_request_staff_have_not_approved(event):
 
     assert sent is False
     assert not [email for email in mail.outbox if world.mentor.user.email in email.to]
+
+
+def test_staff_pages_show_how_many_steps_never_their_words(staff_client):
+    world = build("active")
+
+    pages = [
+        open_record(staff_client, reverse("admin:members_member_change", args=[world.newcomer.pk])),
+        staff_client.get(reverse("admin:members_member_changelist")),
+        open_record(staff_client, reverse("admin:matching_match_change", args=[world.match.pk])),
+    ]
+
+    assert all(page.status_code == 200 for page in pages)
+    assert b"2 steps, 1 shared" in pages[0].content
+    assert not any(STEP.encode() in page.content for page in pages)
+    assert not any(PRIVATE_STEP.encode() in page.content for page in pages)

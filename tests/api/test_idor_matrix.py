@@ -29,6 +29,7 @@ from matching.models import BatchRun, Match, MatchOrigin, MatchState
 from members.models import Gender, Language, Member, VettingStatus
 from messaging import services as messaging_services
 from safety.models import HelpRequest
+from steps import services as step_services
 from tests.api.conftest import bearer
 from tests.api.endpoints import allowed_methods, api_v1_patterns, id_parameters, view_class
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -40,6 +41,7 @@ METHODS = ["get", "head", "post", "put", "patch", "delete", "options"]
 PROJECT_APPS = [
     "members",
     "matching",
+    "steps",
     "checkins",
     "safety",
     "audit",
@@ -129,7 +131,12 @@ def b():
         display_name="Ulfrida", languages=spanish, vetting_status=VettingStatus.PENDING
     )
     run = BatchRun.objects.create(pairs=[[waiting_newcomer.pk, mentor.pk, 0.5, {}]])
+    step = step_services.step_create(
+        member=active_newcomer, text="Vesperine's step: two meetings", shared=True
+    )
+    step_services.step_answer(member=active_newcomer, step_id=step.pk, answer="partly")
     return {
+        "step": step,
         "waiting": waiting,
         "pending": pending,
         "active": active,
@@ -157,6 +164,7 @@ B_MARKERS = [
     "worry",
     "Vesperine's report",
     "landline",
+    "two meetings",
 ]
 
 
@@ -181,6 +189,8 @@ MATRIX = {
     "staff-batch-apply": (STAFF, ["run"], {}),
     "staff-hold-clear": (STAFF, ["hold"], {}),
     "staff-concern-acknowledge": (STAFF, ["checkin"], {}),
+    "me-step": (MEMBER, ["step"], {"text": "Now mine", "shared": False, "retired": True}),
+    "me-step-answers": (MEMBER, ["step"], {"answer": "went_well"}),
 }
 
 
@@ -347,6 +357,7 @@ FIELDS = {
     "share_community": "community",
     "share_languages": "languages",
     "share_bio": "bio",
+    "share_recovery_goal": "recovery_goal",
     "share_availability": "availability",
     "share_contact": "contact_details",
     "share_email": "email",

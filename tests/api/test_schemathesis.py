@@ -50,6 +50,7 @@ from matching.services import match_request
 from members.models import Member, Role
 from messaging.services import send_message
 from safety.services import help_request_create
+from steps.services import step_create
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import (
     add_authenticator_app,
@@ -150,6 +151,11 @@ class World:
         # Gus asked for help now: he is held until staff clear it.
         self.gus = NewcomerFactory(display_name="Gus")
         self.hold = help_request_create(member=self.gus, may_contact=True, how_to_contact="")
+        # Steps of their own for the newcomers, so the steps endpoints reach real rows.
+        self.steps = [
+            step_create(member=member, text="Two meetings this week", shared=True).pk
+            for member in (self.alice, self.fay)
+        ]
 
         # Bob sees Dan's name and bio, until Dan takes them back over the API.
         _token, secret = api_services.personal_token_create(member=self.bob, name="laptop")
@@ -213,6 +219,7 @@ class World:
             "reminder_id": list(self.active.reminders.values_list("pk", flat=True)),
             "checkin_id": [concern.pk],
             "hold_id": [self.hold.pk],
+            "step_id": self.steps,
         }
 
     def viewer(self, role: str) -> Member | None:

@@ -20,13 +20,14 @@ from checkins.models import CheckIn, Connected, Reminder
 from home.models import HomeVisit
 from matching import services
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
-from members.export import EXPORT_FILENAME, member_data_export
+from members.export import EXPORT_FILENAME, member_data_export, staff_member_data_export
 from members.models import ConsentRecord, Member, User
 from members.visibility import DETAIL_FLAGS
 from messaging.models import Conversation, Message, MessageEmail, Participant
 from recovery.selectors import current_version
 from recovery.services import check_dismiss, check_record
 from safety.models import HelpRequest, HoldReason
+from steps import services as step_services
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 from tests.second_factor import add_authenticator_app
 
@@ -159,6 +160,8 @@ def populated_member():
     HomeVisit.objects.create(
         member=newcomer, visited_at=datetime.datetime(2026, 3, 5, 6, 7, 8, tzinfo=datetime.UTC)
     )
+    step = step_services.step_create(member=newcomer, text="step-text-marker")
+    step_services.step_answer(member=newcomer, step_id=step.pk, answer="partly")
     record_staff_read(staff, newcomer, [RecordPart.PROFILE], ReadReason.MATCH)
     version = current_version()
     check_record(
@@ -200,6 +203,7 @@ def test_every_model_holding_member_data_is_decided():
         "home.HomeVisit.member": '"last_visit": "2026-03-05T06:07:08',
         "recovery.RecoveryCheck.member": "I have a safe, steady place to live.",
         "recovery.Dismissal.member": '"not_now": ["',
+        "steps.Step.member": "step-text-marker",
     }
     undecided = covered - set(evidence)
     assert not undecided, f"Export these or add them to EXCLUDED with a reason: {undecided}"
@@ -264,7 +268,7 @@ def test_export_leaves_out_what_others_wrote_about_the_member():
 def test_export_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
     newcomer, _, _ = populated_member()
     # The reasons of the newcomer's one open request are worked out afresh.
-    with django_assert_max_num_queries(45) as few:
+    with django_assert_max_num_queries(47) as few:
         member_data_export(newcomer)
     baseline = len(few.captured_queries)
     for _ in range(5):
@@ -369,3 +373,36 @@ def test_reasons_in_the_export_follow_what_the_mentor_shares_now():
     reasons = member_data_export(newcomer)["matches"][0]["reasons_shown"]
     assert "Free at some of the same times as you" not in reasons
     assert not any("12-step" in reason for reason in reasons)
+
+
+def test_the_export_holds_each_step_and_how_it_went():
+    newcomer, _, _ = populated_member()
+
+    data = member_data_export(newcomer)
+
+    assert data["steps"] == [
+        {
+            "text": "step-text-marker",
+            "shared_with_your_peer": False,
+            "created": data["steps"][0]["created"],
+            "retired": None,
+            "how_it_went": [
+                {
+                    "answer": "Partly",
+                    "recorded": data["steps"][0]["how_it_went"][0]["recorded"],
+                    "from": "My steps page",
+                }
+            ],
+        }
+    ]
+
+
+def test_the_export_staff_download_counts_steps_without_their_words(staff_user):
+    newcomer, _, _ = populated_member()
+
+    data = staff_member_data_export(
+        staff_user=staff_user, member=newcomer, reason=ReadReason.MEMBER_ASKED
+    )
+
+    assert data["steps"]["count"] == 1
+    assert "step-text-marker" not in json.dumps(data)

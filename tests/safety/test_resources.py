@@ -5,6 +5,7 @@ from django.test import Client
 
 from safety.models import ResourcesPage
 from safety.resources import STARTER_TEXT, render_resources
+from tests.factories import ActiveMatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,14 @@ def test_the_crisis_panel_and_the_footer_link_to_the_resources(newcomer_client):
 def test_the_page_reads_the_database_once(django_assert_num_queries):
     with django_assert_num_queries(1):
         assert Client().get("/resources/").status_code == 200
+
+
+def test_the_home_page_my_steps_and_every_check_in_link_to_the_resources():
+    match = ActiveMatchFactory()
+    client = Client()
+    client.force_login(match.newcomer.user)
+
+    for address in ("/me/", "/me/steps/", f"/check-ins/match/{match.pk}/"):
+        page = client.get(address)
+        assert page.status_code == 200, address
+        assert 'href="/resources/"' in page.content.decode(), address

@@ -19,6 +19,7 @@ from members.services import delete_account
 from messaging.services import open_conversation, send_message
 from safety.services import help_request_create
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory, tag
+from tests.recovery.conftest import ensure_starter
 from tests.second_factor import with_verified_email
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +244,15 @@ def test_the_last_visit_is_in_the_members_data_and_goes_with_the_account(newcome
     delete_account(member=newcomer)
 
     assert not HomeVisit.objects.filter(member=newcomer).exists()
+
+
+def test_the_recovery_check_card_always_says_something_to_a_mentor_who_never_took_it():
+    ensure_starter()
+    mentor = MentorFactory()
+    client = Client()
+    client.force_login(mentor.user)
+
+    page = client.get(reverse("home:me")).content.decode()
+
+    card = page[page.index("<h2>Recovery check</h2>") :].split("</section>")[0]
+    assert "Take it whenever you like" in card

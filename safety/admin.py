@@ -8,6 +8,8 @@ clicks after signing in (open the record, "Clear hold", confirm with the note).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.forms import Textarea
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -50,6 +52,7 @@ class ResourcesPageAdmin(admin.ModelAdmin):
 
     fields = ["text", "preview", "updated_at", "updated_by"]
     readonly_fields = ["preview", "updated_at", "updated_by"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 24, "cols": 80})}}
 
     @admin.display(description="As members see it (after saving)")
     def preview(self, page):

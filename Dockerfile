@@ -35,10 +35,13 @@ COPY README.m[d] manage.py ./
 COPY peerlink ./peerlink
 COPY members ./members
 COPY matching ./matching
+COPY steps ./steps
+COPY recovery ./recovery
 COPY checkins ./checkins
 COPY safety ./safety
 COPY audit ./audit
 COPY messaging ./messaging
+COPY home ./home
 COPY api ./api
 COPY templates ./templates
 COPY static ./static

@@ -113,5 +113,5 @@ def test_the_home_page_stays_within_a_small_number_of_queries(django_assert_max_
     newcomer = _newcomer_with(1)
     client = Client()
     client.force_login(newcomer.user)
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(30):
         client.get(reverse("home:me"))

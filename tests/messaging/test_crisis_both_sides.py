@@ -159,3 +159,13 @@ def test_the_crisis_phrase_alert_opens_the_match_with_safety_chosen(staff_client
 
     assert b"Why are you opening this record?" in reason_page.content
     assert re.search(rb'value="safety"[^>]*checked', reason_page.content)
+
+
+def test_both_crisis_panels_link_to_the_programmes_resources(match, newcomer_client, mentor_client):
+    sent = newcomer_client.post(send_url(match), {"text": WORDS}, **JSON).json()
+    assert 'href="/resources/"' in sent["message"]["crisis_html"]
+
+    html = mentor_client.get(page(match)).content.decode()
+    panel = html[html.index('class="peer-crisis"') :].split("</li>\n</ul>")[0]
+    panel = panel[: panel.index("</form>")] if "</form>" in panel else panel
+    assert 'href="/resources/"' in panel

@@ -3,8 +3,10 @@
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
+from matching.models import OPEN_STATES, Match
 from members.visibility import peer_view
 
 from .models import Disclosure, ReadReason, RecordPart, StaffRead, years_before
@@ -69,6 +71,17 @@ def record_disclosures(member, viewer, match) -> list[str]:
         ignore_conflicts=True,
     )
     return categories
+
+
+def record_disclosures_to_current_peers(member) -> None:
+    """Record what peers in an open request or active match may see of `member` now,
+    after the member chose to show more (a box ticked, a step shared)."""
+    matches = Match.objects.filter(
+        Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES
+    ).select_related("newcomer", "mentor")
+    for match in matches:
+        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
+        record_disclosures(member, peer, match)
 
 
 def record_match_disclosures(match) -> None:

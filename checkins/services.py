@@ -63,11 +63,7 @@ def cadence_for(match: Match, programme: CheckinSettings) -> schedule.Cadence:
 
 def member_time_zone(member: Member) -> str:
     """Return the member's time zone, or UTC when it is unknown to this machine."""
-    try:
-        schedule.zone(member.time_zone)
-    except ValueError:
-        return "UTC"
-    return member.time_zone
+    return member.time_zone_name()
 
 
 # --- Check-ins -------------------------------------------------------------------

@@ -93,16 +93,20 @@ def _peer_of(match: Match, member: Member) -> Member:
 def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> list[Pair]:
     """Return the member's open requests and matches, and those that changed after `since`,
     newest first, as the member may see them."""
-    matches = Match.objects.visible_to(member).filter(state__in=OPEN_STATES)
+    shown = Q(state__in=OPEN_STATES)
     if since is not None:
-        changed = (
+        shown |= (
             Q(created_at__gt=since)
             | Q(sent_to_mentor_at__gt=since)
             | Q(decided_at__gt=since)
             | Q(ended_at__gt=since)
         )
-        matches = Match.objects.visible_to(member).filter(Q(state__in=OPEN_STATES) | changed)
-    matches = matches.select_related("newcomer", "mentor").order_by("-created_at", "-pk")
+    matches = (
+        Match.objects.visible_to(member)
+        .filter(shown)
+        .select_related("newcomer", "mentor")
+        .order_by("-created_at", "-pk")
+    )
     pairs = []
     for match in matches:
         stage = match.stage_for(member)
@@ -120,6 +124,7 @@ def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
     if not upcoming:
         return []
     programme = CheckinSettings.current()
+    time_zone = member_time_zone(member)
     last_times = dict(
         CheckIn.objects.filter(author=member, match__in=[item.match.pk for item in upcoming])
         .values("match_id")
@@ -129,7 +134,6 @@ def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
     cards = []
     for item in upcoming:
         cadence = cadence_for(item.match, programme)
-        time_zone = member_time_zone(member)
         slot, _ = schedule.next_slot(item.match.decided_at, now, time_zone, cadence)
         last_done = last_due = None
         if slot > 0:

@@ -20,10 +20,7 @@ DATE_FORMAT = "l j F"  # Friday 6 March
 
 def member_zone(member) -> zoneinfo.ZoneInfo:
     """Return the member's own time zone, or UTC when it is missing or unknown here."""
-    try:
-        return zoneinfo.ZoneInfo(member.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return zoneinfo.ZoneInfo(member.time_zone_name())
 
 
 def answer_due_date(match: Match, *, zone: datetime.tzinfo | None = None) -> str:

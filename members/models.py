@@ -423,6 +423,15 @@ class Member(models.Model):
         """Return this member's tags of one category (uses prefetched tags)."""
         return [tag for tag in self.tags.all() if tag.category == category]
 
+    def time_zone_name(self) -> str:
+        """Return the member's time zone, or "UTC" when it is missing or unknown here."""
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+            # OSError: a folder such as "America" is a path but not a zone.
+            return "UTC"
+        return self.time_zone
+
     def availability_labels(self) -> list[str]:
         labels = dict(AVAILABILITY_SLOTS)
         return [labels[slot] for slot, _ in AVAILABILITY_SLOTS if slot in self.availability]

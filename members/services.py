@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from api.models import PersonalToken
-from audit.services import record_disclosures
+from audit.services import record_disclosures_to_current_peers
 from checkins.models import CheckIn, Reminder, ReminderState
 from home.models import HomeVisit
 from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
@@ -96,7 +96,7 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     if sharing:
         source = ConsentSource.PROFILE if step is None else ConsentSource.SIGN_UP
         consent_record_changes(member=member, before=before, source=source)
-        _record_disclosures_to_current_peers(member)
+        record_disclosures_to_current_peers(member)
     if hasattr(form, "save_tags"):
         form.save_tags(member)
     if step is not None:
@@ -152,16 +152,6 @@ def consent_record_changes(*, member: Member, before: dict[str, bool], source: s
     ]
     ConsentRecord.objects.bulk_create(records)
     return len(records)
-
-
-def _record_disclosures_to_current_peers(member: Member) -> None:
-    """A box just ticked shows at once to peers in an open request or active match."""
-    matches = Match.objects.filter(
-        Q(newcomer=member) | Q(mentor=member), state__in=OPEN_STATES
-    ).select_related("newcomer", "mentor")
-    for match in matches:
-        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
-        record_disclosures(member, peer, match)
 
 
 @transaction.atomic

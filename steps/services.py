@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import record_disclosures
-from matching.models import Match, MatchState
+from audit.services import record_disclosures_to_current_peers
 from members.models import STEP_CONSENT_CATEGORY, ConsentRecord, ConsentSource, Member
 
 from .models import ACTIVE_STEPS_MAX, STEP_TEXT_MAX, Answer, AnswerSource, Step, StepAnswer
@@ -52,16 +50,9 @@ def _record_sharing(member: Member, shared: bool) -> None:
         member=member, category=STEP_CONSENT_CATEGORY, granted=shared, source=ConsentSource.STEPS
     )
     if shared:
-        # The peer of an active match sees it now: the member's accounting says so.
-        _record_disclosure_to_peer(member)
-
-
-def _record_disclosure_to_peer(member: Member) -> None:
-    for match in Match.objects.filter(
-        Q(newcomer=member) | Q(mentor=member), state=MatchState.ACTIVE
-    ).select_related("newcomer", "mentor"):
-        peer = match.mentor if match.newcomer_id == member.pk else match.newcomer
-        record_disclosures(member, peer, match)
+        # The peer of an active match sees it now (peer_view says who may):
+        # the member's accounting says so.
+        record_disclosures_to_current_peers(member)
 
 
 @transaction.atomic

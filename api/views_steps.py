@@ -1,6 +1,5 @@
 """My steps: the member's own steps. Another member's step id is a 404."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -8,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from steps import services
-from steps.models import AnswerSource, Step, StepAnswer
+from steps.models import AnswerSource, Step
+from steps.selectors import steps_with_answers
 
 from .permissions import IsMember, member_of
 from .serializers_steps import (
@@ -20,18 +20,8 @@ from .serializers_steps import (
 )
 
 
-def _my_steps(member):
-    return (
-        Step.objects.filter(member=member)
-        .prefetch_related(
-            Prefetch("answers", queryset=StepAnswer.objects.order_by("recorded_at", "pk"))
-        )
-        .order_by("created_at", "pk")
-    )
-
-
 def _my_step(member, step_id) -> Step:
-    step = _my_steps(member).filter(pk=step_id).first()
+    step = steps_with_answers(member).filter(pk=step_id).first()
     if step is None:
         raise NotFound
     return step
@@ -49,7 +39,7 @@ class MyStepList(APIView):
 
     @extend_schema(responses=StepSerializer(many=True))
     def get(self, request):
-        return Response(StepSerializer(_my_steps(member_of(request)), many=True).data)
+        return Response(StepSerializer(steps_with_answers(member_of(request)), many=True).data)
 
     @extend_schema(request=StepCreateSerializer, responses={201: StepSerializer})
     def post(self, request):

@@ -27,13 +27,21 @@ def active_steps(member) -> list[Step]:
     return list(Step.objects.filter(member=member, retired_at=None).order_by("created_at", "pk"))
 
 
+def steps_with_answers(member):
+    """Return all of the member's steps, oldest first, each with how it went (two queries)."""
+    return (
+        Step.objects.filter(member=member)
+        .prefetch_related(
+            Prefetch("answers", queryset=StepAnswer.objects.order_by("recorded_at", "pk"))
+        )
+        .order_by("created_at", "pk")
+    )
+
+
 def steps_page(member) -> tuple[list[StepRow], list[StepRow]]:
     """Return (active, retired) steps of `member` with their history, in two queries."""
-    steps = Step.objects.filter(member=member).prefetch_related(
-        Prefetch("answers", queryset=StepAnswer.objects.order_by("recorded_at", "pk"))
-    )
     active, retired = [], []
-    for step in steps.order_by("created_at", "pk"):
+    for step in steps_with_answers(member):
         answers = list(step.answers.all())
         row = StepRow(step, answers, history_chart([answer.answer for answer in answers]))
         (active if step.retired_at is None else retired).append(row)

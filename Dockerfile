@@ -42,6 +42,7 @@ COPY safety ./safety
 COPY audit ./audit
 COPY messaging ./messaging
 COPY home ./home
+COPY programme ./programme
 COPY api ./api
 COPY templates ./templates
 COPY static ./static

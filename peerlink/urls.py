@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/signup/", SignupView.as_view(), name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("admin/", include("programme.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # Before members: its profile/<section>/ would take profile/disclosures/ and profile/tokens/.

@@ -138,6 +138,10 @@ NOT_A_PAIR = {
     "steps:answer": "a step of the member's own (tests/steps/test_views.py)",
     "api:v1:me-step": "a step of the member's own (tests/api/test_idor_matrix.py)",
     "api:v1:me-step-answers": "a step of the member's own (tests/api/test_idor_matrix.py)",
+    "programme:dashboard": "staff only, inside the admin: counts, never a member",
+    "programme:summary": "staff only, inside the admin: counts, never a member",
+    "programme:pairings_csv": "staff only, inside the admin: ids and numbers, no free text",
+    "programme:queue": "staff only, inside the admin; each record opens behind the reason step",
 }
 STAFF_ONLY = "api:v1:staff-"  # staff endpoints: asked as staff below
 # Parts of the export that show pairs, and the rest (the member's own data).

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "audit",
     "messaging",
     "home",
+    "programme",
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -359,6 +359,12 @@ def newcomers_to_match() -> QuerySet[Member]:
     ).exclude(matches_as_newcomer__state__in=OPEN_STATES)
 
 
+def newcomers_waiting() -> QuerySet[Member]:
+    """The one definition of "waiting", for every page, the dashboard and the API:
+    onboarded newcomers with an active account and no open request or match."""
+    return newcomers_to_match()
+
+
 @dataclass(frozen=True)
 class Suggestion:
     mentor: Member

@@ -38,9 +38,10 @@ else
 	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endif
 
-# Placeholder until the browser tests' own target lands.
+# Placeholder until the browser tests' own target lands: they run in parallel too,
+# each worker with its own live server and browser.
 e2e: $(STAMP)
-	$(BIN)/python -m pytest tests/e2e
+	$(PYTEST_PARALLEL) tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

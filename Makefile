@@ -6,8 +6,13 @@ PORT ?= 8000
 # The address `make run` listens on; HOST=0.0.0.0 opens it to the network.
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+# Test processes running side by side: one per core, at most 4 (each worker takes
+# the next Redis database after CELERY_BROKER_URL's and CACHE_URL's: docs/testing.md).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+# Tests marked xdist_group run one after another in the same worker.
+PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test lint format install clean
+.PHONY: run test e2e lint format install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +27,21 @@ install: $(STAMP)
 run: $(STAMP)
 	PORT=$(PORT) HOST=$(HOST) DEBUG=$(DEBUG) PYTHON=$(BIN)/python scripts/run.sh
 
-## Run the whole test suite (SQLite and the embedded broker unless DATABASE_URL / CELERY_BROKER_URL are set).
+## Run the whole test suite (SQLite and the embedded broker unless DATABASE_URL / CELERY_BROKER_URL are set):
+## everything but the browser tests in parallel, then the browser tests (`make e2e`).
+## `make test PYTEST_ARGS=tests/matching` runs only what the arguments select, in parallel.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PYTEST_PARALLEL) --ignore=tests/e2e
+	$(MAKE) e2e
+else
+	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
+endif
+
+# Placeholder until the browser tests' own target lands: they run in parallel too,
+# each worker with its own live server and browser.
+e2e: $(STAMP)
+	$(PYTEST_PARALLEL) tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -66,8 +66,16 @@ def running_sink():
     level = mail_log.level
     mail_log.setLevel(logging.WARNING)
     sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    # Another test running in parallel may take the free port before the server
+    # binds it: try another.
+    for attempt in range(5):
+        controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 4:
+                raise
     sink.port = controller.port
     try:
         yield sink

@@ -7,7 +7,7 @@ sends through SMTP to a sink in this process that records every message it
 accepts. A message is identified by the reminder id in its signed "we
 connected" link, so duplicates are counted per reminder. Each test's beat and
 worker use a queue of their own, so no other worker on the broker takes its
-messages. The Redis test stops and restarts the Redis server itself.
+messages. The Redis test stops and restarts a Redis server of its own.
 
 The worker and beat need committed rows in a database they can open: on
 SQLite the test settings keep the test database in a file. CI runs these tests
@@ -48,7 +48,7 @@ from tests.celery_processes import (
     wait_for,
 )
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
-from tests.smtp import SmtpSink, running_sink
+from tests.smtp import SmtpSink, free_port, running_sink
 
 pytestmark = [
     pytest.mark.integration,
@@ -376,12 +376,32 @@ def start_redis(port: int) -> None:
     )
 
 
+@pytest.fixture
+def own_redis(processes):
+    """A Redis server of this test's own, the broker of its worker and beat.
+
+    Restarting the configured server would empty the broker and cache of every
+    test running beside this one (`make test` runs them in parallel).
+    """
+    host, port = "127.0.0.1", free_port()
+    start_redis(port)
+    assert wait_for(lambda: redis_answers(host, port), timeout=10)
+    processes.env["CELERY_BROKER_URL"] = f"redis://{host}:{port}/0"
+    try:
+        yield host, port
+    finally:
+        processes.stop_all()  # before their broker goes away for good
+        subprocess.run(
+            ["redis-cli", "-h", host, "-p", str(port), "shutdown", "nosave"], capture_output=True
+        )
+
+
 @pytest.mark.skipif(
     redis_address() is None,
     reason="needs CELERY_BROKER_URL=redis://… and redis-server and redis-cli on PATH",
 )
-def test_redis_restart_mid_batch_loses_no_reminder(sink, processes, record_property):
-    host, port = redis_address()
+def test_redis_restart_mid_batch_loses_no_reminder(sink, processes, own_redis, record_property):
+    host, port = own_redis
     matches, _ = start_batch(sink, processes, 100, until=20)
     try:
         # Everything queued in Redis is gone; the outbox is in the database.

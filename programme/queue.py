@@ -13,7 +13,7 @@ or two per kind for the rows, one per kind for its count.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 
-from audit.models import ReadReason
+from audit.models import ReadReason, RecordPart
 from checkins import selectors as checkin_selectors
 from matching import selectors as matching_selectors
 from matching.models import Match, MatchState, Report, ReportStatus
@@ -58,6 +58,18 @@ class Kind:
     values = list(labels)
 
 
+# What a row shows of each of its members, for the audit of a list that shows them.
+READ_PARTS = {
+    Kind.HOLD: [RecordPart.HOLD],
+    Kind.CONCERN: [RecordPart.CONCERN],
+    Kind.MISSED_CHECKINS: [RecordPart.MATCH, RecordPart.CHECK_INS],
+    Kind.REPORT: [RecordPart.REPORT],
+    Kind.REQUEST: [RecordPart.MATCH],
+    Kind.UNMATCHED: [RecordPart.PROFILE],
+    Kind.VETTING: [RecordPart.PROFILE],
+}
+
+
 @dataclass(frozen=True)
 class Person:
     """A member as a staff list shows them: their display name, nothing more."""
@@ -84,6 +96,10 @@ class Item:
     @property
     def kind_label(self) -> str:
         return Kind.labels[self.kind]
+
+    @property
+    def member_ids(self) -> list[int]:
+        return [person.id for person in self.members]
 
 
 @dataclass(frozen=True)
@@ -223,11 +239,25 @@ def _missed_checkins(now: datetime.datetime, limit: int) -> tuple[list[Item], in
     return items, len(flagged)
 
 
+ROLE_WORDS = {Role.NEWCOMER: "newcomer", Role.MENTOR: "mentor"}
+
+
+def _report_reason(report: Report) -> str:
+    """Say who reported whom by role: the row names them, reporter first."""
+    return f"A {ROLE_WORDS[report.reporter.role]} reported a {ROLE_WORDS[report.reported.role]}"
+
+
 def _reports(now: datetime.datetime, limit: int) -> tuple[list[Item], int]:
     reports = (
         Report.objects.filter(status=ReportStatus.OPEN)
         .select_related("reporter", "reported")
-        .only("created_at", "reporter__display_name", "reported__display_name")
+        .only(
+            "created_at",
+            "reporter__display_name",
+            "reporter__role",
+            "reported__display_name",
+            "reported__role",
+        )
         .order_by("created_at", "pk")
     )
     return _take(
@@ -237,7 +267,7 @@ def _reports(now: datetime.datetime, limit: int) -> tuple[list[Item], int]:
             kind=Kind.REPORT,
             object_id=report.pk,
             since=report.created_at,
-            reason=f"{report.reporter.display_name} reported {report.reported.display_name}",
+            reason=_report_reason(report),
             members=(_person(report.reporter), _person(report.reported)),
             action=_open(
                 "admin:matching_report_change", report.pk, "Open the report", ReadReason.SAFETY
@@ -427,7 +457,3 @@ def every_item(*, kind: str | None = None, now: datetime.datetime | None = None)
 
 # Large enough to mean "no cap" in a slice.
 EVERY = 10**9
-
-
-def member_ids(items: Iterable[Item]) -> list[int]:
-    return [person.id for item in items for person in item.members]

@@ -6,6 +6,7 @@ from audit.models import ReadReason
 from checkins.models import CheckIn
 from matching.models import BatchRun, Match, MatchState, Report
 from members.models import Member, Role, VettingStatus
+from programme.queue import Kind
 from safety.models import HelpRequest
 
 REASON_HELP = "Why you are reading these records: " + ", ".join(ReadReason.values) + "."
@@ -120,13 +121,22 @@ class BatchRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttentionSerializer(serializers.Serializer):
-    match_id = serializers.IntegerField(source="match.pk")
-    newcomer_id = serializers.IntegerField(source="match.newcomer_id")
-    newcomer_name = serializers.CharField(source="match.newcomer.display_name")
-    mentor_id = serializers.IntegerField(source="match.mentor_id")
-    mentor_name = serializers.CharField(source="match.mentor.display_name")
-    reasons = serializers.ListField(child=serializers.CharField())
+class QueueFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.values, required=False)
+
+
+class QueueItemSerializer(serializers.Serializer):
+    """An item of what needs a person: ids and plain words, never a name."""
+
+    kind = serializers.ChoiceField(choices=Kind.values, read_only=True)
+    id = serializers.IntegerField(
+        source="object_id",
+        read_only=True,
+        help_text="The hold, check-in, match, report or member the item is about, by kind.",
+    )
+    since = serializers.DateTimeField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    member_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
 
 class HoldSerializer(serializers.ModelSerializer):

@@ -18,13 +18,14 @@ from rest_framework.response import Response
 
 from audit.models import RecordPart
 from audit.services import record_staff_reads
-from checkins import selectors as checkin_selectors
 from checkins import services as checkin_services
 from matching import batch, reporting
+from matching import selectors as matching_selectors
 from matching import services as matching_services
 from matching.models import BatchRun, Match
 from members import services as member_services
 from peerlink.admin_site import staff_passed_second_factor
+from programme import queue as programme_queue
 from safety import services as safety_services
 
 from . import selectors_staff as selectors
@@ -251,18 +252,34 @@ class BatchApply(StaffView):
 # --- Queues ----------------------------------------------------------------------
 
 
-@extend_schema(parameters=[REASON_PARAMETER])
+@extend_schema(parameters=[REASON_PARAMETER, s.QueueFilterSerializer])
 class NeedsAttentionList(AuditedList):
-    """Active matches with an open concern or too many missed check-ins."""
+    """What needs a person, oldest first, as on the admin's queue; filter by kind.
 
-    serializer_class = s.AttentionSerializer
-    parts = [RecordPart.MATCH, RecordPart.CHECK_INS]
+    Beside the page: `kinds`, how many items of each kind, and
+    `newcomers_waiting` with `newcomers_held`, the one count of who waits.
+    """
 
-    def get_queryset(self):
-        return checkin_selectors.needs_attention()
+    serializer_class = s.QueueItemSerializer
+    filter_serializer_class = s.QueueFilterSerializer
 
-    def member_ids(self, attention):
-        return [attention.match.newcomer_id, attention.match.mentor_id]
+    def list(self, request, *args, **kwargs):
+        reason = s.ReadReasonSerializer(data=request.query_params)
+        reason.is_valid(raise_exception=True)
+        queue = programme_queue.needs_a_person(limit=programme_queue.EVERY, **self.filters())
+        page = self.paginate_queryset(queue.items)
+        for kind, parts in programme_queue.READ_PARTS.items():
+            shown = [pk for item in page if item.kind == kind for pk in item.member_ids]
+            if shown:
+                record_staff_reads(
+                    acting_user(request), shown, parts, reason.validated_data["reason"]
+                )
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        waiting = matching_selectors.newcomers_waiting_count()
+        response.data["kinds"] = {summary.kind: summary.count for summary in queue.kinds}
+        response.data["newcomers_waiting"] = waiting.waiting
+        response.data["newcomers_held"] = waiting.held
+        return response
 
 
 @extend_schema(parameters=[REASON_PARAMETER])

@@ -88,7 +88,7 @@ def run(args, call_command, connection) -> dict:
     parameters = selectors.parameters_from(MatchingSettings.current())
     index = selectors.VocabularyIndex.load()
     started = time.perf_counter()
-    newcomers = selectors.load_people(selectors.newcomers_to_match(), index)
+    newcomers = selectors.load_people(selectors.newcomers_waiting(), index)
     mentors = selectors.load_people(selectors.mentor_pool(), index)
     blocked = selectors.blocked_pairs(newcomers, mentors)
     load_seconds = time.perf_counter() - started

@@ -1,13 +1,13 @@
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
-from django.template.response import TemplateResponse
 from django.urls import path
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
 
-from . import selectors, services
+from . import services
 from .models import CheckIn, CheckinSettings, MatchCadence, Reminder
 
 
@@ -122,14 +122,8 @@ class CheckInAdmin(AuditedReads, admin.ModelAdmin):
         ]
 
     def attention_view(self, request):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Matches needing attention",
-            "flagged": selectors.needs_attention(),
-            "held_count": selectors.held_for_review_count(),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/checkins/attention.html", context)
+        # The page moved into the one queue of what needs a person; old links still work.
+        return redirect("programme:queue")
 
 
 class ReminderStateFilter(admin.SimpleListFilter):

@@ -32,7 +32,7 @@ def send_staff_digest() -> int:
     recipients = staff_emails()
     if not flagged or not recipients:
         return len(flagged)
-    url = settings.PEERLINK_SITE_URL.rstrip("/") + reverse("admin:checkins_attention")
+    url = settings.PEERLINK_SITE_URL.rstrip("/") + reverse("programme:queue")
     lines = [f"{len(flagged)} active matches need attention today.", "", f"See them: {url}"]
     send_mail("PeerLink: matches needing attention", "\n".join(lines), None, recipients)
     return len(flagged)

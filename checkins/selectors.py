@@ -22,10 +22,16 @@ class Attention:
     reasons: list[str]
 
 
-def missed_in_a_row(
+@dataclass(frozen=True)
+class MissedRun:
+    count: int
+    since: datetime.datetime | None  # when the first slot of the run was due
+
+
+def missed_run(
     reminders: list[Reminder], checkins: list[CheckIn], now: datetime.datetime
-) -> int:
-    """Count the most recent reminder slots in a row that got no check-in from anyone.
+) -> MissedRun:
+    """Return the most recent reminder slots in a row that got no check-in from anyone.
 
     A slot counts as missed when nobody checked in between its due time and
     the next slot's (or now, once a day has passed since it was due).
@@ -39,7 +45,7 @@ def missed_in_a_row(
         )
     due_times = [slot_starts[slot] for slot in sorted(slot_starts)]
     times = sorted(checkin.created_at for checkin in checkins)
-    missed = 0
+    missed, since = 0, None
     for index in range(len(due_times) - 1, -1, -1):
         start = due_times[index]
         end = due_times[index + 1] if index + 1 < len(due_times) else now
@@ -47,15 +53,19 @@ def missed_in_a_row(
             continue  # the newest reminder just went out: give people a day
         if any(start <= moment < end for moment in times):
             break
-        missed += 1
-    return missed
+        missed, since = missed + 1, start
+    return MissedRun(count=missed, since=since)
 
 
-def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
-    """Return active matches with an open concern or too many missed check-ins."""
-    now = now or timezone.now()
-    limit = CheckinSettings.current().missed_in_a_row
-    matches = (
+@dataclass(frozen=True)
+class MissedCheckins:
+    match: Match
+    missed: int
+    since: datetime.datetime
+
+
+def _active_matches_with_checkins() -> QuerySet[Match]:
+    return (
         Match.objects.filter(state=MatchState.ACTIVE)
         .select_related("newcomer", "mentor")
         .prefetch_related(
@@ -63,23 +73,49 @@ def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
             Prefetch("checkins", queryset=CheckIn.objects.order_by("created_at")),
         )
     )
+
+
+def _missed_for(match: Match, now: datetime.datetime, limit: int) -> MissedCheckins | None:
+    run = missed_run(list(match.reminders.all()), list(match.checkins.all()), now)
+    if run.count < limit or run.since is None:
+        return None
+    return MissedCheckins(match=match, missed=run.count, since=run.since)
+
+
+def matches_missing_checkins(*, now: datetime.datetime | None = None) -> list[MissedCheckins]:
+    """Return active matches whose last check-ins were missed, as many in a row as the
+    programme's limit or more, oldest run first; four queries whatever their number."""
+    now = now or timezone.now()
+    limit = CheckinSettings.current().missed_in_a_row
+    flagged = [_missed_for(match, now, limit) for match in _active_matches_with_checkins()]
+    return sorted(
+        (item for item in flagged if item is not None),
+        key=lambda item: (item.since, item.match.pk),
+    )
+
+
+def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
+    """Return active matches with an open concern or too many missed check-ins."""
+    now = now or timezone.now()
+    limit = CheckinSettings.current().missed_in_a_row
     flagged = []
-    for match in matches:
+    for match in _active_matches_with_checkins():
         reasons = []
-        checkins = list(match.checkins.all())
-        if any(checkin.open_concern for checkin in checkins):
+        if any(checkin.open_concern for checkin in match.checkins.all()):
             reasons.append("A concern was raised")
-        missed = missed_in_a_row(list(match.reminders.all()), checkins, now)
-        if missed >= limit:
-            reasons.append(f"{missed} check-ins missed in a row")
+        missed = _missed_for(match, now, limit)
+        if missed is not None:
+            reasons.append(f"{missed.missed} check-ins missed in a row")
         if reasons:
             flagged.append(Attention(match=match, reasons=reasons))
     return flagged
 
 
-def held_for_review_count() -> int:
-    """Return how many members are held out of matching until staff clear it."""
-    return Member.objects.filter(held_for_review=True).count()
+def open_concerns() -> QuerySet[CheckIn]:
+    """Return check-ins that raised a concern no one has acknowledged yet, oldest first."""
+    return CheckIn.objects.filter(concern=True, concern_acknowledged_at=None).order_by(
+        "created_at", "pk"
+    )
 
 
 @dataclass(frozen=True)

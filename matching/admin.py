@@ -473,6 +473,7 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
             "opts": self.opts,
             "title": "Unmatched queue",
             "days": programme.unmatched_queue_days,
+            "waiting": selectors.newcomers_waiting_count(),
             "page": page,
             "rows": rows,
         }
@@ -549,7 +550,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Run matching",
-            "newcomers_waiting": selectors.newcomers_to_match().count(),
+            "newcomers_waiting": selectors.newcomers_waiting().count(),
             "mentors_available": selectors.mentor_pool().count(),
             "programme": programme,
             "weights": [

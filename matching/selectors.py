@@ -349,8 +349,18 @@ def mentor_pool() -> QuerySet[Member]:
     )
 
 
-def newcomers_to_match() -> QuerySet[Member]:
-    """Return onboarded newcomers with no open request or match."""
+def newcomers_waiting() -> QuerySet[Member]:
+    """Return the newcomers who are waiting for a peer: the one definition of "waiting".
+
+    Waiting: a newcomer who finished onboarding, whose account is open and not
+    deleted, with no open request (waiting for staff or for a mentor) and no
+    active match. A newcomer held for review after asking for help waits too:
+    they still have no peer, though no one may be matched with them until staff
+    clear the hold (`held_for_review`); pages show how many of the waiting are
+    held. Every page, task and API that says "waiting" counts these: the batch
+    run and its page, the unmatched queue (a subset), the queue of what needs a
+    person and the dashboard.
+    """
     return Member.objects.filter(
         role=Role.NEWCOMER,
         onboarded_at__isnull=False,
@@ -359,10 +369,24 @@ def newcomers_to_match() -> QuerySet[Member]:
     ).exclude(matches_as_newcomer__state__in=OPEN_STATES)
 
 
-def newcomers_waiting() -> QuerySet[Member]:
-    """The one definition of "waiting", for every page, the dashboard and the API:
-    onboarded newcomers with an active account and no open request or match."""
-    return newcomers_to_match()
+def newcomers_to_match() -> QuerySet[Member]:
+    """Return the newcomers a matching run considers: exactly `newcomers_waiting`
+    (the held among them are refused by the pair rule)."""
+    return newcomers_waiting()
+
+
+@dataclass(frozen=True)
+class WaitingCount:
+    waiting: int
+    held: int
+
+
+def newcomers_waiting_count() -> WaitingCount:
+    """Return how many newcomers are waiting, and how many of them are held, in one query."""
+    counts = newcomers_waiting().aggregate(
+        waiting=Count("pk"), held=Count("pk", filter=Q(held_for_review=True))
+    )
+    return WaitingCount(waiting=counts["waiting"], held=counts["held"])
 
 
 @dataclass(frozen=True)
@@ -647,9 +671,9 @@ def recently_ended_for_mentor(mentor: Member) -> QuerySet[Match]:
 
 
 def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
-    """Return newcomers nobody has matched: waiting more than `days` days since
-    onboarding, or at once when their requests ran out (declined, expired,
-    rejected) with no open request left."""
+    """Return the newcomers nobody has matched, a subset of `newcomers_waiting`: those
+    waiting more than `days` days since onboarding, and at once those whose requests
+    ran out (declined, expired, rejected) with no open request left."""
     days = MatchingSettings.current().unmatched_queue_days if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
     dead_end = Q(
@@ -660,7 +684,7 @@ def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
         ]
     )
     return (
-        newcomers_to_match()
+        newcomers_waiting()
         .filter(dead_end | Q(onboarded_at__lte=cutoff))
         .select_related("user")
         .distinct()

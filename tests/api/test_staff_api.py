@@ -375,13 +375,38 @@ def test_preview_apply_and_list_runs(staff_api, staff_user):
 # --- Queues ---------------------------------------------------------------------------------
 
 
-def test_needs_attention_lists_a_match_with_a_concern(staff_api):
+def test_needs_attention_lists_what_needs_a_person_by_id_without_names(staff_api):
     checkin = concern()
-    body = staff_api.get(url("staff-needs-attention") + "?reason=safety").json()
-    assert [row["match_id"] for row in body["results"]] == [checkin.match_id]
-    assert body["results"][0]["reasons"] == ["A concern was raised"]
-    assert StaffRead.objects.count() == 2
+    match = checkin.match
+
+    response = staff_api.get(url("staff-needs-attention") + "?reason=safety")
+
+    body = response.json()
+    [row] = [row for row in body["results"] if row["kind"] == "concern"]
+    assert row["id"] == checkin.pk
+    assert row["reason"] == "The newcomer raised a concern in a check-in"
+    assert row["member_ids"] == [match.newcomer_id, match.mentor_id]
+    assert body["kinds"]["concern"] == 1
+    assert match.newcomer.display_name not in response.text
+    assert match.mentor.display_name not in response.text
+    shown = sum(len(row["member_ids"]) for row in body["results"])
+    assert StaffRead.objects.count() == shown
     assert staff_api.get(url("staff-needs-attention")).status_code == 400
+
+
+def test_needs_attention_filters_by_kind(staff_api):
+    checkin = concern()
+    report = matching_services.report_create(
+        reporter=checkin.match.newcomer, reported=checkin.match.mentor, text="x"
+    )
+    path = url("staff-needs-attention") + "?reason=safety&kind=report"
+
+    body = staff_api.get(path).json()
+
+    assert [(row["kind"], row["id"]) for row in body["results"]] == [("report", report.pk)]
+    assert body["kinds"]["concern"] == 1
+    bad = url("staff-needs-attention") + "?reason=safety&kind=everything"
+    assert staff_api.get(bad).status_code == 400
 
 
 def test_holds_list_without_free_text_and_clear(staff_api, newcomer):

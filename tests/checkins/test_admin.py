@@ -37,8 +37,10 @@ def test_staff_acknowledge_a_concern_and_it_records_who(staff_client, staff_user
 def test_needs_attention_page_lists_a_match_with_an_open_concern(staff_client):
     match = active_match()
     services.checkin_record(match_id=match.pk, author=match.mentor, connected="yes", concern=True)
-    page = staff_client.get(reverse("admin:checkins_attention")).content.decode()
-    assert match.newcomer.display_name in page and "A concern was raised" in page
+    response = staff_client.get(reverse("admin:checkins_attention"), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("programme:queue")
+    assert match.newcomer.display_name in page and "The mentor raised a concern" in page
 
 
 def test_outbox_list_runs_a_fixed_number_of_queries(staff_client, django_assert_max_num_queries):

@@ -73,5 +73,5 @@ def test_a_mentor_checks_in_with_a_concern_and_staff_see_it_at_once(
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in_with_code(staff, live_server.url, "coordinator@example.org", current_code(secret))
     staff.goto(live_server.url + reverse("admin:checkins_attention"))
-    expect(staff.get_by_text("A concern was raised")).to_be_visible()
+    expect(staff.get_by_text("raised a concern in a check-in")).to_be_visible()
     expect(staff.get_by_text("Robin").first).to_be_visible()

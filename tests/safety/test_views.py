@@ -127,6 +127,7 @@ def test_held_members_are_on_the_needs_attention_page(newcomer, staff_client):
 
     services.help_request_create(member=newcomer, may_contact=None, how_to_contact="")
 
-    page = staff_client.get("/admin/checkins/checkin/needs-attention/").content.decode()
-    assert "held for review" in page.lower()
+    page = staff_client.get("/admin/checkins/checkin/needs-attention/", follow=True).text
+    assert "Asked for help now; held out of matching" in page
+    assert newcomer.display_name in page
     assert "/admin/safety/helprequest/" in page

@@ -11,3 +11,6 @@ class Programme(models.Model):
             ("view_dashboard", "Can view the programme dashboard, its summary and reports"),
             ("view_queue", "Can view what needs a person"),
         ]
+
+    def __str__(self):
+        return "Programme"

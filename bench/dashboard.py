@@ -38,6 +38,8 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
     answer the recovery check. Mentors never go over their capacity. Return
     how many rows of each kind were written.
     """
+    from django.db.models import Count, Q
+
     from checkins.models import CheckIn, Reminder, ReminderState
     from matching.models import (
         DeclineReason,
@@ -57,12 +59,22 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
     def ago(days: float) -> datetime.datetime:
         return now - datetime.timedelta(days=days)
 
-    newcomers = list(Member.objects.filter(role=Role.NEWCOMER).only("pk", "created_at"))
-    mentors = list(
-        Member.objects.filter(role=Role.MENTOR).values_list("pk", "capacity").order_by("pk")
+    # Newcomers with no history yet, so that it may run again after more people are seeded.
+    newcomers = list(
+        Member.objects.filter(role=Role.NEWCOMER, matches_as_newcomer__isnull=True)
+        .only("pk", "created_at")
+        .order_by("pk")
     )
-    room = dict(mentors)
-    mentor_ids = [pk for pk, _ in mentors]
+    mentors = list(
+        Member.objects.filter(role=Role.MENTOR)
+        .annotate(
+            active=Count("matches_as_mentor", filter=Q(matches_as_mentor__state=MatchState.ACTIVE))
+        )
+        .values_list("pk", "capacity", "active")
+        .order_by("pk")
+    )
+    room = {pk: capacity - active for pk, capacity, active in mentors}
+    mentor_ids = [pk for pk, _, _ in mentors]
     for newcomer in newcomers:
         newcomer.created_at = ago(rng.uniform(0, DAYS))
     Member.objects.bulk_update(newcomers, ["created_at"], batch_size=2000)
@@ -121,15 +133,17 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
                 add(MatchState.ACTIVE, *pair, decided_at=answered)
             break
     Match.objects.bulk_create(matches, batch_size=2000)
-    created = list(Match.objects.only("pk", "sent_to_mentor_at"))
+    created = list(
+        Match.objects.filter(pk__in=[m.pk for m in matches]).only("pk", "sent_to_mentor_at")
+    )
     for row in created:
         row.created_at = row.sent_to_mentor_at or now
     Match.objects.bulk_update(created, ["created_at"], batch_size=2000)
 
     reminders, checkins = [], []
-    for match in Match.objects.filter(state__in=[MatchState.ACTIVE, MatchState.ENDED]).only(
-        "pk", "newcomer_id", "mentor_id", "decided_at", "ended_at"
-    ):
+    for match in Match.objects.filter(
+        pk__in=[m.pk for m in matches], state__in=[MatchState.ACTIVE, MatchState.ENDED]
+    ).only("pk", "newcomer_id", "mentor_id", "decided_at", "ended_at"):
         until = match.ended_at or now
         slot, due = 0, match.decided_at + datetime.timedelta(days=7)
         while due < until:
@@ -205,9 +219,12 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
     ]
     StepAnswer.objects.bulk_create(answers, batch_size=5000)
 
-    instrument = Instrument.objects.create(name="Benchmark check", cadence_days=90)
-    version = InstrumentVersion.objects.create(instrument=instrument, number=1, status="live")
-    Threshold.objects.create(version=version, value=30, meaning="A synthetic cut-off")
+    instrument, _ = Instrument.objects.get_or_create(name="Benchmark check")
+    version, new = InstrumentVersion.objects.get_or_create(
+        instrument=instrument, number=1, defaults={"status": "live"}
+    )
+    if new:
+        Threshold.objects.create(version=version, value=30, meaning="A synthetic cut-off")
     checks = []
     for newcomer in rng.sample(newcomers, k=len(newcomers) // 5):
         score = rng.randint(10, 40)

@@ -391,7 +391,7 @@ def pseudonym(kind: str, pk: int, key: str) -> str:
     """Return a pseudonym for row `pk` that is the same within one export (`key`, a
     random secret) and different across exports, so exports cannot be joined on it."""
     digest = hashlib.blake2b(f"{kind}:{pk}".encode(), key=key.encode(), digest_size=6)
-    return f"{kind[0].upper()}-{digest.hexdigest()}"
+    return f"{kind}-{digest.hexdigest()}"
 
 
 PAIRING_COLUMNS = [

@@ -107,8 +107,12 @@ def test_time_from_sign_up_to_a_first_match_counts_each_newcomer_once():
     # Matched in the period after 2, 6 and 10 days; the third matched again later.
     for waited, accepted in [(2, 20), (6, 10), (10, 3)]:
         newcomer = signed_up(NewcomerFactory(), accepted + waited)
-        match(MatchState.ENDED if accepted == 10 else MatchState.ACTIVE, newcomer=newcomer,
-              decided=accepted, ended=5 if accepted == 10 else None)  # fmt: skip
+        match(
+            MatchState.ENDED if accepted == 10 else MatchState.ACTIVE,
+            newcomer=newcomer,
+            decided=accepted,
+            ended=5 if accepted == 10 else None,
+        )
     again = Member.objects.order_by("-pk").filter(role="newcomer").first()
     match(MatchState.DECLINED, newcomer=again, decided=1)
     # First matched before the period: not counted, even with a new match inside it.
@@ -258,7 +262,9 @@ def test_steps_use_counts_members_and_how_check_ins_marked_their_steps():
         ("went_well", "steps_page", 1),  # not from a check-in
         ("went_well", "check_in", 40),  # before the period
     ]:
-        StepAnswer.objects.create(step=kept, answer=answer, source=source, recorded_at=days_ago(days))
+        StepAnswer.objects.create(
+            step=kept, answer=answer, source=source, recorded_at=days_ago(days)
+        )
 
     numbers = selectors.steps(PERIOD)
 
@@ -303,9 +309,7 @@ def test_the_recovery_check_gives_the_median_change_and_share_above_each_thresho
     assert outcome["members"] == 4
     assert outcome["members_with_two_or_more"] == 3
     assert outcome["median_change"] == 3  # changes 20, 0 and 3
-    assert outcome["thresholds"] == [
-        {"value": 47, "meaning": "Sustained remission", "share": 0.5}
-    ]
+    assert outcome["thresholds"] == [{"value": 47, "meaning": "Sustained remission", "share": 0.5}]
 
 
 def test_programme_numbers_gather_every_part_for_the_period():
@@ -357,7 +361,7 @@ def test_a_pairing_row_holds_codes_dates_counts_and_pseudonyms_only():
     text = " ".join(str(value) for value in row)
     for secret in ("Rosalind", "Leeds", "555", "Private"):
         assert secret not in text
-    assert record["newcomer"].startswith("N-") and record["mentor"].startswith("M-")
+    assert record["newcomer"].startswith("newcomer-") and record["mentor"].startswith("mentor-")
 
 
 def test_pseudonyms_hold_within_one_export_and_change_across_exports():
@@ -374,10 +378,14 @@ def test_an_answer_row_gives_weeks_since_the_first_answer_and_the_threshold_band
     other = NewcomerFactory()
     answered(other, version, 35, 3)
 
-    rows = [dict(zip(selectors.ANSWER_COLUMNS, row, strict=True)) for row in
-            selectors.answer_rows(PERIOD, key="k")]  # fmt: skip
+    rows = [
+        dict(zip(selectors.ANSWER_COLUMNS, row, strict=True))
+        for row in selectors.answer_rows(PERIOD, key="k")
+    ]
 
-    assert [(r["weeks_since_first_answer"], r["total_score"], r["threshold_band"]) for r in rows] == [
+    assert [
+        (r["weeks_since_first_answer"], r["total_score"], r["threshold_band"]) for r in rows
+    ] == [
         (0, 35, "30 to 46"),
         (14, 50, "47 and above"),
     ]

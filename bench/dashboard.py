@@ -235,7 +235,7 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
                     member_id=newcomer.pk,
                     version=version,
                     score=score,
-                    idempotency_key=f"bench-{answer}",
+                    idempotency_key=f"bench-{seed}-{answer}",
                     taken_at=ago(rng.uniform(0, DAYS)),
                 )
             )

@@ -29,8 +29,10 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data=None, *, today: datetime.date | None = None, **kwargs):
         # Only the period's own fields: other parameters (kind, reason) are not ours.
+        # The weeks shown default to the default period; a start and end replace them.
         if data is not None:
             data = {name: data.get(name) for name in ("weeks", "start", "end") if data.get(name)}
+            data.setdefault("weeks", str(DEFAULT_WEEKS))
         super().__init__(data, **kwargs)
         self.today = today or timezone.localdate()
 

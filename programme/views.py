@@ -41,7 +41,6 @@ def _report(request, *, kind: str, template: str, title: str):
             "form": form,
             "numbers": numbers,
             "charts": charts.dashboard_charts(numbers),
-            "query": form.data,
         },
     )
 

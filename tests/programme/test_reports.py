@@ -67,15 +67,14 @@ def test_the_pairings_csv_has_one_row_per_match_and_no_names_or_free_text(staff_
 
 def test_each_export_writes_one_audit_row_with_its_kind_period_and_size(staff_client, staff_user):
     ended_match()
-    download(staff_client, "?kind=matches&start=2026-01-05&end=2026-12-01")
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=300)
+    download(staff_client, f"?kind=matches&start={start:%Y-%m-%d}&end={today:%Y-%m-%d}")
     download(staff_client, "?kind=answers&weeks=4")
 
     first, second = ReportRead.objects.order_by("pk")
     assert (first.kind, first.staff_user_id, first.rows) == ("pairings_csv", staff_user.pk, 1)
-    assert (first.period_start, first.period_end) == (
-        datetime.date(2026, 1, 5),
-        datetime.date(2026, 12, 1),
-    )
+    assert (first.period_start, first.period_end) == (start, today)
     assert (second.kind, second.rows) == ("answers_csv", 0)
 
 
@@ -119,7 +118,7 @@ def test_the_printable_summary_has_the_period_the_time_and_a_print_stylesheet(st
     assert "Generated " in page
     assert "Print" in page
     assert "css/programme.css" in page
-    assert "<svg" not in page.split('<div id="content-main"', 1)[1]  # numbers, no charts
+    assert 'role="img"' not in page  # the numbers, without charts
     stylesheet = (Path(settings.BASE_DIR) / "static" / "css" / "programme.css").read_text()
     assert "@media print" in stylesheet
     assert ReportRead.objects.get().kind == "summary"

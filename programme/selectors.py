@@ -15,7 +15,7 @@ import itertools
 import statistics
 from collections.abc import Iterator
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -132,14 +132,14 @@ def median_hours_to_first_response(period: Period) -> float | None:
 def waiting(now: datetime.datetime) -> dict:
     """Newcomers waiting now (`matching.selectors.newcomers_waiting`), and for how long:
     since they signed up, or since their last match ended if it ended later."""
+    last_ended = (
+        Match.objects.filter(newcomer=OuterRef("pk"), state=MatchState.ENDED)
+        .order_by("-ended_at")
+        .values("ended_at")[:1]
+    )
     rows = (
-        Member.objects.filter(pk__in=matching_selectors.newcomers_waiting().values("pk"))
-        .annotate(
-            last_ended=Max(
-                "matches_as_newcomer__ended_at",
-                filter=Q(matches_as_newcomer__state=MatchState.ENDED),
-            )
-        )
+        matching_selectors.newcomers_waiting()
+        .annotate(last_ended=Subquery(last_ended))
         .values_list("created_at", "last_ended")
         .order_by()
     )

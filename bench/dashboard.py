@@ -7,8 +7,9 @@ test runner does (PostgreSQL when DATABASE_URL points there, SQLite in memory
 otherwise), never in real data. People come from `seed_demo`; a year of
 activity (requests, matches, check-ins, reminders, holds, concerns, reports,
 steps and recovery checks) is added by `seed_activity` in realistic proportions.
-The last line printed is one JSON object: the queries the page ran and the
-seconds (median of three) for the selector and the page.
+The last line printed is one JSON object: the queries the page ran, the
+seconds (median of three) for the selector and the page, and the seconds for a
+year's pairings CSV.
 """
 
 from __future__ import annotations
@@ -330,6 +331,10 @@ def run(args, call_command, connection) -> dict:
                 page_times.append(time.perf_counter() - started)
             assert response.status_code == 200, response.status_code
             queries = len(captured)
+        started = time.perf_counter()
+        response = client.get(f"{reverse('programme:pairings_csv')}?kind=matches&weeks=52")
+        csv_seconds = time.perf_counter() - started
+        csv_rows = response.content.count(b"\n") - 1
 
     return {
         "database": connection.vendor,
@@ -340,6 +345,8 @@ def run(args, call_command, connection) -> dict:
         "seed_seconds": round(seed_seconds, 1),
         "queries": queries,
         "selector_seconds": round(statistics.median(selector_times), 3),
+        "csv_rows": csv_rows,
+        "csv_seconds": round(csv_seconds, 3),
         "seconds": round(statistics.median(page_times), 3),
     }
 

@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Iterator
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from checkins.models import CheckIn, Reminder, ReminderState
@@ -197,9 +197,8 @@ def requests(period: Period) -> dict:
 
 def matches(period: Period, now: datetime.datetime) -> dict:
     """Active matches now and at the end of each week, and matches ended, by who ended them."""
-    week_ends = [
-        min(bounds(Period(day, day))[1], now) for day in period.week_ends()
-    ]  # the instant each week closes, or now for the week under way
+    # The instant each week closes (midnight after its last day), or now for the week under way.
+    week_ends = [min(bounds(Period(day, day))[1], now) for day in period.week_ends()]
     started = Q(state__in=ACCEPTED_STATES, decided_at__isnull=False)
     active_at = {
         f"week{index}": Count(
@@ -436,6 +435,15 @@ def _local_date(moment: datetime.datetime | None) -> str:
     return timezone.localdate(moment).isoformat() if moment else ""
 
 
+def _count_per_match(rows: QuerySet) -> Coalesce:
+    """Count `rows` of the outer match, as a subquery: joining both check-ins and
+    reminders to matches would multiply them."""
+    counted = (
+        rows.filter(match=OuterRef("pk")).order_by().values("match").annotate(count=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("count")), 0)
+
+
 def pairing_rows(period: Period, *, key: str, now: datetime.datetime | None = None) -> Iterator:
     """Yield one row (PAIRING_COLUMNS) per request or match open at some time in the
     period: codes, dates and counts only, people as per-export pseudonyms. One query."""
@@ -448,11 +456,9 @@ def pairing_rows(period: Period, *, key: str, now: datetime.datetime | None = No
         Match.objects.filter(created_at__lt=end)
         .exclude(closed_before)
         .annotate(
-            checkins_done=Count("checkins", distinct=True),
-            checkins_due=Count(
-                "reminders",
-                filter=Q(reminders__due_at__lte=now) & ~Q(reminders__state=ReminderState.SKIPPED),
-                distinct=True,
+            checkins_done=_count_per_match(CheckIn.objects.all()),
+            checkins_due=_count_per_match(
+                Reminder.objects.filter(due_at__lte=now).exclude(state=ReminderState.SKIPPED)
             ),
         )
         .values_list(

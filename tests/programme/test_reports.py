@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from api.models import Scope
-from audit.models import ReportRead
+from audit.models import AuditRowImmutable, ReportRead
+from audit.services import AuditError, purge_expired, record_report_read
 from checkins.models import CheckIn
 from matching.models import EndedBy, Match, MatchState
 from programme import selectors
@@ -148,3 +150,50 @@ def test_the_reporting_api_returns_the_dashboards_numbers_and_is_audited(staff_u
     assert len(body["requests"]["weekly"]["accepted"]) == 26
     read = ReportRead.objects.get()
     assert (read.kind, read.staff_user_id) == ("api", staff_user.pk)
+
+
+def report_read() -> ReportRead:
+    return record_report_read(
+        None, kind="pairings_csv", start=datetime.date(2026, 1, 5), end=datetime.date(2026, 2, 1)
+    )
+
+
+def test_a_report_read_can_be_neither_changed_nor_deleted():
+    row = report_read()
+    row.rows = 99
+    with pytest.raises(AuditRowImmutable):
+        row.save()
+    with pytest.raises(AuditRowImmutable):
+        ReportRead.objects.filter(pk=row.pk).update(rows=99)
+    with pytest.raises(AuditRowImmutable):
+        ReportRead.objects.all().delete()
+    assert ReportRead.objects.get().rows is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_postgresql_refuses_raw_sql_changes_to_report_reads():
+    report_read()
+    for sql in ("UPDATE audit_reportread SET rows = 99", "DELETE FROM audit_reportread"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert ReportRead.objects.get().rows is None
+
+
+def test_an_unknown_report_kind_is_refused():
+    with pytest.raises(AuditError):
+        record_report_read(None, kind="everything", start=None, end=None)
+
+
+def test_the_daily_purge_removes_report_reads_past_retention():
+    now = timezone.now()
+    day = datetime.date(2020, 1, 6)
+    for years in (7, 5):
+        ReportRead.objects.create(
+            kind="api",
+            period_start=day,
+            period_end=day,
+            at=now - datetime.timedelta(days=365 * years),
+        )
+
+    assert purge_expired(now=now) == 1
+    assert ReportRead.objects.get().at == now - datetime.timedelta(days=365 * 5)

@@ -4,8 +4,10 @@ import datetime
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,14 @@ from django.utils import timezone
 from audit.models import ReportRead
 from bench.dashboard import seed_activity
 from members.models import Member
-from tests.factories import NewcomerFactory
+from tests.factories import NewcomerFactory, UserFactory
+from tests.second_factor import (
+    add_authenticator_app,
+    current_code,
+    enter_code,
+    sign_in,
+    with_verified_email,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +30,32 @@ PAGES = ["programme:dashboard", "programme:summary", "programme:pairings_csv"]
 # The page's queries: the session and staff account, the admin's context, the
 # programme's numbers and the audit row; the same at any size of programme.
 MAX_QUERIES = 32
+
+
+def staff_client_for(user) -> Client:
+    """Sign `user` in as staff must: password, then their app's code."""
+    secret = add_authenticator_app(with_verified_email(user))
+    client = Client()
+    sign_in(client, user.email)
+    enter_code(client, current_code(secret))
+    assert client.get("/admin/").status_code == 200
+    return client
+
+
+@pytest.fixture
+def vetting_staff_client(db):
+    """Staff who vet mentors but were not given the dashboard."""
+    return staff_client_for(UserFactory(email="vetting@example.org", is_staff=True))
+
+
+@pytest.fixture
+def reporting_staff_client(db):
+    """Staff given only the dashboard's permission."""
+    user = UserFactory(email="reporting@example.org", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="programme", codename="view_dashboard")
+    )
+    return staff_client_for(user)
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -6,6 +6,7 @@ from audit.models import ReadReason
 from checkins.models import CheckIn
 from matching.models import BatchRun, Match, MatchState, Report
 from members.models import Member, Role, VettingStatus
+from programme.periods import DEFAULT_WEEKS, PERIOD_WEEKS
 from programme.queue import Kind
 from safety.models import HelpRequest
 
@@ -205,12 +206,134 @@ class MemberCountsSerializer(serializers.Serializer):
     mentor = serializers.DictField(child=serializers.IntegerField())
 
 
+class ReportingPeriodSerializer(serializers.Serializer):
+    """The period, as the dashboard takes it (checked by `programme.forms.PeriodForm`)."""
+
+    weeks = serializers.ChoiceField(
+        choices=PERIOD_WEEKS,
+        required=False,
+        help_text=f"The last 4, 12, 26 or 52 weeks (default {DEFAULT_WEEKS}).",
+    )
+    start = serializers.DateField(
+        required=False, help_text="First day of a custom period (with `end`)."
+    )
+    end = serializers.DateField(
+        required=False, help_text="Last day of a custom period (with `start`), not in the future."
+    )
+
+
+class PeriodNumbersSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    weeks = serializers.ListField(
+        child=serializers.DateField(), help_text="The first day of each week."
+    )
+
+
+class WaitsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True)
+    longest_days = serializers.FloatField(allow_null=True)
+
+
+def _weekly(*names: str) -> serializers.Serializer:
+    fields = {name: serializers.ListField(child=serializers.IntegerField()) for name in names}
+    return type(f"Weekly{''.join(n.title() for n in names)}", (serializers.Serializer,), fields)()
+
+
+class TimeToMatchSerializer(serializers.Serializer):
+    matched = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True)
+    p90_days = serializers.FloatField(allow_null=True)
+    weekly = serializers.ListField(child=serializers.IntegerField())
+
+
+class RequestNumbersSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    decline_reasons = serializers.DictField(child=serializers.IntegerField())
+    median_hours_to_first_response = serializers.FloatField(allow_null=True)
+    weekly = _weekly("accepted", "declined", "expired")
+
+
+class MatchNumbersSerializer(serializers.Serializer):
+    active = serializers.IntegerField()
+    open_requests = serializers.IntegerField()
+    ended = serializers.IntegerField()
+    ended_by = serializers.DictField(child=serializers.IntegerField())
+    weekly = _weekly("active", "ended")
+
+
+class CheckinNumbersSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    completion = serializers.FloatField(allow_null=True)
+    weekly = _weekly("done", "due")
+
+
+class MentorNumbersSerializer(serializers.Serializer):
+    available = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    places_taken = serializers.IntegerField()
+    load = serializers.FloatField(allow_null=True)
+    full = serializers.IntegerField()
+    with_room = serializers.IntegerField()
+    with_room_not_asked_for_a_month = serializers.IntegerField()
+
+
+class SafetyNumbersSerializer(serializers.Serializer):
+    holds = WaitsSerializer()
+    concerns = WaitsSerializer()
+    reports = WaitsSerializer()
+    weekly = _weekly("holds", "concerns", "reports")
+
+
+class StepNumbersSerializer(serializers.Serializer):
+    members_with_steps = serializers.IntegerField()
+    marked_in_checkins = serializers.IntegerField()
+    went_well = serializers.IntegerField()
+    partly = serializers.IntegerField()
+    not_this_week = serializers.IntegerField()
+    kept_share = serializers.FloatField(allow_null=True)
+    weekly = _weekly("went_well", "partly", "not_this_week")
+
+
+class ThresholdShareSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    meaning = serializers.CharField()
+    share = serializers.FloatField()
+
+
+class RecoveryOutcomeSerializer(serializers.Serializer):
+    instrument = serializers.CharField()
+    version = serializers.IntegerField()
+    version_id = serializers.IntegerField()
+    members = serializers.IntegerField()
+    members_with_two_or_more = serializers.IntegerField()
+    median_change = serializers.FloatField(allow_null=True)
+    thresholds = ThresholdShareSerializer(many=True)
+
+
 class ReportingSerializer(serializers.Serializer):
+    """The dashboard's numbers (docs/reporting.md); the first fields keep their names."""
+
     generated_at = serializers.DateTimeField()
-    window_days = serializers.IntegerField()
+    period = PeriodNumbersSerializer()
+    window_days = serializers.IntegerField(help_text="Days in the period.")
     members = MemberCountsSerializer()
     open_requests = serializers.IntegerField()
     active_matches = serializers.IntegerField()
     matches_ended_in_window = serializers.IntegerField()
     median_hours_to_first_response = serializers.FloatField(allow_null=True)
     checkins_in_window = serializers.IntegerField()
+    waiting = WaitsSerializer()
+    time_to_match = TimeToMatchSerializer()
+    requests = RequestNumbersSerializer()
+    matches = MatchNumbersSerializer()
+    checkins = CheckinNumbersSerializer()
+    mentors = MentorNumbersSerializer()
+    safety = SafetyNumbersSerializer()
+    steps = StepNumbersSerializer()
+    recovery = RecoveryOutcomeSerializer(many=True)

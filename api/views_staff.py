@@ -14,18 +14,21 @@ Every list that shows members' records asks why (`?reason=`, an
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from audit.models import RecordPart
-from audit.services import record_staff_reads
+from audit.models import RecordPart, ReportKind
+from audit.services import record_report_read, record_staff_reads
 from checkins import services as checkin_services
-from matching import batch, reporting
+from matching import batch
 from matching import selectors as matching_selectors
 from matching import services as matching_services
 from matching.models import BatchRun, Match
 from members import services as member_services
 from peerlink.admin_site import staff_passed_second_factor
 from programme import queue as programme_queue
+from programme import selectors as programme_selectors
+from programme.forms import PeriodForm
 from safety import services as safety_services
 
 from . import selectors_staff as selectors
@@ -354,11 +357,21 @@ class ConcernAcknowledge(StaffView):
 # --- Reporting -------------------------------------------------------------------
 
 
+@extend_schema(parameters=[s.ReportingPeriodSerializer])
 class Reporting(generics.GenericAPIView):
-    """The programme's numbers: counts only, nothing about any member."""
+    """The programme's numbers for a period, as the dashboard shows them: counts and
+    medians only, nothing about any member. Each call is recorded as a report read."""
 
     permission_classes = [staff_or_scope(Scope.REPORTING_READ)]
     serializer_class = s.ReportingSerializer
 
     def get(self, request):
-        return Response(self.get_serializer(reporting.programme_numbers()).data)
+        form = PeriodForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        period = form.period
+        numbers = programme_selectors.programme_numbers(period=period)
+        record_report_read(
+            acting_user(request), kind=ReportKind.API, start=period.start, end=period.end
+        )
+        return Response(self.get_serializer(numbers).data)

@@ -18,7 +18,7 @@ from peerlink.admin_site import ReadOnlyAdmin, is_possible_pk
 
 from . import services
 from .forms import StaffReadReasonForm
-from .models import REASON_FRESH_MINUTES, Disclosure, ReadReason, StaffRead
+from .models import REASON_FRESH_MINUTES, Disclosure, ReadReason, ReportRead, StaffRead
 
 SESSION_KEY = "audit_read_reasons"
 
@@ -119,3 +119,11 @@ class DisclosureAdmin(ReadOnlyAuditAdmin):
     list_filter = ["category", "first_visible_at"]
     search_fields = ["=member_id", "=viewer_member_id"]
     date_hierarchy = "first_visible_at"
+
+
+@admin.register(ReportRead)
+class ReportReadAdmin(ReadOnlyAuditAdmin):
+    list_display = ["at", "staff_user_id", "kind", "period_start", "period_end", "rows"]
+    list_filter = ["kind", "at"]
+    search_fields = ["=staff_user_id"]
+    date_hierarchy = "at"

@@ -101,6 +101,38 @@ class StaffRead(AuditRow):
         return f"Staff read {self.pk}"
 
 
+class ReportKind(models.TextChoices):
+    DASHBOARD = "dashboard", "Programme dashboard"
+    SUMMARY = "summary", "Printable summary"
+    PAIRINGS_CSV = "pairings_csv", "Pairings CSV"
+    ANSWERS_CSV = "answers_csv", "Recovery-check answers CSV"
+    API = "api", "Reporting API"
+
+
+class ReportRead(AuditRow):
+    """One time staff read or exported the programme's aggregate numbers: who, which
+    report, for which period, when. No member is named, so no member id is kept."""
+
+    TIME_FIELD = "at"
+
+    staff_user_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    rows = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many rows an export held."
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at"])]
+        verbose_name = "report read"
+
+    def __str__(self):
+        return f"Report read {self.pk}"
+
+
 class Disclosure(AuditRow):
     """A category of a member's data that a peer could see, and when it first could."""
 

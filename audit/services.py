@@ -9,7 +9,15 @@ from django.utils import timezone
 from matching.models import OPEN_STATES, Match
 from members.visibility import peer_view
 
-from .models import Disclosure, ReadReason, RecordPart, StaffRead, years_before
+from .models import (
+    Disclosure,
+    ReadReason,
+    RecordPart,
+    ReportKind,
+    ReportRead,
+    StaffRead,
+    years_before,
+)
 
 
 class AuditError(Exception):
@@ -47,6 +55,20 @@ def record_staff_reads(user, members, parts, reason) -> int:
         for pk in member_ids
     )
     return len(member_ids)
+
+
+def record_report_read(user, *, kind, start, end, rows=None) -> ReportRead:
+    """Record that staff `user` read or exported a programme report (a ReportKind) for
+    the period `start`–`end`: aggregate numbers name nobody, so no member id is kept."""
+    if kind not in ReportKind.values:
+        raise AuditError(f"Unknown report {kind!r}.")
+    return ReportRead.objects.create(
+        staff_user_id=getattr(user, "pk", None),
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        rows=rows,
+    )
 
 
 def record_disclosures(member, viewer, match) -> list[str]:
@@ -117,4 +139,8 @@ def record_matches_disclosures(matches) -> int:
 def purge_expired(*, now: datetime.datetime | None = None) -> int:
     """Delete audit rows older than the retention period; return how many."""
     cutoff = years_before(now or timezone.now(), settings.PEERLINK_AUDIT_RETENTION_YEARS)
-    return StaffRead.objects.purge_before(cutoff) + Disclosure.objects.purge_before(cutoff)
+    return (
+        StaffRead.objects.purge_before(cutoff)
+        + Disclosure.objects.purge_before(cutoff)
+        + ReportRead.objects.purge_before(cutoff)
+    )

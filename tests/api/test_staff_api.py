@@ -15,10 +15,11 @@ from audit.models import StaffRead
 from audit.services import AuditError, record_staff_reads
 from checkins import services as checkin_services
 from checkins.models import CheckIn
-from matching import reporting
 from matching import services as matching_services
 from matching.models import BatchRun, Match, MatchingSettings, MatchState, Report
 from members.models import Member, VettingStatus
+from programme import selectors as programme_selectors
+from programme.periods import Period
 from safety.models import HelpRequest
 from tests.api.conftest import bearer, make_integration_token
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -477,7 +478,7 @@ def test_reporting_counts_the_programme(reporting_api):
         sent_to_mentor_at=now - datetime.timedelta(hours=5), decided_at=now
     )
     concern(active)
-    body = reporting_api.get(url("staff-reporting")).json()
+    body = reporting_api.get(url("staff-reporting") + "?weeks=4").json()
     assert body["members"]["newcomer"] == {"total": 4}
     assert body["members"]["mentor"] == {"total": 5, "pending": 1, "approved": 4, "rejected": 0}
     assert body["open_requests"] == 1
@@ -485,11 +486,24 @@ def test_reporting_counts_the_programme(reporting_api):
     assert body["matches_ended_in_window"] == 1
     assert body["median_hours_to_first_response"] == 5.0
     assert body["checkins_in_window"] == 1
-    assert body["window_days"] == 30
+    assert body["window_days"] == 28
+    assert body["matches"]["ended"] == 1
+    assert body["safety"]["concerns"]["count"] == 1
+
+
+def test_reporting_takes_the_dashboards_period_and_refuses_a_bad_one(reporting_api):
+    body = reporting_api.get(url("staff-reporting") + "?start=2026-01-05&end=2026-01-18").json()
+    assert body["period"]["start"] == "2026-01-05"
+    assert body["period"]["weeks"] == ["2026-01-05", "2026-01-12"]
+    response = reporting_api.get(url("staff-reporting") + "?start=2026-01-18&end=2026-01-05")
+    assert response.status_code == 400
+    assert "start" in response.content.decode()
 
 
 def test_reporting_numbers_with_nothing_yet():
-    numbers = reporting.programme_numbers()
+    numbers = programme_selectors.programme_numbers(
+        period=Period.last_weeks(4, timezone.localdate())
+    )
     assert numbers["median_hours_to_first_response"] is None
     assert numbers["open_requests"] == 0
 

@@ -15,7 +15,7 @@ from steps.selectors import step_counts
 
 from . import selectors, services
 from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
-from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
+from .models import ConsentRecord, Language, Member, Role, Tag, User, VettingStatus
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -253,14 +253,15 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         return "Deleted" if member.is_deleted else "Active"
 
     def _vet(self, request, queryset, status):
+        # Count before acting: on a list filtered by vetting status, the members just
+        # vetted no longer match the filter.
         deleted = queryset.filter(deleted_at__isnull=False).count()
         queryset = queryset.filter(deleted_at__isnull=True)
-        mentors = queryset.filter(role="mentor")
-        count = 0
-        for member_id in mentors.values_list("pk", flat=True):
+        skipped = queryset.exclude(role=Role.MENTOR).count()
+        mentor_ids = list(queryset.filter(role=Role.MENTOR).values_list("pk", flat=True))
+        for member_id in mentor_ids:
             services.mentor_set_vetting(member_id=member_id, status=status, staff_user=request.user)
-            count += 1
-        skipped = queryset.count() - count
+        count = len(mentor_ids)
         label = VettingStatus(status).label.lower()
         self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
         if deleted:

@@ -75,9 +75,9 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "display_name",
         "account",
         "role",
-        "vetting_status",
-        "is_paused",
-        "capacity",
+        "vetting",
+        "paused",
+        "mentor_capacity",
         "time_zone",
         "onboarded",
         "last_active_at",
@@ -109,7 +109,8 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "updated_at",
         "steps_summary",
     ]
-    actions = ["approve_mentors", "reject_mentors"]
+    # Safe actions first; deleting accounts last, for superusers only (see below).
+    actions = ["approve_mentors", "reject_mentors", "delete_accounts"]
     fieldsets = [
         (
             None,
@@ -194,6 +195,35 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.members_for_admin()
+
+    def get_fieldsets(self, request, obj=None):
+        # Vetting, capacity and pausing are a mentor's: a newcomer's page leaves them out.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not obj.is_mentor:
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Mentor"]
+        return fieldsets
+
+    # A member is never deleted row by row: that would skip closing their matches and
+    # anonymising what names them. `delete_accounts` goes through the deletion service.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_delete_accounts_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.display(description="Vetting", ordering="vetting_status")
+    def vetting(self, member):
+        return member.get_vetting_status_display() if member.is_mentor else "–"
+
+    @admin.display(description="Paused", ordering="is_paused")
+    def paused(self, member):
+        if not member.is_mentor:
+            return "–"
+        return "Paused" if member.is_paused else "No"
+
+    @admin.display(description="Capacity", ordering="capacity")
+    def mentor_capacity(self, member):
+        return member.capacity if member.is_mentor else "–"
 
     @admin.display(description="Steps")
     def steps_summary(self, member) -> str:
@@ -284,6 +314,18 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
     @admin.action(description="Reject selected mentors", permissions=["change"])
     def reject_mentors(self, request, queryset):
         self._vet(request, queryset, VettingStatus.REJECTED)
+
+    @admin.action(
+        description="Delete the selected accounts (as if each member deleted their own)",
+        permissions=["delete_accounts"],
+    )
+    def delete_accounts(self, request, queryset):
+        deleted = sum(services.delete_account(member=member) for member in queryset.order_by("pk"))
+        self.message_user(
+            request,
+            f"{deleted} account(s) deleted: their matches are closed and their data anonymised.",
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change):
         # A vetting decision made on the edit page is recorded like the action.

@@ -316,7 +316,7 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         self._vet(request, queryset, VettingStatus.REJECTED)
 
     @admin.action(
-        description="Delete the selected accounts (as if each member deleted their own)",
+        description="Delete selected accounts, as a member would",
         permissions=["delete_accounts"],
     )
     def delete_accounts(self, request, queryset):

@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from audit.admin import AuditedReads
@@ -320,7 +322,18 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         permissions=["delete_accounts"],
     )
     def delete_accounts(self, request, queryset):
-        deleted = sum(services.delete_account(member=member) for member in queryset.order_by("pk"))
+        """Ask once, on a page of its own, before anything is deleted."""
+        members = list(queryset.filter(deleted_at__isnull=True).order_by("pk"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Delete {len(members)} account(s)?",
+                "members": members,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/members/member/delete_accounts.html", context)
+        deleted = sum(services.delete_account(member=member) for member in members)
         self.message_user(
             request,
             f"{deleted} account(s) deleted: their matches are closed and their data anonymised.",

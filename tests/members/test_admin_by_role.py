@@ -110,16 +110,34 @@ def test_staff_who_are_not_superusers_are_offered_no_deletion(db):
     assert labels == ["Approve selected mentors", "Reject selected mentors"]
 
 
-def test_deleting_accounts_from_the_list_anonymises_them_as_the_member_would(staff_client):
+def test_deleting_accounts_from_the_list_asks_first_then_anonymises_them(staff_client):
     newcomer = NewcomerFactory(display_name="Robin-5521")
+    chosen = {"action": "delete_accounts", "_selected_action": [newcomer.pk]}
 
-    response = staff_client.post(
-        MEMBER_LIST,
-        {"action": "delete_accounts", "_selected_action": [newcomer.pk]},
-        follow=True,
-    )
+    asked = staff_client.post(MEMBER_LIST, chosen).content.decode()
+
+    assert "Delete 1 account(s)?" in asked and "cannot be undone" in asked
+    newcomer.refresh_from_db()
+    assert not newcomer.is_deleted
+
+    response = staff_client.post(MEMBER_LIST, {**chosen, "confirm": "yes"}, follow=True)
 
     assert "1 account(s) deleted" in response.content.decode()
     newcomer.refresh_from_db()
     assert newcomer.is_deleted
     assert newcomer.display_name != "Robin-5521"
+
+
+def test_staff_who_are_not_superusers_cannot_delete_accounts_by_posting_the_action(db):
+    from tests.staff_roles import VETTING, client_for_staff, staff_in
+
+    newcomer = NewcomerFactory()
+    client = client_for_staff(staff_in(VETTING))
+
+    client.post(
+        MEMBER_LIST,
+        {"action": "delete_accounts", "_selected_action": [newcomer.pk], "confirm": "yes"},
+    )
+
+    newcomer.refresh_from_db()
+    assert not newcomer.is_deleted

@@ -129,7 +129,20 @@ JOB_SECTIONS = [
             "matching.matchingsettings",
         ],
     ),
-    ("members", "Members & vetting", ["members.member", "members.consentrecord"]),
+    (
+        "members",
+        "Members & vetting",
+        [
+            "members.member",
+            (
+                "Mentors waiting for review",
+                "admin:members_member_changelist",
+                "?role__exact=mentor&vetting_status__exact=pending",
+                "members.view_member",
+            ),
+            "members.consentrecord",
+        ],
+    ),
     (
         "safety",
         "Safety",

@@ -111,3 +111,23 @@ def test_the_side_menu_on_other_pages_follows_the_same_sections(coordinator_clie
 
     assert f'href="{INDEX}#section-matching"' in page
     assert "Periodic tasks" not in page
+
+
+def test_vetting_staff_see_only_their_section_with_the_mentors_waiting_for_review(db):
+    from members.models import VettingStatus
+    from tests.factories import MentorFactory, NewcomerFactory
+    from tests.staff_roles import VETTING
+
+    waiting = MentorFactory(display_name="Waiting-7731", vetting_status=VettingStatus.PENDING)
+    MentorFactory(display_name="Approved-7731")
+    NewcomerFactory(display_name="Newcomer-7731")
+    client = client_for_staff(staff_in(VETTING))
+
+    page = client.get(INDEX).content.decode()
+    assert section_names(page) == ["Members &amp; vetting"]
+    link = section(page, "Members &amp; vetting").split("Mentors waiting for review")[0]
+    url = link.rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+
+    listing = client.get(url).content.decode()
+    assert f"/{waiting.pk}/change/" in listing
+    assert "Approved-7731" not in listing and "Newcomer-7731" not in listing

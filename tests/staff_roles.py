@@ -20,7 +20,9 @@ REPORTING = "Reporting (read only)"
 
 def staff_in(group_name: str, email: str | None = None):
     """Return a staff user (not a superuser) in the named group, with an authenticator app."""
-    user = UserFactory(email=email or f"{group_name.split()[0].lower()}@example.org", is_staff=True)
+    user = UserFactory(
+        email=email or f"{group_name.split()[0].lower()}.role@example.org", is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group_name))
     user.totp_secret = add_authenticator_app(with_verified_email(user))
     return user

@@ -333,7 +333,12 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/members/member/delete_accounts.html", context)
-        deleted = sum(services.delete_account(member=member) for member in members)
+        deleted = 0
+        for member in members:
+            if services.delete_account(member=member):
+                # The admin's history keeps which staff member deleted the account.
+                self.log_change(request, member, "Deleted the account, as a member would.")
+                deleted += 1
         self.message_user(
             request,
             f"{deleted} account(s) deleted: their matches are closed and their data anonymised.",

@@ -1,6 +1,7 @@
 """The members list as staff use it: each field for the role it belongs to, safe actions first."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from members.models import Member, VettingStatus
@@ -123,6 +124,8 @@ def test_deleting_accounts_from_the_list_asks_first_then_anonymises_them(staff_c
     response = staff_client.post(MEMBER_LIST, {**chosen, "confirm": "yes"}, follow=True)
 
     assert "1 account(s) deleted" in response.content.decode()
+    entry = LogEntry.objects.get(object_id=str(newcomer.pk), content_type__model="member")
+    assert entry.user.is_superuser and "Deleted the account" in entry.get_change_message()
     newcomer.refresh_from_db()
     assert newcomer.is_deleted
     assert newcomer.display_name != "Robin-5521"

@@ -157,13 +157,33 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
 # --- Matches ----------------------------------------------------------------------
 
 
+# How well a pair fits, in words: (filter key, words, lowest score in the band).
+FIT_BANDS = [("high", "Strong fit", 0.7), ("medium", "Fair fit", 0.4), ("low", "Weak fit", 0.0)]
+
+
+def fit_in_words(score: float) -> str:
+    """Return how well a pair fits, in words and rounded: "Strong fit (0.93)"."""
+    words = next(words for _, words, lowest in FIT_BANDS if score >= lowest)
+    return f"{words} ({score:.2f})"
+
+
+def fit_with_bar(score: float) -> str:
+    # The words carry the meaning; the bar repeats it at a glance.
+    return format_html(
+        '<meter min="0" max="1" low="0.4" high="0.7" optimum="1" value="{}" '
+        'aria-hidden="true"></meter> {}',
+        f"{score:.2f}",
+        fit_in_words(score),
+    )
+
+
 class ScoreRangeFilter(admin.SimpleListFilter):
-    title = "score"
+    title = "fit"
     parameter_name = "score_range"
     ranges = {
-        "low": ("Below 0.4", Q(score__lt=0.4)),
-        "medium": ("0.4 to 0.7", Q(score__gte=0.4, score__lt=0.7)),
-        "high": ("0.7 and above", Q(score__gte=0.7)),
+        "low": ("Weak fit (below 0.40)", Q(score__lt=0.4)),
+        "medium": ("Fair fit (0.40 to 0.70)", Q(score__gte=0.4, score__lt=0.7)),
+        "high": ("Strong fit (0.70 and above)", Q(score__gte=0.7)),
     }
 
     def lookups(self, request, model_admin):
@@ -257,13 +277,13 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
     list_select_related = ["newcomer", "mentor"]
     list_per_page = 50
     actions = ["approve_pairings", "reject_pairings"]
-    readonly_fields = ["breakdown_table", "reasons_list"]
+    readonly_fields = ["fit", "breakdown_table", "reasons_list", "next_choices_list"]
     fieldsets = [
         (
             "Pairing",
             {"fields": ["newcomer", "mentor", "state", "origin", "choice_rank", "batch_run"]},
         ),
-        ("Score", {"fields": ["score", "breakdown_table", "reasons_list"]}),
+        ("Score", {"fields": ["fit", "breakdown_table", "reasons_list"]}),
         (
             "Lifecycle",
             {
@@ -279,7 +299,7 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
                     "ended_at",
                     "ended_by",
                     "end_reason",
-                    "next_choices",
+                    "next_choices_list",
                 ]
             },
         ),
@@ -326,15 +346,19 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
     def mentor_name(self, match):
         return match.mentor.display_name
 
-    @admin.display(description="Score", ordering="score")
+    @admin.display(description="Fit", ordering="score")
     def score_display(self, match):
-        return f"{match.score:.2f}"
+        return fit_with_bar(match.score)
 
     @admin.display(description="Age (days)", ordering="-created_at")
     def age_in_days(self, match):
         return (timezone.now() - match.created_at).days
 
     # Detail fields.
+
+    @admin.display(description="Fit")
+    def fit(self, match):
+        return fit_with_bar(match.score)
 
     @admin.display(description="Score breakdown")
     def breakdown_table(self, match):
@@ -344,8 +368,15 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
         names += [name for name in match.breakdown if name not in names]
         total_weight = sum(float(weight) for weight in match.weights.values()) or 1.0
 
-        def number(value, digits=4):
-            return "–" if value is None else f"{float(value):.{digits}f}"
+        def number(value):
+            return "–" if value is None else f"{float(value):.2f}"
+
+        def share(contribution):
+            # Each component's part of the score, as points and as a share of the whole.
+            if contribution is None:
+                return "–"
+            percent = contribution / match.score if match.score else 0.0
+            return f"{contribution:.2f} ({percent:.0%})"
 
         rows = []
         for name in names:
@@ -355,9 +386,7 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
                 if value is not None and weight is not None
                 else None
             )
-            rows.append(
-                (component_label(name), number(value), number(weight, 2), number(contribution))
-            )
+            rows.append((component_label(name), number(value), number(weight), share(contribution)))
         body = format_html_join("\n", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
         return format_html(
             '<table class="score-breakdown"><thead><tr><th>Component</th>'
@@ -365,9 +394,29 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
             "<tbody>{}</tbody><tfoot><tr><th>Total</th><td></td><td>{}</td><th>{}</th></tr>"
             "</tfoot></table>",
             body,
-            number(total_weight, 2),
-            number(match.score),
+            number(total_weight),
+            fit_in_words(match.score),
         )
+
+    @admin.display(description="The newcomer's next choices")
+    def next_choices_list(self, match):
+        """Name the mentors a request moves on to, in order, each linking to their record
+        (which asks staff why before it opens)."""
+        if not match.next_choices:
+            return "–"
+        names = dict(
+            Member.objects.filter(pk__in=match.next_choices).values_list("pk", "display_name")
+        )
+        items = format_html_join(
+            "\n",
+            '<li><a href="{}">{}</a></li>',
+            (
+                (reverse("admin:members_member_change", args=[member_id]), names[member_id])
+                for member_id in match.next_choices
+                if member_id in names
+            ),
+        )
+        return format_html("<ol>{}</ol>", items)
 
     @admin.display(description="Reasons shown to the newcomer")
     def reasons_list(self, match):

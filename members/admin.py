@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from audit.admin import AuditedReads
@@ -15,7 +17,7 @@ from steps.selectors import step_counts
 
 from . import selectors, services
 from .export import STAFF_EXPORT_FILENAME, staff_member_data_export
-from .models import ConsentRecord, Language, Member, Tag, User, VettingStatus
+from .models import ConsentRecord, Language, Member, Role, Tag, User, VettingStatus
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -75,9 +77,9 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "display_name",
         "account",
         "role",
-        "vetting_status",
-        "is_paused",
-        "capacity",
+        "vetting",
+        "paused",
+        "mentor_capacity",
         "time_zone",
         "onboarded",
         "last_active_at",
@@ -109,7 +111,8 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         "updated_at",
         "steps_summary",
     ]
-    actions = ["approve_mentors", "reject_mentors"]
+    # Safe actions first; deleting accounts last, for superusers only (see below).
+    actions = ["approve_mentors", "reject_mentors", "delete_accounts"]
     fieldsets = [
         (
             None,
@@ -195,6 +198,35 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.members_for_admin()
 
+    def get_fieldsets(self, request, obj=None):
+        # Vetting, capacity and pausing are a mentor's: a newcomer's page leaves them out.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not obj.is_mentor:
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Mentor"]
+        return fieldsets
+
+    # A member is never deleted row by row: that would skip closing their matches and
+    # anonymising what names them. `delete_accounts` goes through the deletion service.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_delete_accounts_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.display(description="Vetting", ordering="vetting_status")
+    def vetting(self, member):
+        return member.get_vetting_status_display() if member.is_mentor else "–"
+
+    @admin.display(description="Paused", ordering="is_paused")
+    def paused(self, member):
+        if not member.is_mentor:
+            return "–"
+        return "Paused" if member.is_paused else "No"
+
+    @admin.display(description="Capacity", ordering="capacity")
+    def mentor_capacity(self, member):
+        return member.capacity if member.is_mentor else "–"
+
     @admin.display(description="Steps")
     def steps_summary(self, member) -> str:
         counts = step_counts(member)
@@ -253,14 +285,15 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
         return "Deleted" if member.is_deleted else "Active"
 
     def _vet(self, request, queryset, status):
+        # Count before acting: on a list filtered by vetting status, the members just
+        # vetted no longer match the filter.
         deleted = queryset.filter(deleted_at__isnull=False).count()
         queryset = queryset.filter(deleted_at__isnull=True)
-        mentors = queryset.filter(role="mentor")
-        count = 0
-        for member_id in mentors.values_list("pk", flat=True):
+        skipped = queryset.exclude(role=Role.MENTOR).count()
+        mentor_ids = list(queryset.filter(role=Role.MENTOR).values_list("pk", flat=True))
+        for member_id in mentor_ids:
             services.mentor_set_vetting(member_id=member_id, status=status, staff_user=request.user)
-            count += 1
-        skipped = queryset.count() - count
+        count = len(mentor_ids)
         label = VettingStatus(status).label.lower()
         self.message_user(request, f"{count} mentor(s) marked {label}.", messages.SUCCESS)
         if deleted:
@@ -283,6 +316,34 @@ class MemberAdmin(AuditedReads, admin.ModelAdmin):
     @admin.action(description="Reject selected mentors", permissions=["change"])
     def reject_mentors(self, request, queryset):
         self._vet(request, queryset, VettingStatus.REJECTED)
+
+    @admin.action(
+        description="Delete selected accounts, as a member would",
+        permissions=["delete_accounts"],
+    )
+    def delete_accounts(self, request, queryset):
+        """Ask once, on a page of its own, before anything is deleted."""
+        members = list(queryset.filter(deleted_at__isnull=True).order_by("pk"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Delete {len(members)} account(s)?",
+                "members": members,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/members/member/delete_accounts.html", context)
+        deleted = 0
+        for member in members:
+            if services.delete_account(member=member):
+                # The admin's history keeps which staff member deleted the account.
+                self.log_change(request, member, "Deleted the account, as a member would.")
+                deleted += 1
+        self.message_user(
+            request,
+            f"{deleted} account(s) deleted: their matches are closed and their data anonymised.",
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change):
         # A vetting decision made on the edit page is recorded like the action.

@@ -118,6 +118,7 @@ SEED_MIGRATIONS = [
     ("checkins.migrations.0002_schedule_periodic_tasks", "schedule"),
     ("matching.migrations.0002_schedule_periodic_tasks", "schedule"),
     ("messaging.migrations.0002_schedule_periodic_tasks", "schedule"),
+    ("programme.migrations.0002_staff_groups", "create_staff_groups"),
 ]
 
 _BLOCKER = pytest.StashKey[tuple]()

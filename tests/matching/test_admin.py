@@ -196,7 +196,7 @@ def test_match_detail_shows_every_score_component_with_its_weight(staff_client):
         "Shared substance tags",
     ):
         assert label in content
-    assert "<td>1.0000</td><td>3.00</td>" in content  # pathway: full overlap, weight 3
+    assert "<td>1.00</td><td>3.00</td>" in content  # pathway: full overlap, weight 3
     assert "You both follow a 12-step pathway" in content
     assert "Reassign to another mentor" in content
     assert 'name="_save"' not in content  # read-only: changes go through the services

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from audit.models import ReadReason
 from checkins.models import CheckIn
-from matching.models import BatchRun, Match, MatchState, Report
+from matching.models import BatchRun, BatchRunState, Match, MatchState, Report
 from members.models import Member, Role, VettingStatus
 from safety.models import HelpRequest
 
@@ -114,10 +114,45 @@ class MatchReassignSerializer(serializers.Serializer):
 
 
 class BatchRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:staff-batch-run", lookup_url_kwarg="run_id"
+    )
+    state = serializers.ChoiceField(
+        choices=BatchRunState.choices,
+        help_text="`running` while a task computes it, then `done` (ready to apply) or `failed`.",
+    )
+    stage = serializers.CharField(help_text="While running: what it is doing now.")
+    percent_done = serializers.IntegerField(help_text="While running: how far along, 0 to 100.")
+    error = serializers.CharField(help_text="When failed: why, in plain words.")
+
     class Meta:
         model = BatchRun
-        fields = ["id", "created_at", "summary", "applied_at", "proposals_created"]
+        fields = [
+            "id",
+            "url",
+            "state",
+            "stage",
+            "percent_done",
+            "error",
+            "created_at",
+            "summary",
+            "applied_at",
+            "proposals_created",
+        ]
         read_only_fields = fields
+
+
+class BatchApplySerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        help_text="Must be true: applying emails every mentor asked and every newcomer."
+    )
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(
+                "Send true to apply: each proposal emails a mentor and a newcomer."
+            )
+        return value
 
 
 class AttentionSerializer(serializers.Serializer):

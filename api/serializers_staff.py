@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from audit.models import ReadReason
 from checkins.models import CheckIn
-from matching.models import BatchRun, BatchRunState, Match, MatchState, Report
+from matching.models import BatchRun, Match, MatchState, Report
 from members.models import Member, Role, VettingStatus
 from safety.models import HelpRequest
 
@@ -115,11 +115,11 @@ class MatchReassignSerializer(serializers.Serializer):
 
 class BatchRunSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
-        view_name="api:staff-batch-run", lookup_url_kwarg="run_id"
+        view_name="api:v1:staff-batch-run", lookup_url_kwarg="run_id"
     )
-    state = serializers.ChoiceField(
-        choices=BatchRunState.choices,
-        help_text="`running` while a task computes it, then `done` (ready to apply) or `failed`.",
+    # A plain string: a second enum named "state" would collide with the match states'.
+    state = serializers.CharField(
+        help_text="`running` while a task computes it, then `done` (ready to apply) or `failed`."
     )
     stage = serializers.CharField(help_text="While running: what it is doing now.")
     percent_done = serializers.IntegerField(help_text="While running: how far along, 0 to 100.")

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 RUN = reverse("admin:matching_batchrun_run")
 RUNS = reverse("admin:matching_batchrun_changelist")
-REFRESH = '<meta http-equiv="refresh" content="3">'
+# The script that keeps a working run's page up to date.
+REFRESH = "js/batch_progress.js"
 
 
 def preview_url(run) -> str:

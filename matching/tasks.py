@@ -127,7 +127,7 @@ def send_pending_notifications() -> int:
 
     from peerlink.queue import enqueue
 
-    from .batch import stalled_runs as batch_run_ids_stalled
+    from .batch import stalled_runs
     from .models import MatchNotification, MemberNotification, Report
 
     cutoff = timezone.now() - datetime.timedelta(minutes=2)
@@ -152,7 +152,7 @@ def send_pending_notifications() -> int:
     )
     for notification_id in member_emails:
         enqueue(send_member_notification, notification_id)
-    stalled = batch_run_ids_stalled()
+    stalled = stalled_runs()
     for run_id in stalled:
         enqueue(compute_batch_run, run_id)
     return len(pending) + len(reports) + len(member_emails) + len(stalled)

@@ -49,7 +49,7 @@ def test_starting_a_run_answers_202_with_its_url_and_the_run_reports_its_progres
 def test_a_started_run_is_computed_by_the_task_and_then_reads_as_done(
     staff_api, django_capture_on_commit_callbacks
 ):
-    newcomer, mentor = NewcomerFactory(), MentorFactory()
+    NewcomerFactory(), MentorFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
         started = staff_api.post(url("staff-batch-preview"))

@@ -116,10 +116,45 @@ class MatchReassignSerializer(serializers.Serializer):
 
 
 class BatchRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:v1:staff-batch-run", lookup_url_kwarg="run_id"
+    )
+    # A plain string: a second enum named "state" would collide with the match states'.
+    state = serializers.CharField(
+        help_text="`running` while a task computes it, then `done` (ready to apply) or `failed`."
+    )
+    stage = serializers.CharField(help_text="While running: what it is doing now.")
+    percent_done = serializers.IntegerField(help_text="While running: how far along, 0 to 100.")
+    error = serializers.CharField(help_text="When failed: why, in plain words.")
+
     class Meta:
         model = BatchRun
-        fields = ["id", "created_at", "summary", "applied_at", "proposals_created"]
+        fields = [
+            "id",
+            "url",
+            "state",
+            "stage",
+            "percent_done",
+            "error",
+            "created_at",
+            "summary",
+            "applied_at",
+            "proposals_created",
+        ]
         read_only_fields = fields
+
+
+class BatchApplySerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        help_text="Must be true: applying emails every mentor asked and every newcomer."
+    )
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(
+                "Send true to apply: each proposal emails a mentor and a newcomer."
+            )
+        return value
 
 
 class QueueFilterSerializer(serializers.Serializer):

@@ -60,6 +60,7 @@ v1 = [
     ),
     path("staff/batch/", views_staff.BatchRunList.as_view(), name="staff-batch-runs"),
     path("staff/batch/preview/", views_staff.BatchPreview.as_view(), name="staff-batch-preview"),
+    path("staff/batch/<id:run_id>/", views_staff.BatchRunDetail.as_view(), name="staff-batch-run"),
     path(
         "staff/batch/<id:run_id>/apply/", views_staff.BatchApply.as_view(), name="staff-batch-apply"
     ),

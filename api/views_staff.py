@@ -230,24 +230,44 @@ class BatchRunList(StaffView, generics.ListAPIView):
 
 
 class BatchPreview(StaffView):
-    """Compute and store a matching run without contacting anyone."""
+    """Start a matching run; a task computes it without contacting anyone.
+
+    Answers 202 at once with the run's URL (also in `Location`): read it until
+    `state` is `done` (or `failed`), then review its summary and apply it.
+    """
 
     serializer_class = s.BatchRunSerializer
 
-    @extend_schema(request=None, responses={201: s.BatchRunSerializer})
+    @extend_schema(request=None, responses={202: s.BatchRunSerializer})
     def post(self, request):
-        run = batch.batch_run_preview(user=acting_user(request))
-        return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
+        run = batch.batch_run_start(user=acting_user(request))
+        body = self.get_serializer(run).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class BatchRunDetail(StaffView, generics.RetrieveAPIView):
+    """One matching run: its state, its progress while working, and its summary."""
+
+    serializer_class = s.BatchRunSerializer
+    lookup_url_kwarg = "run_id"
+
+    def get_queryset(self):
+        return selectors.batch_runs()
 
 
 class BatchApply(StaffView):
-    """Turn a previewed run into proposals, skipping pairs the rules now refuse."""
+    """Turn a computed run into proposals, skipping pairs the rules now refuse.
+
+    Each proposal emails a mentor and tells a newcomer, so the body must say
+    `{"confirm": true}`; without it nothing is sent (400).
+    """
 
     serializer_class = s.BatchRunSerializer
 
-    @extend_schema(request=None, responses=s.BatchRunSerializer)
+    @extend_schema(request=s.BatchApplySerializer, responses=s.BatchRunSerializer)
     def post(self, request, run_id: int):
         get_object_or_404(BatchRun.objects.only("pk"), pk=run_id)
+        s.BatchApplySerializer(data=request.data).is_valid(raise_exception=True)
         run = batch.batch_run_apply(run_id=run_id, user=acting_user(request))
         return Response(self.get_serializer(run).data)
 

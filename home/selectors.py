@@ -172,12 +172,16 @@ def _changes(
             elif match.state in (MatchState.DECLINED, MatchState.EXPIRED, MatchState.REJECTED):
                 if decided:
                     changes.append(f"Your request to {name} moved on.")
-            elif (
-                match.state in REQUEST_STATES
-                and match.created_at > since
-                and not _made_by_the_newcomer(match)
-            ):
-                changes.append(f"Your request is now with {name}.")
+            elif match.state in REQUEST_STATES and match.created_at > since:
+                if match.origin == MatchOrigin.BATCH:
+                    suggested = pair.peer.name
+                    changes.append(
+                        f"Our team suggested {suggested} as your peer."
+                        if suggested
+                        else "Our team suggested a peer for you."
+                    )
+                elif not _made_by_the_newcomer(match):
+                    changes.append(f"Your request is now with {name}.")
         else:
             asked = match.sent_to_mentor_at is not None and match.sent_to_mentor_at > since
             if pair.stage == PairStage.REQUESTED and asked:

@@ -19,7 +19,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
-from django.views.decorators.http import require_POST
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 from audit.admin import AuditedReads
@@ -34,6 +33,7 @@ from .models import (
     OPEN_STATES,
     WEIGHT_FIELDS,
     BatchRun,
+    BatchRunState,
     Block,
     Match,
     MatchingSettings,
@@ -537,6 +537,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
     change_list_template = "admin/matching/batchrun/change_list.html"
     list_display = [
         "run_name",
+        "run_state",
         "created_at",
         "created_by",
         "proposed_pairs",
@@ -555,11 +556,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
         return [
             path("run/", view(self.run_view), name="matching_batchrun_run"),
             path("<id:run_id>/preview/", view(self.preview_view), name="matching_batchrun_preview"),
-            path(
-                "<id:run_id>/apply/",
-                view(require_POST(self.apply_view)),
-                name="matching_batchrun_apply",
-            ),
+            path("<id:run_id>/apply/", view(self.apply_view), name="matching_batchrun_apply"),
             *super().get_urls(),
         ]
 
@@ -567,6 +564,14 @@ class BatchRunAdmin(ReadOnlyAdmin):
     def run_name(self, run):
         url = reverse("admin:matching_batchrun_preview", args=[run.pk])
         return format_html('<a href="{}">Run {}</a>', url, run.pk)
+
+    @admin.display(description="State", ordering="state")
+    def run_state(self, run):
+        if run.state == BatchRunState.RUNNING:
+            return f"Working ({run.percent_done}%)"
+        if run.applied_at is not None:
+            return "Applied"
+        return run.get_state_display()
 
     @admin.display(description="Proposed pairs")
     def proposed_pairs(self, run):
@@ -592,7 +597,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
         if not self._can_run(request):
             raise PermissionDenied
         if request.method == "POST":
-            run = batch.batch_run_preview(user=request.user)
+            run = batch.batch_run_start(user=request.user)
             return redirect("admin:matching_batchrun_preview", run.pk)
         programme = MatchingSettings.current()
         context = {
@@ -651,15 +656,19 @@ class BatchRunAdmin(ReadOnlyAdmin):
             "rows": rows,
             "shown": len(rows),
             "total_pairs": len(run.pairs),
-            "can_apply": run.applied_at is None and self._can_run(request),
+            "can_apply": run.is_ready and run.applied_at is None and self._can_run(request),
+            "can_run": self._can_run(request),
             "matches_url": reverse("admin:matching_match_changelist")
             + f"?batch_run__id__exact={run.pk}",
         }
         return TemplateResponse(request, "admin/matching/batchrun/preview.html", context)
 
     def apply_view(self, request, run_id: int):
+        """Ask first, saying who will be emailed; only the confirmation's POST applies."""
         if not self._can_run(request):
             raise PermissionDenied
+        if request.method != "POST" or request.POST.get("confirm") != "yes":
+            return self._confirm_apply(request, run_id)
         try:
             run = batch.batch_run_apply(run_id=run_id, user=request.user)
         except services.MatchError as exc:
@@ -672,6 +681,24 @@ class BatchRunAdmin(ReadOnlyAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:matching_batchrun_preview", args=[run_id]))
+
+    def _confirm_apply(self, request, run_id: int):
+        run = get_object_or_404(BatchRun.objects.defer("parameters", "summary"), pk=run_id)
+        if not run.is_ready or run.applied_at is not None:
+            return redirect("admin:matching_batchrun_preview", run.pk)
+        proposals, mentors, newcomers = run.people_to_contact()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Apply matching run {run.pk}?",
+            "run": run,
+            "proposals": proposals,
+            "mentors": mentors,
+            "newcomers": newcomers,
+            # With staff approval on, mentors are asked only once staff approve each one.
+            "staff_approval": MatchingSettings.current().require_staff_approval,
+        }
+        return TemplateResponse(request, "admin/matching/batchrun/confirm_apply.html", context)
 
 
 # --- Blocks ------------------------------------------------------------------------

@@ -3,18 +3,24 @@ propose an optimal assignment that respects mentor capacity, and apply it.
 
 A run is two steps so that staff see what would happen before anyone is asked:
 
-1. `batch_run_preview` computes the assignment and stores it on a `BatchRun`;
-   nobody is contacted.
+1. `batch_run_start` records a working `BatchRun` and a task computes the
+   assignment (`batch_run_compute`), storing its stage and percentage as it
+   goes, so a programme of any size never holds up a page; nobody is
+   contacted. `batch_run_preview` does the same at once, for the command line
+   and the benchmark.
 2. `batch_run_apply` turns the stored pairs into proposals, checking every
    pair again against the database as it is now with the same
    `selectors.PairCheck` as a single request or proposal. People who
    meanwhile got a request or a match, changed role, or mentors who meanwhile
-   filled up or paused, are skipped, not overridden.
+   filled up or paused, are skipped, not overridden. Each mentor asked gets
+   the request email, and each newcomer an email saying our team suggested a
+   peer for them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,16 +30,39 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, User
+from peerlink.queue import enqueue
 
 from . import scoring, selectors, services, solver
 from .models import (
     BatchRun,
+    BatchRunState,
     Match,
     MatchingSettings,
+    MatchNotification,
     MatchOrigin,
 )
 
 Progress = Callable[[str], None]
+# The newcomer's email about a proposal a run made for them.
+SUGGESTED = "suggested"
+# Told each stage as it starts: a sentence for people, and how far along the run is.
+Report = Callable[[str, int], None]
+
+# A run whose stage has not moved for this long lost its task (a worker died,
+# or the broker was away when it was enqueued): the sweep enqueues it again.
+STALLED_AFTER = datetime.timedelta(minutes=15)
+FAILED_WORDS = (
+    "Matching stopped before it could finish ({kind}). Nobody was contacted and nothing "
+    "was changed. Run matching again; if it fails again, tell whoever runs PeerLink."
+)
+
+
+NOT_READY = {
+    BatchRunState.RUNNING: "This matching run is still working; apply it once it is ready.",
+    BatchRunState.FAILED: (
+        "This matching run failed, so there is nothing to apply. Run matching again."
+    ),
+}
 
 
 def _quiet(message: str) -> None:
@@ -41,12 +70,86 @@ def _quiet(message: str) -> None:
 
 
 def batch_run_preview(*, user: User | None, progress: Progress | None = None) -> BatchRun:
-    """Compute and store an optimal set of proposals without contacting anyone.
+    """Compute and store an optimal set of proposals now, without contacting anyone.
 
     `progress`, if given, is called with a short sentence as each stage starts
-    (loading, scoring, assigning, writing).
+    (loading, scoring, assigning, writing). The admin and the API use
+    `batch_run_start` instead, which computes the run in a task.
     """
-    progress = progress or _quiet
+    say = progress or _quiet
+    parameters, pairs, summary = _compute(lambda stage, percent: say(stage))
+    return BatchRun.objects.create(
+        created_by=user,
+        state=BatchRunState.DONE,
+        percent_done=100,
+        parameters=parameters,
+        pairs=pairs,
+        summary=summary,
+    )
+
+
+def batch_run_start(*, user: User | None) -> BatchRun:
+    """Record a run as working and enqueue the task that computes it, after commit."""
+    from .tasks import compute_batch_run
+
+    run = BatchRun.objects.create(
+        created_by=user,
+        state=BatchRunState.RUNNING,
+        stage="Waiting for its turn",
+        stage_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: enqueue(compute_batch_run, run.pk))
+    return run
+
+
+def batch_run_compute(*, run_id: int) -> bool:
+    """Compute a working run and store its proposals; return whether this call stored them.
+
+    A run that is done or failed is left alone, and of two computations of one
+    run (a task delivered twice) only the first to finish is stored.
+    """
+    if not BatchRun.objects.filter(pk=run_id, state=BatchRunState.RUNNING).exists():
+        return False
+
+    def report(stage: str, percent: int) -> None:
+        BatchRun.objects.filter(pk=run_id, state=BatchRunState.RUNNING).update(
+            stage=stage, percent_done=percent, stage_at=timezone.now()
+        )
+
+    parameters, pairs, summary = _compute(report)
+    stored = BatchRun.objects.filter(pk=run_id, state=BatchRunState.RUNNING).update(
+        state=BatchRunState.DONE,
+        stage="",
+        percent_done=100,
+        stage_at=timezone.now(),
+        parameters=parameters,
+        pairs=pairs,
+        summary=summary,
+    )
+    return bool(stored)
+
+
+def batch_run_fail(*, run_id: int, kind: str) -> None:
+    """Mark a working run as failed, saying so in plain words; `kind` names the error."""
+    BatchRun.objects.filter(pk=run_id, state=BatchRunState.RUNNING).update(
+        state=BatchRunState.FAILED,
+        error=FAILED_WORDS.format(kind=kind)[:300],
+        stage_at=timezone.now(),
+    )
+
+
+def stalled_runs() -> list[int]:
+    """Return the ids of working runs whose stage stopped moving (their task was lost)."""
+    cutoff = timezone.now() - STALLED_AFTER
+    return list(
+        BatchRun.objects.filter(state=BatchRunState.RUNNING, stage_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:100]
+    )
+
+
+def _compute(report: Report) -> tuple[dict, list, dict]:
+    """Score, assign and summarise; return the run's parameters, pairs and summary."""
     started = time.perf_counter()
     stage_seconds: dict[str, float] = {}
 
@@ -58,7 +161,7 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
     # Reads run outside a transaction on purpose: on SQLite a transaction takes
     # the write lock when it begins, and scoring thousands of people would hold
     # it long enough to make members' own requests wait.
-    progress("Loading newcomers and mentors")
+    report("Loading newcomers and mentors", 5)
     mark = time.perf_counter()
     programme = MatchingSettings.current()
     parameters = selectors.parameters_from(programme)
@@ -71,13 +174,13 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
     blocked = selectors.blocked_pairs(newcomers, mentors)
     mark = stage_done("loading", mark)
 
-    progress(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors")
+    report(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors", 25)
     scores = None
     if len(newcomers) and len(mentors):
         scores = scoring.score(newcomers, mentors, parameters, blocked)
     mark = stage_done("scoring", mark)
 
-    progress("Assigning newcomers to mentors within capacity")
+    report("Assigning newcomers to mentors within capacity", 60)
     if scores is None:
         pairs = np.empty((0, 2), dtype=np.int64)
     else:
@@ -87,7 +190,7 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
         pairs = solver.assign(solver_scores, np.maximum(mentors.capacity_left, 0))
     mark = stage_done("assigning", mark)
 
-    progress(f"Writing the run ({len(pairs)} proposed pairs)")
+    report(f"Writing the run ({len(pairs)} proposed pairs)", 90)
     rows, columns = pairs[:, 0], pairs[:, 1]
     pair_scores = scores.total[rows, columns] if scores is not None else np.empty(0)
     # Best pairs first: the preview reads top-down, and applying in this order
@@ -114,12 +217,7 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
     stage_done("writing", mark)
     summary["stage_seconds"] = stage_seconds
     summary["seconds"] = round(time.perf_counter() - started, 3)
-    return BatchRun.objects.create(
-        created_by=user,
-        parameters=dataclasses.asdict(parameters),
-        pairs=stored_pairs,
-        summary=summary,
-    )
+    return dataclasses.asdict(parameters), stored_pairs, summary
 
 
 def _summary(
@@ -172,6 +270,8 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
         raise services.MatchError(
             f"This matching run was already applied on {run.applied_at:%Y-%m-%d %H:%M}."
         )
+    if run.state != BatchRunState.DONE:
+        raise services.MatchError(NOT_READY[run.state])
     newcomer_ids = sorted({pair[0] for pair in run.pairs})
     mentor_ids = sorted({pair[1] for pair in run.pairs})
     # Same locks as a single request or accept, taken once for the whole run.
@@ -204,6 +304,7 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
             continue
         matches.append(match)
     created = services.requests_insert(matches)
+    _tell_newcomers(created)
 
     run.applied_at = timezone.now()
     run.applied_by = user
@@ -215,3 +316,22 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
     }
     run.save(update_fields=["applied_at", "applied_by", "proposals_created", "summary"])
     return run
+
+
+def _tell_newcomers(matches: list[Match]) -> None:
+    """Record and enqueue, after commit, the email telling each newcomer our team
+    suggested a peer: they never asked, so they would not know otherwise."""
+    from .tasks import send_match_notification
+
+    match_ids = [match.pk for match in matches]
+    MatchNotification.objects.bulk_create(
+        [MatchNotification(match_id=pk, event=SUGGESTED) for pk in match_ids],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+    def enqueue_all() -> None:
+        for match_id in match_ids:
+            enqueue(send_match_notification, match_id, SUGGESTED)
+
+    transaction.on_commit(enqueue_all)

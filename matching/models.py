@@ -199,9 +199,27 @@ class MatchQuerySet(models.QuerySet):
         return self.filter(Q(newcomer_id=member_id) | (Q(mentor_id=member_id) & mentor_asked))
 
 
-class BatchRun(models.Model):
-    """One run of batch matching: its preview and, once applied, its proposals."""
+class BatchRunState(models.TextChoices):
+    RUNNING = "running", "Working"
+    DONE = "done", "Ready to review"
+    FAILED = "failed", "Failed"
 
+
+class BatchRun(models.Model):
+    """One run of batch matching: its preview and, once applied, its proposals.
+
+    "Run matching" records the run as working and a task computes it, writing
+    its stage and percentage here as it goes, so no page waits on the scoring.
+    """
+
+    state = models.CharField(
+        max_length=10, choices=BatchRunState.choices, default=BatchRunState.DONE
+    )
+    stage = models.CharField(max_length=120, blank=True, help_text="What the run is doing now.")
+    percent_done = models.PositiveSmallIntegerField(default=0)
+    # Set on each step of progress: a run whose stage stopped moving lost its task.
+    stage_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, help_text="Why the run failed.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -226,6 +244,17 @@ class BatchRun(models.Model):
 
     def __str__(self):
         return f"Matching run {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == BatchRunState.DONE
+
+    def people_to_contact(self) -> tuple[int, int, int]:
+        """Return (proposals, mentors, newcomers) that applying this run would make or
+        contact at most; pairs the rules refuse by then are skipped."""
+        mentors = {pair[1] for pair in self.pairs}
+        newcomers = {pair[0] for pair in self.pairs}
+        return len(self.pairs), len(mentors), len(newcomers)
 
 
 class Match(models.Model):

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from members.models import Member
+from members.visibility import peer_view
 from peerlink.staff_alerts import alert_staff_once
 
 from .deadlines import member_zone, request_deadline
@@ -29,6 +30,8 @@ EVENTS = {
     # event: (recipient side, subject)
     "requested": ("mentor", "Someone would like to connect with you on PeerLink"),
     "accepted": ("newcomer", "Good news from PeerLink"),
+    # The newcomer a matching run proposed a peer for: they never asked, so we tell them.
+    "suggested": ("newcomer", "Our team suggested a peer for you on PeerLink"),
     # A mentor is reminded once, a day before a request to them moves on.
     "answer_reminder": ("mentor", "A request on PeerLink is still waiting for you"),
     # The newcomer whose request moved on, whatever the reason: a decline (and a
@@ -69,6 +72,9 @@ def send_match_email(*, match_id: int, event: str) -> bool:
         return False
     if event == "answer_reminder" and not _still_waiting(match):
         return False
+    if event == "suggested" and not match.is_request:
+        # Withdrawn or answered before the email went: the pages say what happened.
+        return False
     context = {
         "match": match,
         "recipient": recipient,
@@ -77,6 +83,10 @@ def send_match_email(*, match_id: int, event: str) -> bool:
         # The same words the pages show, in the recipient's own time zone.
         "deadline": request_deadline(match, zone=member_zone(recipient)),
         "moved_to": _moved_to(match),
+        # What the recipient may see of the other side at this stage: at most the name.
+        "peer": peer_view(
+            match.mentor if side == "newcomer" else match.newcomer, viewer=recipient, match=match
+        ),
     }
     message = EmailMultiAlternatives(
         subject=subject,

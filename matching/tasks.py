@@ -3,6 +3,9 @@
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,39 @@ def send_member_notification(notification_id: int) -> None:
     from .notifications import send_member_email
 
     send_member_email(notification_id=notification_id)
+
+
+# Errors worth another try: the database or the network went away for a moment.
+TRANSIENT_ERRORS = (DatabaseOperationalError, InterfaceError, OSError)
+
+
+@shared_task(
+    name="matching.compute_batch_run",
+    bind=True,
+    max_retries=3,
+    # Scoring a large programme takes longer than an email; still well inside
+    # the broker's visibility timeout, and shorter than `batch.STALLED_AFTER`.
+    soft_time_limit=600,
+    time_limit=660,
+)
+def compute_batch_run(self, run_id: int) -> None:
+    """Compute a matching run staff started; a run already done or failed is left alone."""
+    from .batch import batch_run_compute, batch_run_fail
+
+    try:
+        batch_run_compute(run_id=run_id)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
+        logger.warning("Matching run %s failed after retries: %s", run_id, type(exc).__name__)
+        batch_run_fail(run_id=run_id, kind="the database or network was unavailable")
+    except SoftTimeLimitExceeded:
+        logger.warning("Matching run %s ran out of time", run_id)
+        batch_run_fail(run_id=run_id, kind="it took longer than ten minutes")
+    except Exception as exc:
+        # The error's type only: its message could quote a member's data.
+        logger.warning("Matching run %s failed: %s", run_id, type(exc).__name__)
+        batch_run_fail(run_id=run_id, kind="an unexpected error")
 
 
 @shared_task(name="matching.remind_mentors_of_answers_due")
@@ -85,11 +121,13 @@ def expire_requests() -> int:
 
 @shared_task(name="matching.send_pending_notifications")
 def send_pending_notifications() -> int:
-    """Enqueue match emails that were recorded but never sent (the broker was down)."""
+    """Enqueue match emails that were recorded but never sent (the broker was down),
+    and matching runs whose task was lost."""
     import datetime
 
     from peerlink.queue import enqueue
 
+    from .batch import stalled_runs
     from .models import MatchNotification, MemberNotification, Report
 
     cutoff = timezone.now() - datetime.timedelta(minutes=2)
@@ -114,4 +152,7 @@ def send_pending_notifications() -> int:
     )
     for notification_id in member_emails:
         enqueue(send_member_notification, notification_id)
-    return len(pending) + len(reports) + len(member_emails)
+    stalled = stalled_runs()
+    for run_id in stalled:
+        enqueue(compute_batch_run, run_id)
+    return len(pending) + len(reports) + len(member_emails) + len(stalled)

@@ -206,7 +206,7 @@ def test_a_token_of_staff_who_keep_the_permission_keeps_working(staff_api, staff
     staff_user.is_superuser = False
     staff_user.save()
     staff_user.user_permissions.add(Permission.objects.get(codename="add_integrationtoken"))
-    assert staff_api.post(url("staff-batch-preview")).status_code == 201
+    assert staff_api.post(url("staff-batch-preview")).status_code == 202
 
 
 # --- Members and vetting -----------------------------------------------------------------
@@ -353,21 +353,23 @@ def test_reassign_moves_the_request_and_refuses_an_active_match(staff_api):
 # --- Batch matching -------------------------------------------------------------------------
 
 
-def test_preview_apply_and_list_runs(staff_api, staff_user):
+def test_preview_apply_and_list_runs(staff_api, staff_user, django_capture_on_commit_callbacks):
     newcomer, mentor = NewcomerFactory(), MentorFactory()
-    preview = staff_api.post(url("staff-batch-preview"))
-    assert preview.status_code == 201
+    confirm = {"data": {"confirm": True}, "content_type": "application/json"}
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = staff_api.post(url("staff-batch-preview"))
+    assert preview.status_code == 202
     run = BatchRun.objects.get(pk=preview.json()["id"])
     assert run.created_by == staff_user
     assert not Match.objects.exists()  # nobody is asked by a preview
-    applied = staff_api.post(url("staff-batch-apply", run.pk))
+    applied = staff_api.post(url("staff-batch-apply", run.pk), **confirm)
     assert applied.status_code == 200
     assert applied.json()["applied_at"]
     assert Match.objects.filter(newcomer=newcomer, mentor=mentor, batch_run=run).exists()
-    again = staff_api.post(url("staff-batch-apply", run.pk))
+    again = staff_api.post(url("staff-batch-apply", run.pk), **confirm)
     assert again.status_code == 409
     assert "already applied" in again.json()["error"]["message"]
-    assert staff_api.post(url("staff-batch-apply", 999999)).status_code == 404
+    assert staff_api.post(url("staff-batch-apply", 999999), **confirm).status_code == 404
     runs = staff_api.get(url("staff-batch-runs")).json()
     assert [row["id"] for row in runs["results"]] == [run.pk]
     assert runs["results"][0]["proposals_created"] == 1

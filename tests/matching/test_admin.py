@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import batch, services
+from matching import services
 from matching.models import (
     OPEN_STATES,
     BatchRun,
@@ -308,49 +308,7 @@ def test_reassign_to_a_compatible_mentor_moves_the_request(staff_client, staff_u
 # --- Batch runs --------------------------------------------------------------------
 
 
-def test_staff_run_preview_and_apply_batch_matching_in_the_admin(staff_client, staff_user):
-    MentorFactory(display_name="Kai")
-    NewcomerFactory(display_name="Robin")
-    assert RUN in page(staff_client.get(reverse("admin:matching_batchrun_changelist")))
-
-    assert "Newcomers waiting" in page(staff_client.get(RUN))
-    response = staff_client.post(RUN)
-
-    run = BatchRun.objects.get()
-    preview = reverse("admin:matching_batchrun_preview", args=[run.pk])
-    assert response.status_code == 302
-    assert response.url == preview
-    content = page(staff_client.get(preview))
-    assert "Robin" in content and "Kai" in content
-    assert "Apply these proposals" in content
-    assert not Match.objects.exists()
-
-    response = staff_client.post(
-        reverse("admin:matching_batchrun_apply", args=[run.pk]), follow=True
-    )
-
-    content = page(response)
-    assert "Created 1 proposal(s); skipped 0." in content
-    assert "Applied on" in content
-    assert "Apply these proposals" not in content
-    match = Match.objects.get()
-    assert match.origin == MatchOrigin.BATCH
-    assert match.batch_run == run
-    run.refresh_from_db()
-    assert run.applied_by == staff_user
-
-
-def test_applying_a_run_twice_in_the_admin_shows_an_error(staff_client, staff_user):
-    MentorFactory()
-    NewcomerFactory()
-    run = batch.batch_run_preview(user=staff_user)
-    apply_url = reverse("admin:matching_batchrun_apply", args=[run.pk])
-    staff_client.post(apply_url)
-
-    response = staff_client.post(apply_url, follow=True)
-
-    assert "already applied" in page(response)
-    assert Match.objects.count() == 1
+# Running, confirming and applying a run: tests/matching/test_batch_admin.py.
 
 
 def test_preview_lists_at_most_200_pairs_and_says_so(staff_client, staff_user):

@@ -209,6 +209,21 @@ class AboutForm(forms.ModelForm):
         return birth_year
 
 
+class OnboardingAboutForm(AboutForm):
+    """The first onboarding step, without asking again what sign-up already asked.
+
+    The name and birth year stay editable on the profile (AboutForm).
+    """
+
+    asked_at_sign_up = ("display_name", "birth_year")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.asked_at_sign_up:
+            if getattr(self.instance, name, None):
+                del self.fields[name]
+
+
 class RecoveryForm(MatchingInputsLimitMixin, TagsByCategoryMixin, forms.ModelForm):
     tag_fields = {"pathways": TagCategory.PATHWAY, "substances": TagCategory.SUBSTANCE}
     tag_labels = {
@@ -358,6 +373,8 @@ ONBOARDING_SECTIONS = [
 ]
 SECTION_FORMS = {slug: form for slug, _, form in ONBOARDING_SECTIONS}
 SECTION_TITLES = {slug: title for slug, title, _ in ONBOARDING_SECTIONS}
+# Onboarding uses the profile's forms, except where sign-up already asked.
+ONBOARDING_FORMS = SECTION_FORMS | {"about": OnboardingAboutForm}
 
 
 class DeleteAccountForm(forms.Form):

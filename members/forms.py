@@ -4,6 +4,10 @@ Each onboarding step is one small form; the profile page edits the same
 sections with the same forms, so validation lives in exactly one place.
 """
 
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -81,6 +85,9 @@ class SignupForm(AllauthSignupForm):
         ].help_text = (
             "Used to sign in and for reminders. Never shown to peers without your consent."
         )
+        self.fields["email"].label = "Your email"
+        self.fields["password1"].label = "Choose a password"
+        self.fields["password2"].label = "Type the password again"
 
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]
@@ -104,6 +111,41 @@ class SignupForm(AllauthSignupForm):
             # or the time the answer takes would tell the two apart.
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in, in PeerLink's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Your email"
+        self.fields["password"].label = "Your password"
+        self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class NewPasswordLabelsMixin:
+    """Labels for choosing a new password, in PeerLink's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "Type the new password again"
+
+
+class ChangePasswordForm(NewPasswordLabelsMixin, AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = "Your current password"
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Your email"
+
+
+class ResetPasswordKeyForm(NewPasswordLabelsMixin, AllauthResetPasswordKeyForm):
+    pass
 
 
 def matching_inputs_limit_message() -> str:

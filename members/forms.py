@@ -171,6 +171,13 @@ class MatchingInputsLimitMixin:
         return cleaned_data
 
 
+class TagChoiceField(ModelMultipleIdField):
+    """Tags of one category: each is named alone, as the field already names the category."""
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class TagsByCategoryMixin:
     """Edit the member's tags one category at a time.
 
@@ -185,7 +192,7 @@ class TagsByCategoryMixin:
         current = set(member.tags.values_list("pk", flat=True)) if member.pk else set()
         for field_name, category in self.tag_fields.items():
             queryset = Tag.objects.filter(category=category, is_active=True)
-            self.fields[field_name] = ModelMultipleIdField(
+            self.fields[field_name] = TagChoiceField(
                 queryset=queryset,
                 required=False,
                 label=self.tag_labels.get(field_name, TagCategory(category).label),

@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerlink.context_processors.site",
                 "peerlink.context_processors.unread_messages",
+                "peerlink.context_processors.awaiting_requests",
             ],
         },
     },

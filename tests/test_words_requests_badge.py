@@ -1,4 +1,4 @@
-"""The mentor's "Requests" badge counts requests waiting for them; unread messages are labelled apart."""
+"""The mentor's Requests badge counts requests waiting; unread messages are labelled apart."""
 
 import re
 

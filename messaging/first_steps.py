@@ -13,8 +13,6 @@ EXAMPLES = {
     "Say hello and when you're usually free": (
         "Hi! I'm usually free on weekday evenings. When is a good time for you?"
     ),
-    "What helped you in your first weeks?": "What helped you most in your first weeks?",
-    "What would you like from these chats?": "What would you like to get from these chats?",
 }
 
 

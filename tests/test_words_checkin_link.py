@@ -27,7 +27,7 @@ def test_a_used_check_in_link_shows_only_the_thanks(match, method):  # noqa: F81
     page = getattr(Client(), method)(url).content.decode()
 
     assert "<h1>Thank you</h1>" in page
-    assert "we have your check-in" in page
+    assert "This link was already used. We have your check-in." in page
     assert "didn&#x27;t work" not in page and "didn't work" not in page
     assert CheckIn.objects.count() == 1
 

@@ -1,5 +1,7 @@
 """API endpoints. Thin: selectors read, services write, serializers shape."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -89,11 +91,42 @@ def _member_or_404(request) -> Member:
     return member
 
 
+# Each "Create token" form carries a single-use key, so that sending the same form
+# again (reloading the page that shows the new secret) creates no second token.
+# The secret itself is never kept in the session: it is shown on this one answer.
+PENDING_FORM_KEYS = "api_token_form_keys"
+PENDING_FORM_KEYS_KEPT = 5
+ALREADY_CREATED = (
+    "That form was already sent, so no second token was made. The token’s secret was "
+    "shown once; if you did not copy it, revoke the token and create another."
+)
+
+
+def _new_form_key(request) -> str:
+    key = secrets.token_urlsafe(16)
+    pending = request.session.get(PENDING_FORM_KEYS, [])[-(PENDING_FORM_KEYS_KEPT - 1) :]
+    request.session[PENDING_FORM_KEYS] = [*pending, key]
+    return key
+
+
+def _form_key_used(request, key: str) -> bool:
+    return bool(key) and key not in request.session.get(PENDING_FORM_KEYS, [])
+
+
+def _use_form_key(request, key: str) -> None:
+    pending = request.session.get(PENDING_FORM_KEYS, [])
+    request.session[PENDING_FORM_KEYS] = [kept for kept in pending if kept != key]
+
+
 @never_cache
 @login_required
 def tokens_page(request):
     """List the member's tokens; create one and show its secret once."""
     member = _member_or_404(request)
+    form_key = request.POST.get("form_key", "")
+    if request.method == "POST" and _form_key_used(request, form_key):
+        messages.info(request, ALREADY_CREATED)
+        return redirect("tokens:list")
     form = forms.PersonalTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -104,6 +137,7 @@ def tokens_page(request):
         except services.TokenError as exc:
             form.add_error(None, str(exc))
         else:
+            _use_form_key(request, form_key)
             form = forms.PersonalTokenForm()
     return render(
         request,
@@ -111,6 +145,7 @@ def tokens_page(request):
         {
             "member": member,
             "form": form,
+            "form_key": _new_form_key(request),
             "new_secret": new_secret,
             "tokens": selectors.personal_tokens_of(member),
             "token_limit": settings.PEERLINK_API_TOKENS_PER_MEMBER,

@@ -156,11 +156,15 @@ def link_reminder(*, token: str) -> Reminder:
     if reminder is None:
         raise CheckinError("This link isn't valid.")
     if reminder.link_used_at is not None:
-        raise CheckinError(USED_LINK)
+        raise LinkAlreadyUsed(USED_LINK)
     return reminder
 
 
 USED_LINK = "This link was already used. Thank you, we have your check-in."
+
+
+class LinkAlreadyUsed(CheckinError):
+    """The check-in this link records is already in: nothing went wrong."""
 
 
 def checkin_from_link(*, token: str) -> CheckIn:
@@ -171,7 +175,7 @@ def checkin_from_link(*, token: str) -> CheckIn:
             link_used_at=timezone.now()
         )
         if not used:
-            raise CheckinError(USED_LINK)
+            raise LinkAlreadyUsed(USED_LINK)
         return checkin_record(
             match_id=reminder.match_id,
             author=reminder.recipient,

@@ -83,6 +83,8 @@ def link(request, token: str):
             services.checkin_from_link(token=token)
             return render(request, "checkins/link.html", {"state": "recorded"})
         services.link_reminder(token=token)
+    except services.LinkAlreadyUsed:
+        return render(request, "checkins/link.html", {"state": "used"})
     except services.CheckinError as error:
         return render(request, "checkins/link.html", {"state": "failed", "message": str(error)})
     return render(request, "checkins/link.html", {"state": "confirm"})

@@ -4,6 +4,10 @@ Each onboarding step is one small form; the profile page edits the same
 sections with the same forms, so validation lives in exactly one place.
 """
 
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -81,6 +85,9 @@ class SignupForm(AllauthSignupForm):
         ].help_text = (
             "Used to sign in and for reminders. Never shown to peers without your consent."
         )
+        self.fields["email"].label = "Your email"
+        self.fields["password1"].label = "Choose a password"
+        self.fields["password2"].label = "Type the password again"
 
     def clean_birth_year(self):
         birth_year = self.cleaned_data["birth_year"]
@@ -106,6 +113,41 @@ class SignupForm(AllauthSignupForm):
         return super().try_save(request)
 
 
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in, in PeerLink's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Your email"
+        self.fields["password"].label = "Your password"
+        self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class NewPasswordLabelsMixin:
+    """Labels for choosing a new password, in PeerLink's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "Type the new password again"
+
+
+class ChangePasswordForm(NewPasswordLabelsMixin, AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = "Your current password"
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Your email"
+
+
+class ResetPasswordKeyForm(NewPasswordLabelsMixin, AllauthResetPasswordKeyForm):
+    pass
+
+
 def matching_inputs_limit_message() -> str:
     limit = settings.PEERLINK_MATCHING_INPUT_CHANGES_PER_DAY
     times = "once" if limit == 1 else "twice" if limit == 2 else f"{limit} times"
@@ -129,6 +171,13 @@ class MatchingInputsLimitMixin:
         return cleaned_data
 
 
+class TagChoiceField(ModelMultipleIdField):
+    """Tags of one category: each is named alone, as the field already names the category."""
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class TagsByCategoryMixin:
     """Edit the member's tags one category at a time.
 
@@ -143,7 +192,7 @@ class TagsByCategoryMixin:
         current = set(member.tags.values_list("pk", flat=True)) if member.pk else set()
         for field_name, category in self.tag_fields.items():
             queryset = Tag.objects.filter(category=category, is_active=True)
-            self.fields[field_name] = ModelMultipleIdField(
+            self.fields[field_name] = TagChoiceField(
                 queryset=queryset,
                 required=False,
                 label=self.tag_labels.get(field_name, TagCategory(category).label),
@@ -207,6 +256,21 @@ class AboutForm(forms.ModelForm):
         birth_year = self.cleaned_data["birth_year"]
         validate_birth_year(birth_year)
         return birth_year
+
+
+class OnboardingAboutForm(AboutForm):
+    """The first onboarding step, without asking again what sign-up already asked.
+
+    The name and birth year stay editable on the profile (AboutForm).
+    """
+
+    asked_at_sign_up = ("display_name", "birth_year")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.asked_at_sign_up:
+            if getattr(self.instance, name, None):
+                del self.fields[name]
 
 
 class RecoveryForm(MatchingInputsLimitMixin, TagsByCategoryMixin, forms.ModelForm):
@@ -358,6 +422,8 @@ ONBOARDING_SECTIONS = [
 ]
 SECTION_FORMS = {slug: form for slug, _, form in ONBOARDING_SECTIONS}
 SECTION_TITLES = {slug: title for slug, title, _ in ONBOARDING_SECTIONS}
+# Onboarding uses the profile's forms, except where sign-up already asked.
+ONBOARDING_FORMS = SECTION_FORMS | {"about": OnboardingAboutForm}
 
 
 class DeleteAccountForm(forms.Form):

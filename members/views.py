@@ -15,7 +15,13 @@ from recovery.selectors import offered_to as recovery_offered_to
 
 from . import selectors, services
 from .export import EXPORT_FILENAME, member_data_export
-from .forms import ONBOARDING_SECTIONS, SECTION_FORMS, SECTION_TITLES, DeleteAccountForm
+from .forms import (
+    ONBOARDING_FORMS,
+    ONBOARDING_SECTIONS,
+    SECTION_FORMS,
+    SECTION_TITLES,
+    DeleteAccountForm,
+)
 from .middleware import forget_time_zone
 from .models import Member, Role
 from .visibility import matched_peer_preview, peer_view
@@ -57,13 +63,13 @@ def onboarding_resume(request):
 @login_required
 def onboarding_step(request, step: str):
     member = _member_or_none(request)
-    if member is None or step not in SECTION_FORMS:
+    if member is None or step not in ONBOARDING_FORMS:
         raise Http404
     index = STEP_SLUGS.index(step)
     if index > member.onboarding_step:
         # Steps are taken in order; jumping ahead lands on the first unfinished one.
         return redirect("members:onboarding_step", step=STEP_SLUGS[member.onboarding_step])
-    form = SECTION_FORMS[step](request.POST or None, instance=member)
+    form = ONBOARDING_FORMS[step](request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         services.member_save_section(
             member=member, form=form, step=index + 1, steps=len(STEP_SLUGS)

@@ -12,9 +12,12 @@ from __future__ import annotations
 import enum
 from functools import cached_property
 
+from django.utils import timezone
+
 from matching.models import PairStage
 from matching.scoring import RECOVERY_BAND_LABELS, recovery_band
 
+from .availability import describe_availability
 from .models import STEP_CONSENT_CATEGORY, Role, TagCategory, VettingStatus
 
 
@@ -78,6 +81,8 @@ LABELS = {
     "recovery_goal": "Recovery goal",
     "availability": "Usually free",
 }
+# Each free time is a phrase of its own; a semicolon keeps them apart.
+LIST_SEPARATORS = {"availability": "; "}
 CONTACT_LABEL = "Contact (only after a match is accepted)"
 # A detail a newcomer's preference may read of a mentor who does not show it,
 # and the box by which the mentor allows it, knowing that a newcomer may work
@@ -138,7 +143,11 @@ def peer_view(member, *, viewer, match=None) -> PeerView:
 
     Without a match, only a newcomer looking at a suggested mentor sees anything.
     """
-    return PeerView(member, stage_of(member, viewer=viewer, match=match))
+    return PeerView(
+        member,
+        stage_of(member, viewer=viewer, match=match),
+        viewer_time_zone=getattr(viewer, "time_zone", None),
+    )
 
 
 def matched_peer_preview(member) -> PeerView:
@@ -150,9 +159,10 @@ class PeerView:
     """One member as one viewer may see them. Each detail is read only when used,
     so an email that names a peer loads no more than the name."""
 
-    def __init__(self, member, stage: Stage):
+    def __init__(self, member, stage: Stage, *, viewer_time_zone: str | None = None):
         self._member = member
         self.stage = stage
+        self._viewer_time_zone = viewer_time_zone
 
     def _may_see(self, detail: str) -> bool:
         if detail not in STAGE_DETAILS.get(self.stage, ()):
@@ -265,6 +275,19 @@ class PeerView:
         return self._member.availability_labels() if self._may_see("availability") else []
 
     @cached_property
+    def availability_times(self) -> list[str]:
+        """The member's free times with their time zone named, and in the viewer's own
+        zone beside them when it differs."""
+        if not self._may_see("availability"):
+            return []
+        return describe_availability(
+            self._member.availability,
+            time_zone=self._member.time_zone,
+            viewer_time_zone=self._viewer_time_zone,
+            today=timezone.localdate(),
+        )
+
+    @cached_property
     def contact_details(self) -> str:
         return self._member.contact_details if self._may_see("contact_details") else ""
 
@@ -286,11 +309,12 @@ class PeerView:
         for detail in DETAILS:
             if detail in ("contact_details", "email"):
                 continue
-            value = getattr(self, detail)
+            # Free times are read with their hours and time zones, not as slot names.
+            value = self.availability_times if detail == "availability" else getattr(self, detail)
             if isinstance(value, list):
                 # A ticked category with nothing in it still shows, as "—".
                 if self._may_see(detail):
-                    rows.append((LABELS[detail], ", ".join(value)))
+                    rows.append((LABELS[detail], LIST_SEPARATORS.get(detail, ", ").join(value)))
             elif value:
                 rows.append((LABELS[detail], value))
         contact = " · ".join(part for part in (self.email, self.contact_details) if part)

@@ -22,6 +22,7 @@ from safety.selectors import peer_concern_open
 
 from . import selectors, services
 from .days import by_day
+from .first_steps import first_steps as first_step_prompts
 from .forms import MessageForm
 from .models import MessagingSettings
 
@@ -51,8 +52,12 @@ def _page(request, member, match, *, form=None, status=200, before=None):
     peer = match.mentor if member.pk == match.newcomer_id else match.newcomer
     writable = selectors.can_write(match, member)
     first_steps = []
-    if not messages and writable:
-        first_steps = MessagingSettings.lines(MessagingSettings.current().first_steps)
+    # The prompts stay until the pair have written to each other: the note sent
+    # with the request does not start the conversation.
+    if writable and before is None and all(message.is_request_note for message in messages):
+        first_steps = first_step_prompts(
+            MessagingSettings.lines(MessagingSettings.current().first_steps)
+        )
     peer_seen = peer_view(peer, viewer=member, match=match)
     if form is None and writable:
         form = _asking_about_step(request, peer_seen)

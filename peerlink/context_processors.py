@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from matching.selectors import inbox_for
 from messaging.selectors import unread_count
 
 
@@ -23,3 +24,19 @@ def unread_messages(request):
         return unread_count(member) if member is not None else 0
 
     return {"unread_messages": SimpleLazyObject(count)}
+
+
+def awaiting_requests(request):
+    """How many requests wait for the signed-in mentor's answer, for the navigation
+    (one query, when used). Unread messages are counted apart, by `unread_messages`."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def count() -> int:
+        member = getattr(user, "member", None)
+        if member is None or not member.is_mentor:
+            return 0
+        return inbox_for(member).count()
+
+    return {"awaiting_requests": SimpleLazyObject(count)}

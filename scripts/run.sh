@@ -50,12 +50,56 @@ if [ ! -f "$VAR_DIR/.demo-seeded" ]; then
   seeded_now=yes
 fi
 
+# Each process below runs in its own process group (job control), so stopping
+# reaches the worker's pool children and beat too, and Ctrl-C in the terminal
+# reaches only this script, which then stops each group in turn.
+set -m
 pids=()
+STOP_GRACE_SECONDS=${STOP_GRACE_SECONDS:-6}
+
+signal_groups() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -"$1" -- "-$pid" 2>/dev/null || kill -"$1" "$pid" 2>/dev/null || true
+  done
+}
+
+# Whether any process of our groups is still running (an exited one waiting to
+# be reaped does not count).
+groups_running() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if ps -e -o pgid=,stat= | awk -v group="$pid" '$1 == group && $2 !~ /^Z/ { found = 1 } END { exit !found }'; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for_groups() {
+  local deadline=$((SECONDS + $1))
+  while groups_running; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
 stop() {
-  trap - INT TERM EXIT
+  # A second Ctrl-C or TERM must not cut stopping short and leave processes behind;
+  # stopping is bounded anyway.
+  trap '' INT TERM
+  trap - EXIT
   echo
   echo "Stopping PeerLink..."
-  kill -TERM "${pids[@]}" 2>/dev/null || true
+  # TERM asks for a warm shutdown (running tasks finish). Trying PeerLink out
+  # should not wait on it, so after a short grace the worker gets QUIT (cold
+  # shutdown), then anything left is killed.
+  signal_groups TERM
+  if ! wait_for_groups "$STOP_GRACE_SECONDS"; then
+    echo "Still stopping after ${STOP_GRACE_SECONDS}s: stopping at once."
+    signal_groups QUIT
+    wait_for_groups 2 || { signal_groups KILL; wait_for_groups 2 || true; }
+  fi
   wait "${pids[@]}" 2>/dev/null || true
   echo "Stopped."
 }

@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerlink.context_processors.site",
                 "peerlink.context_processors.unread_messages",
+                "peerlink.context_processors.awaiting_requests",
             ],
         },
     },
@@ -191,7 +192,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.SignupForm",
+    "login": "members.forms.LoginForm",
+    "change_password": "members.forms.ChangePasswordForm",
+    "reset_password": "members.forms.ResetPasswordForm",
+    "reset_password_from_key": "members.forms.ResetPasswordKeyForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerLink] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 

@@ -37,7 +37,7 @@ def sign_in_with_code(page: Page, base: str, email: str, code: str, next_path: s
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     page.locator("input[name=code]").fill(code)
     page.get_by_role("button", name="Sign In").click()
 

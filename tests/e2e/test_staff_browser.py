@@ -29,7 +29,7 @@ def test_staff_sign_in_with_their_app_code_and_reach_the_admin(live_server, brow
     page.get_by_role("button", name="Sign In").click()
 
     # The password alone does not open the admin.
-    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     meanwhile = page.request.get(live_server.url + "/admin/")
     assert "Programme administration" not in meanwhile.text()
 

@@ -182,7 +182,8 @@ def test_profile_with_many_peers_runs_a_fixed_number_of_queries(client, mentor):
         ActiveMatchFactory(mentor=mentor, newcomer__tags=[tag("pathway-12-step")])
     three_peers, many = profile_queries()
     assert (one_peer, three_peers) == (1, 3)
-    assert few == many <= 10
+    # One of them counts the requests waiting for the mentor, for the navigation badge.
+    assert few == many <= 11
 
 
 def test_a_mentor_is_not_shown_a_request_staff_have_not_approved_yet(client):

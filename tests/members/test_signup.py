@@ -79,7 +79,7 @@ def test_signup_with_an_address_already_in_use_looks_the_same_as_with_a_new_one(
     assert taken.redirect_chain == new_address.redirect_chain
     # The same page, each naming the address typed in.
     assert page_text(taken).replace("alice@", "new@") == page_text(new_address)
-    assert "We have sent an email to you" in page_text(taken)
+    assert "We have sent you a link to confirm your email address" in page_text(taken)
     assert "already" not in page_text(taken)
     assert User.objects.filter(email__iexact="alice@example.org").count() == 1
     assert not Member.objects.filter(display_name="Jo", user__email__iexact="alice@example.org")

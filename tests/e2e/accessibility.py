@@ -8,7 +8,15 @@ SERIOUS = {"serious", "critical"}
 
 def serious_violations(page) -> list[str]:
     """Return one line per serious or critical axe-core violation on the page as it is now."""
-    results = _AXE.run(page)
+    # The browser tests' policy listener (tests/e2e/conftest.py) ignores what axe-core's
+    # own <style> elements trigger; the pause lets those reports arrive while it does.
+    page.evaluate("window.__axeRunning = true")
+    try:
+        results = _AXE.run(page)
+    finally:
+        page.evaluate(
+            "new Promise((done) => setTimeout(() => { window.__axeRunning = false; done(); }, 50))"
+        )
     return [
         f"{violation['id']} ({violation['impact']}): "
         + "; ".join(node["target"][0] for node in violation["nodes"][:3])

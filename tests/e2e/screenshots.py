@@ -6,11 +6,14 @@ newcomer's home, an unmatched newcomer's suggestions, a conversation and the pro
 dashboard into docs/screenshots/.
 """
 
+import datetime
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from checkins.services import checkin_record
@@ -44,13 +47,24 @@ def newcomer(number: int) -> Member:
 
 
 def pair(member: Member, *, accept: bool):
-    """Ask the newcomer's best suggestion, as they would; the mentor may say yes."""
-    suggestions = suggestions_for(member)
-    if not suggestions:
-        return None
-    mentor = suggestions[0].mentor
-    match = match_request(newcomer=member, mentor_ids=[mentor.pk], user=member.user)
-    return match_accept(match_id=match.pk, mentor=mentor) if accept else match
+    """Ask the newcomer's best suggestion, as they would, a few days after they signed
+    up; the mentor may say yes the next day. A request still waiting is a recent one."""
+    now = timezone.now()
+    if accept:
+        asked = member.onboarded_at + datetime.timedelta(days=member.pk % 5 + 1)
+        asked = min(asked, now - datetime.timedelta(days=1))
+    else:
+        asked = now - datetime.timedelta(hours=member.pk % 40 + 2)
+    with time_machine.travel(asked, tick=False):
+        suggestions = suggestions_for(member)
+        if not suggestions:
+            return None
+        mentor = suggestions[0].mentor
+        match = match_request(newcomer=member, mentor_ids=[mentor.pk], user=member.user)
+    if not accept:
+        return match
+    with time_machine.travel(asked + datetime.timedelta(hours=20), tick=False):
+        return match_accept(match_id=match.pk, mentor=mentor)
 
 
 @pytest.fixture
@@ -64,6 +78,9 @@ def programme():
         staff_password=PASSWORD,
         stdout=StringIO(),
     )
+    # The demo people joined over the last weeks; their member rows say so too.
+    for member in Member.objects.select_related("user"):
+        Member.objects.filter(pk=member.pk).update(created_at=member.user.date_joined)
     ensure_starter()
     first = newcomer(1)
     match = pair(first, accept=True)

@@ -40,12 +40,16 @@ def test_the_focus_ring_stands_out_on_every_stop_of_a_members_page(live_server, 
     assert ring is not None and re.match(r"rgb\(255, 211, 77\)", ring.colour), ring
 
 
-def test_the_focus_ring_stands_out_on_every_stop_of_an_admin_page(live_server, browser: Browser):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_stands_out_on_every_stop_of_an_admin_page(
+    live_server, browser: Browser, scheme
+):
     staff = with_verified_email(
         UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
     )
     secret = add_authenticator_app(staff)
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    page = context.new_page()
     sign_in_with_code(page, live_server.url, staff.email, current_code(secret))
     expect(page.get_by_text("Programme administration")).to_be_visible()
 

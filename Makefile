@@ -12,7 +12,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4;
 # Tests marked xdist_group run one after another in the same worker.
 PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test e2e lint format install clean
+.PHONY: run test e2e screenshots lint format install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,10 +38,14 @@ else
 	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endif
 
-# Placeholder until the browser tests' own target lands: they run in parallel too,
-# each worker with its own live server and browser.
+## Run the browser tests in Debian's Chromium, axe-core on every page (DATABASE_URL's server if set),
+## in parallel: each worker has its own live server and browser.
 e2e: $(STAMP)
-	$(PYTEST_PARALLEL) tests/e2e
+	$(PYTEST_PARALLEL) tests/e2e $(PYTEST_ARGS)
+
+## Save the member home, suggestions, a conversation and the dashboard, phone and desktop, in docs/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e/screenshots.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -548,6 +548,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["created_by", "applied_by"]
     list_filter = ["applied_at"]
+    list_display_links = None  # "Run n" links to the run; a link around it would be empty
 
     # Runs are made by "Run matching" and kept as a record of what was proposed.
 

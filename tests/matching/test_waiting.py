@@ -73,6 +73,8 @@ def test_the_batch_page_the_queues_the_api_and_the_run_give_the_same_number(peop
     queue_page = staff_client.get(reverse("programme:queue")).text
     api = staff_client.get(reverse("api:v1:staff-needs-attention") + "?reason=audit").json()
     run = batch.batch_run_preview(user=None)
+    dashboard = staff_client.get(reverse("programme:dashboard"))
+    reporting = staff_client.get(reverse("api:v1:staff-reporting")).json()
 
     assert run_page.context["newcomers_waiting"] == 8
     assert number_in(r"Newcomers waiting</th><td>(\d+)<", run_page.text) == 8
@@ -84,6 +86,8 @@ def test_the_batch_page_the_queues_the_api_and_the_run_give_the_same_number(peop
     assert api["kinds"]["unmatched"] == 3
     assert run.summary["newcomers_considered"] == 8
     assert run.summary["newcomers_held"] == 1
+    assert dashboard.context["numbers"]["waiting"]["count"] == 8
+    assert reporting["waiting"]["count"] == 8
 
 
 def test_a_newcomer_whose_request_ends_waits_again(people):

@@ -27,6 +27,7 @@ GROUP_PERMISSIONS = {
         "matching.change_matchingsettings",
         "matching.view_block",
         "matching.view_report",
+        "matching.change_report",
         # Members: read records (behind the reason step) and vet mentors.
         "members.view_member",
         "members.change_member",
@@ -40,7 +41,9 @@ GROUP_PERMISSIONS = {
         "checkins.add_matchcadence",
         "checkins.change_matchcadence",
         "messaging.view_conversation",
+        # In a small programme the coordinator is also who clears a hold.
         "safety.view_helprequest",
+        "safety.change_helprequest",
         # Content members read.
         "safety.view_resourcespage",
         "safety.change_resourcespage",

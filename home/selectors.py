@@ -30,6 +30,7 @@ from matching.models import (
 )
 from matching.selectors import Suggestion, suggestions_for
 from members.models import Member, VettingStatus
+from members.templatetags.sentences import full_stop
 from members.visibility import PeerView, peer_view
 from messaging.models import Message
 from messaging.selectors import unread_by_match
@@ -181,7 +182,7 @@ def _changes(
                         else "Our team suggested a peer for you."
                     )
                 elif not _made_by_the_newcomer(match):
-                    changes.append(f"Your request is now with {name}.")
+                    changes.append(full_stop(f"Your request is now with {name}"))
         else:
             asked = match.sent_to_mentor_at is not None and match.sent_to_mentor_at > since
             if pair.stage == PairStage.REQUESTED and asked:

@@ -181,3 +181,22 @@ def test_the_newcomer_is_told_their_mentor_ended_the_match_not_their_own_ending(
     with time_machine.travel(LATER + datetime.timedelta(hours=1), tick=False):
         services.match_end(match_id=again.pk, ended_by="newcomer", reason="Done", member=newcomer)
     assert "Your match with Sage ended." not in _visit(client, LATER + datetime.timedelta(hours=2))
+
+
+def test_a_name_that_ends_in_a_full_stop_ends_the_sentence_once(newcomer, mentor):
+    second = MentorFactory(display_name="Sage F.")
+    client = _client(newcomer)
+    with time_machine.travel(FIRST, tick=False):
+        match = services.match_request(
+            newcomer=newcomer, mentor_ids=[mentor.pk, second.pk], user=None
+        )
+        client.get(ME)
+    with time_machine.travel(FIRST + datetime.timedelta(hours=1), tick=False):
+        services.match_decline(match_id=match.pk, mentor=mentor, reason="no_capacity")
+
+    page = _visit(client, LATER)
+
+    assert (
+        "Your request is now with Sage F. " in page or "Your request is now with Sage F.<" in page
+    )
+    assert "Sage F.." not in page

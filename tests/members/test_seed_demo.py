@@ -303,3 +303,11 @@ def test_seed_demo_refuses_negative_numbers():
     with pytest.raises(CommandError):
         seed(newcomers=-1, mentors=2)
     assert not demo_members().exists()
+
+
+def test_each_demo_members_record_dates_from_their_sign_up(db):
+    call_command("seed_demo", "--newcomers", "6", "--mentors", "3", stdout=io.StringIO())
+    members = Member.objects.select_related("user").exclude(user__is_staff=True)
+    assert members.count() == 9
+    assert all(member.created_at == member.user.date_joined for member in members)
+    assert len({member.created_at.date() for member in members}) > 1, "spread over days"

@@ -648,6 +648,15 @@ class Command(BaseCommand):
                 "user_id", "pk"
             )
         )
+        # A member's record dates from their sign-up (the dashboard measures waits from it).
+        Member.objects.bulk_update(
+            [
+                Member(pk=member_ids[user_ids[person.email]], created_at=person.date_joined)
+                for person in people
+            ],
+            ["created_at"],
+            batch_size=1000,
+        )
 
         tag_links, language_links = [], []
         for person in people:

@@ -55,6 +55,7 @@ EXCLUDED = {
     "checkins.CheckIn.concern_acknowledged_by": "the staff account that read a concern",
     "safety.HelpRequest.cleared_by": "the staff account that cleared a hold",
     "audit.StaffRead.staff_user_id": "the staff account that opened a record",
+    "audit.ReportRead.staff_user_id": "the staff account that read the programme's numbers",
     "messaging.MessageEmail.recipient": (
         "the outbox of 'your peer wrote' emails, which carry no text; when the member was "
         "last emailed is in their conversations"

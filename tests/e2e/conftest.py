@@ -31,9 +31,11 @@ def pytest_runtest_teardown(item, nextitem):
 
 @pytest.fixture(autouse=True)
 def _seeded_taxonomy(transactional_db):
-    """Browser tests run on a flushed database; put the seeded taxonomy back."""
+    """Browser tests run on a flushed database; put the seeded taxonomy and staff roles back."""
     seed_migration = importlib.import_module("members.migrations.0002_seed_taxonomy")
     seed_migration.seed(apps, None)
+    groups_migration = importlib.import_module("programme.migrations.0002_staff_groups")
+    groups_migration.create_staff_groups(apps, None)
 
 
 def pytest_collection_modifyitems(config, items):

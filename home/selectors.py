@@ -28,7 +28,7 @@ from matching.models import (
     MatchState,
     PairStage,
 )
-from matching.selectors import Suggestion, suggestions_for
+from matching.selectors import WAITING_FOR_ROOM, Suggestion, suggestions_with_status
 from members.models import Member, VettingStatus
 from members.templatetags.sentences import full_stop
 from members.visibility import PeerView, peer_view
@@ -263,9 +263,14 @@ def home_page(
             if member.held_for_review:
                 page.no_suggestions_because = ON_HOLD
             else:
-                found = suggestions_for(member, limit=SUGGESTIONS_SHOWN)
-                page.suggestions = [(s, peer_view(s.mentor, viewer=member)) for s in found]
-                page.no_suggestions_because = "" if found else NO_MENTOR_FITS
+                found = suggestions_with_status(member, limit=SUGGESTIONS_SHOWN)
+                page.suggestions = [
+                    (s, peer_view(s.mentor, viewer=member)) for s in found.suggestions
+                ]
+                if found.waiting_for_room:
+                    page.no_suggestions_because = WAITING_FOR_ROOM
+                else:
+                    page.no_suggestions_because = "" if found.suggestions else NO_MENTOR_FITS
     else:
         page.requests_waiting = sorted(
             (p for p in pairs if p.stage == PairStage.REQUESTED),

@@ -150,8 +150,7 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
         return redirect("admin:matching_matchingsettings_change", settings_row.pk)
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        services.matching_settings_save(settings_row=obj, user=request.user)
 
 
 # --- Matches ----------------------------------------------------------------------

@@ -30,6 +30,11 @@ def _weight(default: float, label: str):
     )
 
 
+class SuggestionRanking(models.TextChoices):
+    DEMAND_AWARE = "demand_aware", "Spread across mentors with room (recommended)"
+    PLAIN = "plain", "Each newcomer's best scores only"
+
+
 class MatchingSettings(models.Model):
     """The programme's matching rules; one row, edited by staff in the admin."""
 
@@ -80,6 +85,16 @@ class MatchingSettings(models.Model):
     )
     unmatched_queue_days = models.PositiveSmallIntegerField(
         default=7, help_text="The staff queue shows newcomers unmatched for this many days."
+    )
+    suggestion_ranking = models.CharField(
+        max_length=20,
+        choices=SuggestionRanking.choices,
+        default=SuggestionRanking.DEMAND_AWARE,
+        help_text=(
+            "Spread: each newcomer is first shown a mentor with room for them, and no mentor "
+            "is shown to far more newcomers than they have room for. Best scores only: each "
+            "newcomer sees their top scores, whoever else is asking the same mentors."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -490,3 +505,53 @@ class Report(models.Model):
 
     def __str__(self):
         return f"Report {self.pk} ({self.get_status_display()})"
+
+
+class SuggestionPlan(models.Model):
+    """The last computation of every waiting newcomer's suggestions (one row).
+
+    `prices` holds each mentor's price in the plan: how much the programme's total fit would
+    gain from one more free place of theirs (0, and left out, with room to spare).
+    """
+
+    computed_at = models.DateTimeField()
+    ranking = models.CharField(max_length=20, choices=SuggestionRanking.choices)
+    prices = models.JSONField(default=dict, help_text="Mentor id -> price, where above 0.")
+    newcomers = models.PositiveIntegerField(default=0)
+    waiting_for_room = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = "suggestion plan"
+
+    def __str__(self):
+        return f"Suggestions computed {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class SuggestionList(models.Model):
+    """One waiting newcomer's suggestions as last computed, best first.
+
+    Read through `matching.selectors.suggestions_for`, which drops any mentor who is no
+    longer eligible, and computes afresh when the newcomer or the rules changed since.
+    Each entry: {"mentor": id, "score": 0..1, "price": >= 0, "breakdown": {component: 0..1},
+    "reasons": [plain words]}.
+    """
+
+    newcomer = models.OneToOneField(
+        Member, on_delete=models.CASCADE, primary_key=True, related_name="suggestion_list"
+    )
+    computed_at = models.DateTimeField(
+        help_text="When the data behind the list was read (not when it was written)."
+    )
+    ranking = models.CharField(max_length=20, choices=SuggestionRanking.choices)
+    waiting_for_room = models.BooleanField(
+        default=False,
+        help_text="Mentors fit this newcomer, but all their room is planned for others.",
+    )
+    entries = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = "suggestion list"
+
+    def __str__(self):
+        return f"Suggestions for member {self.newcomer_id}"

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members import visibility
@@ -31,8 +32,17 @@ from members.models import (
     VettingStatus,
 )
 
-from . import scoring
-from .models import OPEN_STATES, Block, Match, MatchingSettings, MatchState
+from . import scoring, spread
+from .models import (
+    OPEN_STATES,
+    Block,
+    Match,
+    MatchingSettings,
+    MatchState,
+    SuggestionList,
+    SuggestionPlan,
+    SuggestionRanking,
+)
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.SELF_DESCRIBED]
 SLOT_INDEX = {code: index for index, (code, _) in enumerate(AVAILABILITY_SLOTS)}
@@ -395,42 +405,269 @@ class Suggestion:
     score: float
     breakdown: dict[str, float]
     reasons: list[str]
+    price: float = 0.0
+
+
+# Why a newcomer who fits some mentors is shown none: every place is asked for.
+WAITING_FOR_ROOM = (
+    "Everyone who fits you is already asked by as many people as they have room for. "
+    "As soon as one of them has room, they will be here: we look again every few minutes. "
+    "Our team can see that you are waiting, and you don't need to do anything."
+)
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What a newcomer is shown: their suggestions, or why there are none."""
+
+    suggestions: list[Suggestion]
+    # Mentors fit them, but all their room is planned for newcomers who fit as well or
+    # have waited longer: an ask now would reach someone already full.
+    waiting_for_room: bool = False
 
 
 def suggestions_for(newcomer: Member, *, limit: int | None = None) -> list[Suggestion]:
     """Return the mentors a newcomer may request, best first, with the reasons why."""
+    return suggestions_with_status(newcomer, limit=limit).suggestions
+
+
+def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Suggestions:
+    """Return a newcomer's suggestions from their stored list, checked live.
+
+    The stored list (`SuggestionList`, computed for everyone at once by
+    `services.suggestions_recompute`) is used while it is newer than the newcomer's
+    profile and the programme's rules. Each mentor on it is shown only if they are
+    still suggestible now: in the pool (vetted, not paused, not held, account open),
+    with room, not blocked either way, and unchanged since the list was computed (a
+    changed profile could change the reasons or the rules). Without a current list,
+    or when every mentor on it dropped out, the list is computed on the spot.
+    """
     settings_row = MatchingSettings.current()
-    parameters = parameters_from(settings_row)
     limit = limit or settings_row.suggestion_count
+    if newcomer.held_for_review:
+        return Suggestions([])
+    stored = SuggestionList.objects.filter(newcomer_id=newcomer.pk).first()
+    if stored is None or not _list_is_current(stored, newcomer, settings_row):
+        return _computed_now(newcomer, settings_row, limit)
+    if stored.waiting_for_room:
+        return Suggestions([], waiting_for_room=True)
+    mentors = {
+        mentor.pk: mentor
+        for mentor in still_suggestible(
+            newcomer, [entry["mentor"] for entry in stored.entries], since=stored.computed_at
+        )
+    }
+    kept = [
+        Suggestion(
+            mentor=mentors[entry["mentor"]],
+            score=entry["score"],
+            breakdown=entry["breakdown"],
+            reasons=entry["reasons"],
+            price=entry["price"],
+        )
+        for entry in stored.entries
+        if entry["mentor"] in mentors
+    ]
+    if not kept:
+        return _computed_now(newcomer, settings_row, limit)
+    return Suggestions(kept[:limit])
+
+
+def _list_is_current(
+    stored: SuggestionList, newcomer: Member, settings_row: MatchingSettings
+) -> bool:
+    return (
+        stored.ranking == settings_row.suggestion_ranking
+        and stored.computed_at >= newcomer.updated_at
+        and stored.computed_at >= settings_row.updated_at
+    )
+
+
+def still_suggestible(
+    newcomer: Member, mentor_ids: list[int], *, since: datetime.datetime | None = None
+) -> QuerySet[Member]:
+    """Return those of `mentor_ids` the newcomer may be suggested now, in one query
+    (and two for their tags and languages): in the pool, with room, not blocked either
+    way, and (with `since`) with no profile change after it."""
+    open_matches = (
+        Match.objects.filter(mentor=OuterRef("pk"), state__in=OPEN_STATES)
+        .order_by()
+        .values("mentor")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    blocked = Block.objects.filter(
+        Q(blocker_id=newcomer.pk, blocked=OuterRef("pk"))
+        | Q(blocker=OuterRef("pk"), blocked_id=newcomer.pk)
+    )
+    mentors = (
+        mentor_pool()
+        .filter(pk__in=mentor_ids)
+        .annotate(open_matches=Coalesce(Subquery(open_matches), 0))
+        .filter(capacity__gt=F("open_matches"))
+        .exclude(Exists(blocked))
+    )
+    if since is not None:
+        mentors = mentors.filter(updated_at__lte=since)
+    return mentors.select_related("user").prefetch_related("tags", "languages")
+
+
+def _computed_now(newcomer: Member, settings_row: MatchingSettings, limit: int) -> Suggestions:
+    """Rank the newcomer against every mentor now, as the stored list would have."""
+    computed = suggestion_lists(Member.objects.filter(pk=newcomer.pk), settings_row)
+    if not computed.lists:
+        return Suggestions([])
+    entries = computed.lists[0].entries
+    # The mentors' features may have been cached before an account change: check them.
+    mentors = {
+        mentor.pk: mentor for mentor in still_suggestible(newcomer, [e["mentor"] for e in entries])
+    }
+    kept = [
+        Suggestion(
+            mentor=mentors[entry["mentor"]],
+            score=entry["score"],
+            breakdown=entry["breakdown"],
+            reasons=entry["reasons"],
+            price=entry["price"],
+        )
+        for entry in entries
+        if entry["mentor"] in mentors
+    ]
+    return Suggestions(kept[:limit], waiting_for_room=computed.lists[0].waiting_for_room)
+
+
+@dataclass(frozen=True)
+class ComputedList:
+    newcomer_id: int
+    waiting_for_room: bool
+    entries: list[dict]
+
+
+@dataclass(frozen=True)
+class ComputedLists:
+    computed_at: datetime.datetime
+    ranking: str
+    lists: list[ComputedList]
+    prices: dict[int, float]  # mentor id -> price, where above 0 (demand-aware, all at once)
+
+
+# Spare places on a list computed for one newcomer, for mentors whose account changed
+# after their features were cached (`still_suggestible` drops them).
+SPARE_SUGGESTIONS = 5
+
+
+def suggestion_lists(
+    newcomers: QuerySet[Member] | None = None, settings_row: MatchingSettings | None = None
+) -> ComputedLists:
+    """Compute suggestion lists: for all waiting newcomers at once (one scoring pass and
+    one solve), or for the few in `newcomers` against the last plan's prices.
+
+    Mentors are scored on what they show a newcomer they are suggested to. With the
+    demand-aware ranking (the default) the lists spread newcomers over the mentors with
+    room (`matching.spread`); with the plain one each list is the newcomer's top scores.
+    """
+    computed_at = timezone.now()
+    settings_row = settings_row or MatchingSettings.current()
+    parameters = parameters_from(settings_row)
     index = VocabularyIndex.load()
-    newcomers = load_people(Member.objects.filter(pk=newcomer.pk), index)
-    # Scored only on what each mentor shows a newcomer they are suggested to.
+    everyone = newcomers is None
+    newcomer_set = newcomers_waiting() if everyone else newcomers
+    people = load_people(newcomer_set, index)
     mentors = scoring.as_shown_to_newcomers(
         mentor_features(index), index.vocabulary.life_situation_categories
     )
-    if not len(mentors):
-        return []
-    scores = scoring.score(newcomers, mentors, parameters, blocked_pairs(newcomers, mentors))
-    ranked = np.flatnonzero(scores.allowed[0])
-    # Spare candidates cover mentors whose account changed since features were cached.
-    ranked = ranked[np.argsort(-scores.total[0, ranked], kind="stable")][: limit + 5]
-    chosen = {
-        member.pk: member
-        for member in mentor_pool()
-        .filter(pk__in=mentors.ids[ranked].tolist())
-        .select_related("user")
-        .prefetch_related("tags", "languages")
-    }
-    ranked = [column for column in ranked if int(mentors.ids[column]) in chosen][:limit]
-    return [
-        Suggestion(
-            mentor=chosen[int(mentors.ids[column])],
-            score=float(scores.total[0, column]),
-            breakdown=scores.breakdown(0, column),
-            reasons=scoring.explain(newcomers, 0, mentors, column, index.vocabulary),
+    ranking = settings_row.suggestion_ranking
+    if not len(people) or not len(mentors):
+        empty = [ComputedList(int(i), False, []) for i in people.ids.tolist()]
+        return ComputedLists(computed_at, ranking, empty, {})
+    scores = scoring.score(people, mentors, parameters, blocked_pairs(people, mentors))
+    count = settings_row.suggestion_count
+    demand_aware = ranking == SuggestionRanking.DEMAND_AWARE
+    if demand_aware:
+        priority = spread.wait_priority(_days_waiting(newcomer_set, people.ids, computed_at))
+    if demand_aware and everyone:
+        lists = spread.demand_aware(
+            scores.total, scores.allowed, mentors.capacity_left, count, priority=priority
         )
-        for column in ranked
+    elif demand_aware:
+        prices = plan_prices(mentors.ids)
+        rows = [
+            spread.for_one(
+                scores.total[row],
+                scores.allowed[row],
+                prices,
+                count + SPARE_SUGGESTIONS,
+                priority=float(priority[row]),
+            )
+            for row in range(len(people))
+        ]
+        lists = spread.Lists(
+            columns=np.vstack([r.columns for r in rows]),
+            waiting_for_room=np.concatenate([r.waiting_for_room for r in rows]),
+            prices=prices,
+        )
+    else:
+        extra = 0 if everyone else SPARE_SUGGESTIONS
+        lists = spread.plain(scores.total, scores.allowed, count + extra)
+    return ComputedLists(
+        computed_at=computed_at,
+        ranking=ranking,
+        lists=_entries(lists, scores, index),
+        prices={
+            int(mentor_id): round(float(price), 6)
+            for mentor_id, price in zip(mentors.ids.tolist(), lists.prices.tolist(), strict=True)
+            if price > 0
+        }
+        if everyone and demand_aware
+        else {},
+    )
+
+
+def _entries(
+    lists: spread.Lists, scores: scoring.Scores, index: VocabularyIndex
+) -> list[ComputedList]:
+    """Turn ranked columns into stored entries: mentor, score, price, breakdown, reasons."""
+    rows, places = np.nonzero(lists.columns >= 0)
+    columns = lists.columns[rows, places]
+    components = scores.breakdowns(rows, columns)
+    newcomers, mentors = scores.newcomers, scores.mentors
+    by_row: dict[int, list[dict]] = {}
+    for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist(), strict=True)):
+        by_row.setdefault(row, []).append(
+            {
+                "mentor": int(mentors.ids[column]),
+                "score": round(float(scores.total[row, column]), 4),
+                "price": round(float(lists.prices[column]), 4),
+                "breakdown": {
+                    name: round(float(value[k]), 4) for name, value in components.items()
+                },
+                "reasons": scoring.explain(newcomers, row, mentors, column, index.vocabulary),
+            }
+        )
+    return [
+        ComputedList(
+            newcomer_id=int(newcomer_id),
+            waiting_for_room=bool(lists.waiting_for_room[row]),
+            entries=by_row.get(row, []),
+        )
+        for row, newcomer_id in enumerate(newcomers.ids.tolist())
     ]
+
+
+def _days_waiting(
+    newcomers: QuerySet[Member], ids: np.ndarray, now: datetime.datetime
+) -> np.ndarray:
+    """Return each newcomer's days since they finished onboarding, in the order of `ids`."""
+    since = dict(newcomers.order_by().values_list("pk", "onboarded_at"))
+    return np.array(
+        [(now - since[i]).total_seconds() / 86400 if since.get(i) else 0.0 for i in ids.tolist()]
+    )
+
+
+def plan_prices(mentor_ids: np.ndarray) -> np.ndarray:
+    """Return each mentor's price in the last plan, in the order of `mentor_ids` (0 if none)."""
+    plan = SuggestionPlan.objects.filter(pk=1).values_list("prices", flat=True).first() or {}
+    return np.array([float(plan.get(str(i), 0.0)) for i in mentor_ids.tolist()])
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ moves on the open requests the rule now refuses.
 from __future__ import annotations
 
 import datetime
+import time
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -53,6 +54,8 @@ from .models import (
     Report,
     ReportAction,
     ReportStatus,
+    SuggestionList,
+    SuggestionPlan,
 )
 
 MAX_RANKED_CHOICES = 3
@@ -729,3 +732,92 @@ def report_act(*, report_id: int, action: str, staff_user: User) -> Report:
     report.acted_at = timezone.now()
     report.save(update_fields=["status", "action", "acted_by", "acted_at"])
     return report
+
+
+# --- Stored suggestions ------------------------------------------------------------
+
+
+def suggestions_recompute() -> SuggestionPlan:
+    """Compute every waiting newcomer's suggestions at once and store them.
+
+    One scoring pass and one solve (`selectors.suggestion_lists`); the stored lists
+    replace the old ones in one transaction, so a page reads either set, never a mix,
+    and a newcomer who is no longer waiting loses theirs.
+    """
+    started = time.perf_counter()
+    computed = selectors.suggestion_lists()
+    rows = [
+        SuggestionList(
+            newcomer_id=item.newcomer_id,
+            computed_at=computed.computed_at,
+            ranking=computed.ranking,
+            waiting_for_room=item.waiting_for_room,
+            entries=item.entries,
+        )
+        for item in computed.lists
+    ]
+    with transaction.atomic():
+        SuggestionList.objects.all().delete()
+        SuggestionList.objects.bulk_create(rows, batch_size=2000)
+        plan, _ = SuggestionPlan.objects.update_or_create(
+            pk=1,
+            defaults={
+                "computed_at": computed.computed_at,
+                "ranking": computed.ranking,
+                "prices": {str(mentor_id): price for mentor_id, price in computed.prices.items()},
+                "newcomers": len(rows),
+                "waiting_for_room": sum(row.waiting_for_room for row in rows),
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+    return plan
+
+
+def suggestions_recompute_for(*, newcomer_id: int) -> SuggestionList | None:
+    """Compute one newcomer's suggestions against the last plan's prices and store them
+    (after they finish onboarding or change their profile); None if they are not waiting."""
+    waiting = selectors.newcomers_waiting().filter(pk=newcomer_id)
+    computed = selectors.suggestion_lists(waiting)
+    if not computed.lists:
+        SuggestionList.objects.filter(newcomer_id=newcomer_id).delete()
+        return None
+    item = computed.lists[0]
+    stored, _ = SuggestionList.objects.update_or_create(
+        newcomer_id=newcomer_id,
+        defaults={
+            "computed_at": computed.computed_at,
+            "ranking": computed.ranking,
+            "waiting_for_room": item.waiting_for_room,
+            "entries": item.entries,
+        },
+    )
+    return stored
+
+
+def suggestions_refresh_later(*, newcomer_id: int | None = None) -> None:
+    """After commit, recompute one newcomer's suggestions, or everyone's (`None`).
+
+    If the broker is away the beat's next recompute catches up; until then the
+    page computes a changed newcomer's suggestions on the spot.
+    """
+    from .tasks import recompute_suggestions, recompute_suggestions_for
+
+    if newcomer_id is None:
+        transaction.on_commit(lambda: enqueue(recompute_suggestions))
+    else:
+        transaction.on_commit(lambda: enqueue(recompute_suggestions_for, newcomer_id))
+
+
+def suggestions_delete_for(*, member: Member) -> None:
+    """Delete a leaving member's own suggestions; a leaving mentor's place on others'
+    lists goes with everyone's next recompute, started after commit."""
+    SuggestionList.objects.filter(newcomer=member).delete()
+    if member.role == Role.MENTOR:
+        suggestions_refresh_later()
+
+
+def matching_settings_save(*, settings_row: MatchingSettings, user: User | None) -> None:
+    """Save the programme's matching rules; everyone's suggestions follow them."""
+    settings_row.updated_by = user
+    settings_row.save()
+    suggestions_refresh_later()

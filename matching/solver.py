@@ -60,7 +60,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import OptimizeResult, linear_sum_assignment, linprog
 
-__all__ = ["assign", "assign_exact"]
+__all__ = ["Plan", "assign", "assign_exact", "assign_with_prices"]
 
 #: Mentors nominated per newcomer (a row standing for r identical newcomers nominates more).
 ROW_CANDIDATES = 8
@@ -139,6 +139,14 @@ class _Solution:
     column_price: np.ndarray
 
 
+@dataclass(frozen=True)
+class Plan:
+    """An assignment and each column's price in it (the LP dual of its capacity)."""
+
+    pairs: np.ndarray  # int64 (k, 2): (row, column), sorted by row
+    column_price: np.ndarray  # float64 (columns,), >= 0; 0 for a column with room to spare
+
+
 def assign(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarray:
     """Return (row, column) pairs maximising the total score under row and column capacity.
 
@@ -147,17 +155,29 @@ def assign(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarr
     unmatched. The result is an int64 array of shape (k, 2), sorted by row. Its total is certified
     by LP duality to be within 0.02% of the optimum (never worse than 0.1%), and usually optimal.
     """
+    return assign_with_prices(scores, capacity).pairs
+
+
+def assign_with_prices(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> Plan:
+    """Return `assign`'s pairs with the price of each column in that assignment.
+
+    A column's price ``v_j`` is how much the total would gain from one more unit of its capacity:
+    0 where capacity is to spare, high for a column many rows want. With row prices ``u_i`` they
+    satisfy ``u_i + v_j >= s_ij`` on (nearly) every allowed pair, with equality on the assigned
+    ones, so each row's assigned column is one of its best by ``s_ij - v_j``.
+    """
     scores, capacity = _validated(scores, capacity)
+    no_plan = Plan(_no_pairs(), np.zeros(scores.shape[1]))
     if scores.shape[0] == 0 or not (capacity > 0).any():
-        return _no_pairs()
+        return no_plan
     representative, row_type = _row_types(scores)
     if representative.size < scores.shape[0]:
         scores = scores[representative]
     problem = _problem(scores, np.bincount(row_type, minlength=representative.size), capacity)
     solution = _solve(problem)
     if solution is None:
-        return _no_pairs()
-    return _expand(solution, row_type)
+        return no_plan
+    return Plan(_expand(solution, row_type), solution.column_price.astype(np.float64))
 
 
 def assign_exact(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -156,3 +156,26 @@ def send_pending_notifications() -> int:
     for run_id in stalled:
         enqueue(compute_batch_run, run_id)
     return len(pending) + len(reports) + len(member_emails) + len(stalled)
+
+
+@shared_task(name="matching.recompute_suggestions", soft_time_limit=300, time_limit=360)
+def recompute_suggestions() -> int:
+    """Recompute every waiting newcomer's suggestions (the beat runs it every few minutes)."""
+    from .services import suggestions_recompute
+
+    plan = suggestions_recompute()
+    logger.info(
+        "Suggestions for %d newcomers in %.1f s (%d waiting for room)",
+        plan.newcomers,
+        plan.seconds,
+        plan.waiting_for_room,
+    )
+    return plan.newcomers
+
+
+@shared_task(name="matching.recompute_suggestions_for")
+def recompute_suggestions_for(newcomer_id: int) -> bool:
+    """Recompute one newcomer's suggestions after they finished onboarding or edited."""
+    from .services import suggestions_recompute_for
+
+    return suggestions_recompute_for(newcomer_id=newcomer_id) is not None

@@ -41,9 +41,9 @@ def suggestions(request):
     open_match = selectors.open_match_for(newcomer)
     if open_match is not None:
         return redirect("matching:status")
-    found = selectors.suggestions_for(newcomer)
-    rows = [(s, peer_view(s.mentor, viewer=newcomer)) for s in found]
-    form = RankForm(mentor_ids=[s.mentor.pk for s in found])
+    found = selectors.suggestions_with_status(newcomer)
+    rows = [(s, peer_view(s.mentor, viewer=newcomer)) for s in found.suggestions]
+    form = RankForm(mentor_ids=[s.mentor.pk for s in found.suggestions])
     return render(
         request,
         "matching/suggestions.html",
@@ -51,6 +51,7 @@ def suggestions(request):
             "member": newcomer,
             "suggestions": rows,
             "rank_form": form,
+            "waiting_for_room": selectors.WAITING_FOR_ROOM if found.waiting_for_room else "",
         },
     )
 

@@ -26,6 +26,8 @@ from matching.services import (
     matches_close_for_leaving_member,
     member_notify,
     open_requests_recheck,
+    suggestions_delete_for,
+    suggestions_refresh_later,
 )
 from messaging.models import Conversation, Message
 from recovery.services import checks_delete_for
@@ -106,6 +108,9 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
             member.onboarded_at = timezone.now()
             fields.append("onboarded_at")
         member.save(update_fields=fields)
+    if member.is_newcomer and member.is_onboarded:
+        # Their stored suggestions are older than the profile now: recompute them.
+        suggestions_refresh_later(newcomer_id=member.pk)
     return member
 
 
@@ -186,6 +191,8 @@ def mentor_set_vetting(
     # A mentor who is no longer approved is asked no more: open requests move on.
     open_requests_recheck(member_id=member.pk)
     if status == VettingStatus.APPROVED and previous_status != VettingStatus.APPROVED:
+        # A newly approved mentor joins everyone's suggestions at once.
+        suggestions_refresh_later()
         member_notify(
             member_id=member.pk, event="vetting_approved", key=member.vetted_at.isoformat()
         )
@@ -238,6 +245,9 @@ def delete_account(*, member: Member) -> bool:
     HomeVisit.objects.filter(member=member).delete()
     # Their recovery checks go with the account: answers and every "not now".
     checks_delete_for(member=member)
+    # Their suggestions go; as a mentor they leave everyone else's at the next recompute,
+    # which starts now (until then the page drops a deleted mentor when it reads a list).
+    suggestions_delete_for(member=member)
     _end_sessions_of(user)
     # Sign-in security records stay, under the new address.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

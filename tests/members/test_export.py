@@ -65,6 +65,10 @@ EXCLUDED = {
         "the outbox of emails about the member's own standing (vetting approved), which "
         "carry no personal data; the approval itself is in their profile"
     ),
+    "matching.SuggestionList.newcomer": (
+        "suggestions derived from the profile (which is exported) and recomputed every few "
+        "minutes; they name mentors and are deleted with the account"
+    ),
     "audit.Disclosure.viewer_member_id": (
         "what others shared with the member is in their accounting"
     ),

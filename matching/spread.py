@@ -1,0 +1,177 @@
+"""Suggestion lists that spread newcomers across the mentors who have room: pure, no Django.
+
+Each newcomer's suggestions were their own top five by score, computed as if no one else were
+looking. Popular mentors then appeared on hundreds of lists for two free places, every ask
+beyond their room ended in a decline or an expiry, and a quarter of the mentors with room were
+suggested to nobody. `demand_aware` builds everyone's lists together instead:
+
+1. **One optimal plan.** The assignment LP (`solver.assign_with_prices`) places waiting
+   newcomers on mentors' free places, maximising the total score. Each placed newcomer's first
+   suggestion is the mentor the plan gives them, so first asks land where there is room. The LP
+   also prices every mentor (its dual value): 0 with room to spare, higher the more newcomers
+   want that mentor. Time waiting adds a small bonus to every pair of a newcomer
+   (`wait_priority`): a bonus on a whole row changes *whether* the plan places them, never
+   *which* mentor suits them best, so people who have waited longer are placed first.
+2. **Alternatives within a share.** The rest of a list is the newcomer's best mentors by score,
+   but no mentor appears on more than `EXPOSURE` times the average number of lists per free
+   place (times their free places). Lists are filled one place at a time, in turns, in a random
+   order, so everyone's second choice comes before anyone's third.
+3. **Waiting for room.** When every mentor a newcomer may be matched with has all their room
+   planned for others (more newcomers than places), the newcomer gets no list but a flag: an
+   ask would only reach someone who is already full.
+
+`plain` is the old ranking (top by score) for the staff switch, and `for_one` ranks a single
+newcomer against the last plan's prices, for someone who joined after it was computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import solver
+
+#: A mentor appears on at most this many times the average lists per free place (times theirs).
+EXPOSURE = 1.5
+#: The bonus for waiting, in score units (scores are 0 to 1), reached after WAIT_PRIORITY_DAYS.
+WAIT_PRIORITY = 0.25
+WAIT_PRIORITY_DAYS = 14
+#: Mentors considered per newcomer in the turns (the rest are searched for short lists only).
+ALTERNATIVE_CANDIDATES = 40
+#: Allowed pairs are lifted just above 0 for the solver, which forbids entries <= 0.
+FLOOR = 1e-3
+
+
+@dataclass(frozen=True)
+class Lists:
+    """Suggestion lists for a set of newcomers (rows) over a set of mentors (columns)."""
+
+    columns: np.ndarray  # int64 (n, count): mentor columns, best first; -1 pads a short list
+    waiting_for_room: np.ndarray  # bool (n,): mentors fit them, but all their room is planned
+    prices: np.ndarray  # float64 (m,): each mentor's price in the plan (0 without one)
+
+
+def wait_priority(days_waiting: np.ndarray) -> np.ndarray:
+    """Return each newcomer's bonus for time waiting: rising linearly to WAIT_PRIORITY."""
+    days = np.clip(np.asarray(days_waiting, dtype=np.float64), 0, WAIT_PRIORITY_DAYS)
+    return WAIT_PRIORITY * days / WAIT_PRIORITY_DAYS
+
+
+def plain(scores: np.ndarray, allowed: np.ndarray, count: int) -> Lists:
+    """Return each newcomer's `count` best allowed mentors by score alone."""
+    n, m = scores.shape
+    return Lists(
+        columns=_top(np.where(allowed, scores, -np.inf), count),
+        waiting_for_room=np.zeros(n, dtype=bool),
+        prices=np.zeros(m),
+    )
+
+
+def demand_aware(
+    scores: np.ndarray,
+    allowed: np.ndarray,
+    capacity: np.ndarray,
+    count: int,
+    *,
+    priority: np.ndarray | None = None,
+    seed: int = 0,
+) -> Lists:
+    """Return lists that lead each newcomer to the plan's mentor first, then spread the rest.
+
+    `scores` and `allowed` are (newcomers x mentors); `capacity` is each mentor's free places
+    now (requests not yet answered already take theirs); `priority` is each newcomer's bonus.
+    """
+    n, m = scores.shape
+    capacity = np.maximum(np.asarray(capacity, dtype=np.int64), 0)
+    allowed = allowed & (capacity > 0)[None, :]
+    bonus = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)
+    solver_scores = np.where(allowed, scores.astype(np.float64) + FLOOR + bonus[:, None], 0.0)
+    plan = solver.assign_with_prices(solver_scores, capacity)
+    del solver_scores
+    placed = np.full(n, -1, dtype=np.int64)
+    placed[plan.pairs[:, 0]] = plan.pairs[:, 1]
+    columns = np.full((n, count), -1, dtype=np.int64)
+    rows = np.flatnonzero(placed >= 0)
+    columns[rows, 0] = placed[rows]
+    if count > 1 and rows.size:
+        _fill_alternatives(scores, allowed, capacity, columns, rows, np.random.default_rng(seed))
+    return Lists(
+        columns=columns,
+        waiting_for_room=(placed < 0) & allowed.any(axis=1),
+        prices=plan.column_price,
+    )
+
+
+def for_one(
+    scores: np.ndarray, allowed: np.ndarray, prices: np.ndarray, count: int, priority: float = 0.0
+) -> Lists:
+    """Rank one newcomer (a row) by score net of the last plan's prices.
+
+    Their first mentor is the one the plan would give them at those prices; with no mentor
+    worth more than their price, every place that fits them is planned for someone else.
+    """
+    net = np.where(allowed, scores.astype(np.float64) + FLOOR + priority - prices, -np.inf)
+    columns = _top(net[None, :], count)
+    waiting = bool(allowed.any() and net.max() <= 0)
+    if waiting:
+        columns[:] = -1
+    return Lists(columns=columns, waiting_for_room=np.array([waiting]), prices=prices)
+
+
+def _top(keys: np.ndarray, count: int) -> np.ndarray:
+    """Return each row's columns with the `count` largest finite keys, largest first."""
+    n, m = keys.shape
+    count = min(count, m)
+    if count == 0:
+        return np.full((n, 0), -1, dtype=np.int64)
+    top = np.argpartition(-keys, count - 1, axis=1)[:, :count]
+    values = np.take_along_axis(keys, top, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1).astype(np.int64)
+    top[~np.isfinite(np.take_along_axis(values, order, axis=1))] = -1
+    return top
+
+
+def _fill_alternatives(
+    scores: np.ndarray,
+    allowed: np.ndarray,
+    capacity: np.ndarray,
+    columns: np.ndarray,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Fill places 2.. of the placed rows' lists in turns, within each mentor's share."""
+    count = columns.shape[1]
+    average = count * rows.size / max(int(capacity.sum()), 1)
+    # With more places than lists, no one is crowded and the share never binds.
+    share = np.ceil(EXPOSURE * max(average, 1.0) * capacity).astype(np.int64)
+    shown = np.bincount(columns[rows, 0], minlength=scores.shape[1])
+    keys = np.where(allowed[rows], scores[rows].astype(np.float64), -np.inf)
+    keys[np.arange(rows.size), columns[rows, 0]] = -np.inf
+    candidates = _top(keys, min(ALTERNATIVE_CANDIDATES, keys.shape[1]))
+    filled = np.ones(rows.size, dtype=np.int64)
+    cursor = np.zeros(rows.size, dtype=np.int64)
+    for _ in range(count - 1):
+        for q in rng.permutation(rows.size):
+            row_candidates = candidates[q]
+            k = cursor[q]
+            while k < row_candidates.size and row_candidates[k] >= 0:
+                column = row_candidates[k]
+                k += 1
+                if shown[column] < share[column]:
+                    shown[column] += 1
+                    columns[rows[q], filled[q]] = column
+                    filled[q] += 1
+                    break
+            cursor[q] = k
+    # A list still short ran through its candidates: search the whole row, best first.
+    for q in np.flatnonzero((filled < count) & (candidates[:, -1] >= 0)):
+        taken = set(columns[rows[q], : filled[q]].tolist())
+        for column in np.argsort(-keys[q], kind="stable"):
+            if filled[q] == count or not np.isfinite(keys[q, column]):
+                break
+            if column not in taken and shown[column] < share[column]:
+                shown[column] += 1
+                columns[rows[q], filled[q]] = column
+                filled[q] += 1

@@ -25,12 +25,45 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def spread_measures(lists: list[list[tuple[int, float]]], room: dict[int, int], rng) -> dict:
+    """Measure how a set of suggestion lists spreads newcomers over the mentors with room.
+
+    `lists` holds each waiting newcomer's suggestions as (mentor id, score), best first;
+    `room` each mentor with room's free places. Per free place, a mentor is shown to
+    `shown / places` newcomers; the ratios compare that with the average over all places.
+    The first-ask simulation takes the newcomers in random order, each asking their first
+    suggestion, and a mentor says yes while they have room.
+    """
+    shown = dict.fromkeys(room, 0)
+    for suggestions in lists:
+        for mentor_id, _ in suggestions:
+            if mentor_id in shown:
+                shown[mentor_id] += 1
+    average = sum(shown.values()) / max(sum(room.values()), 1)
+    ratios = sorted(shown[m] / room[m] / average for m in room) if average else [0.0]
+    scores = [score for suggestions in lists for _, score in suggestions]
+    askers = [suggestions[0][0] for suggestions in lists if suggestions]
+    rng.shuffle(askers)
+    left, reached = dict(room), 0
+    for mentor_id in askers:
+        if left.get(mentor_id, 0) > 0:
+            left[mentor_id] -= 1
+            reached += 1
+    return {
+        "newcomers_with_suggestions": len(askers),
+        "unsuggested_share": round(sum(1 for m in room if not shown[m]) / max(len(room), 1), 4),
+        "per_slot_p99_ratio": round(percentile(ratios, 0.99), 2),
+        "per_slot_max_ratio": round(ratios[-1], 2),
+        "mean_score": round(sum(scores) / max(len(scores), 1), 4),
+        "first_ask_room_share": round(reached / max(len(askers), 1), 4),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--newcomers", type=int, default=10_000)
     parser.add_argument("--mentors", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--suggestion-samples", type=int, default=100)
     parser.add_argument("--small", action="store_true", help="600 newcomers, 200 mentors")
     parser.add_argument(
         "--no-reference",
@@ -39,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
     if args.small:
-        args.newcomers, args.mentors, args.suggestion_samples = 600, 200, 30
+        args.newcomers, args.mentors = 600, 200
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.test")
     # Notification tasks are enqueued on an in-process broker and dropped at exit:
@@ -64,9 +97,8 @@ def run(args, call_command, connection) -> dict:
 
     import numpy as np
 
-    from matching import batch, scoring, selectors, solver
-    from matching.models import Match, MatchingSettings
-    from members.models import Member
+    from matching import batch, scoring, selectors, services, solver
+    from matching.models import Match, MatchingSettings, SuggestionRanking
 
     # Emails go to memory (test settings); one log line per email is noise here.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
@@ -115,18 +147,42 @@ def run(args, call_command, connection) -> dict:
         reference_seconds = time.perf_counter() - started
         reference_total = float(solver_scores[reference[:, 0], reference[:, 1]].sum())
 
-    log("Timing suggestions...")
-    sample_ids = random.Random(args.seed).sample(
-        list(Member.objects.filter(role="newcomer").values_list("pk", flat=True)),
-        k=min(args.suggestion_samples, args.newcomers),
-    )
-    selectors.suggestions_for(Member.objects.get(pk=sample_ids[0]))  # warm caches
-    timings = []
-    for member_id in sample_ids:
-        member = Member.objects.get(pk=member_id)
+    log("Suggestions: computing everyone's, then reading each through the page's selector...")
+    room = {
+        int(mentor_id): int(left)
+        for mentor_id, left in zip(
+            mentors.ids.tolist(), mentors.capacity_left.tolist(), strict=True
+        )
+        if left > 0
+    }
+    waiting = list(selectors.newcomers_waiting().order_by("pk"))
+    settings_row = MatchingSettings.current()
+    measured = {}
+    for ranking in (SuggestionRanking.PLAIN, SuggestionRanking.DEMAND_AWARE):
+        settings_row.suggestion_ranking = ranking
+        settings_row.save()
         started = time.perf_counter()
-        selectors.suggestions_for(member)
-        timings.append((time.perf_counter() - started) * 1000)
+        services.suggestions_recompute()
+        recompute_seconds = time.perf_counter() - started
+        lists, timings = [], []
+        for member in waiting:
+            started = time.perf_counter()
+            found = selectors.suggestions_for(member)
+            timings.append((time.perf_counter() - started) * 1000)
+            lists.append([(s.mentor.pk, s.score) for s in found])
+        measured[ranking] = spread_measures(lists, room, random.Random(args.seed))
+        measured[ranking].update(
+            p50_ms=round(percentile(timings, 0.50), 2),
+            p95_ms=round(percentile(timings, 0.95), 2),
+            recompute_seconds=round(recompute_seconds, 2),
+        )
+    spread_aware, spread_plain = (
+        measured[SuggestionRanking.DEMAND_AWARE],
+        measured[SuggestionRanking.PLAIN],
+    )
+    spread_aware["mean_score_ratio"] = round(
+        spread_aware["mean_score"] / spread_plain["mean_score"], 4
+    )
 
     log("End to end: database to proposals written...")
     started = time.perf_counter()
@@ -151,8 +207,10 @@ def run(args, call_command, connection) -> dict:
         "reference_total_score": None if reference_total is None else round(reference_total, 4),
         "reference_seconds": None if reference_seconds is None else round(reference_seconds, 2),
         "quality": None if not reference_total else round(total / reference_total, 6),
-        "suggestions_p50_ms": round(percentile(timings, 0.50), 1),
-        "suggestions_p95_ms": round(percentile(timings, 0.95), 1),
+        "mentors_with_room": len(room),
+        "free_places": sum(room.values()),
+        **{f"suggestions_{name}": value for name, value in spread_aware.items()},
+        **{f"plain_suggestions_{name}": value for name, value in spread_plain.items()},
         "end_to_end_seconds": round(end_to_end_seconds, 2),
         "proposals_written": proposals,
     }

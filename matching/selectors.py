@@ -566,8 +566,8 @@ def suggestion_lists(
     demand-aware ranking (the default) the lists spread newcomers over the mentors with
     room (`matching.spread`); with the plain one each list is the newcomer's top scores.
     """
-    computed_at = timezone.now()
     settings_row = settings_row or MatchingSettings.current()
+    computed_at = timezone.now()
     parameters = parameters_from(settings_row)
     index = VocabularyIndex.load()
     everyone = newcomers is None

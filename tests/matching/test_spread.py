@@ -104,9 +104,7 @@ def test_time_waiting_places_the_longer_waiter_first():
 
 def test_wait_priority_rises_to_its_cap():
     bonus = spread.wait_priority([0, spread.WAIT_PRIORITY_DAYS / 2, 100, -3])
-    assert bonus.tolist() == pytest.approx(
-        [0, spread.WAIT_PRIORITY / 2, spread.WAIT_PRIORITY, 0]
-    )
+    assert bonus.tolist() == pytest.approx([0, spread.WAIT_PRIORITY / 2, spread.WAIT_PRIORITY, 0])
 
 
 def test_one_newcomer_is_ranked_net_of_the_plans_prices():

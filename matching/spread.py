@@ -112,7 +112,12 @@ def for_one(
     worth more than their price, every place that fits them is planned for someone else.
     """
     net = np.where(allowed, scores.astype(np.float64) + FLOOR + priority - prices, -np.inf)
-    columns = _top(net[None, :], count)
+    # At the plan's prices the newcomer the plan left out is indifferent between a priced
+    # mentor and others: between equal net values, the lower price (more room) comes first.
+    order = np.lexsort((prices, -np.round(net, 6)))
+    order = order[np.isfinite(net[order])][:count]
+    columns = np.full((1, count), -1, dtype=np.int64)
+    columns[0, : order.size] = order
     waiting = bool(allowed.any() and net.max() <= 0)
     if waiting:
         columns[:] = -1

@@ -114,6 +114,9 @@ def test_one_newcomer_is_ranked_net_of_the_plans_prices():
     assert spread.plain(scores[None, :], EVERYONE_ALLOWED[:1], count=3).columns[0, 0] == ADA
     late = spread.for_one(scores, EVERYONE_ALLOWED[0], prices, count=3)
     assert late.columns[0].tolist() == [BO, ADA, CY]
+    # A tie at the prices goes to the mentor with room to spare.
+    tied = np.array([0.80, 0.80 - prices[ADA], 0.1], dtype=np.float64)
+    assert spread.for_one(tied, EVERYONE_ALLOWED[0], prices, count=1).columns[0, 0] == BO
     assert not late.waiting_for_room[0]
     # Where every fitting mentor is priced above what the pair is worth, they wait.
     high = spread.for_one(SCORES[0], EVERYONE_ALLOWED[0], np.array([5.0, 5.0, 5.0]), count=3)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from members import visibility
@@ -485,31 +485,37 @@ def _list_is_current(
 
 def still_suggestible(
     newcomer: Member, mentor_ids: list[int], *, since: datetime.datetime | None = None
-) -> QuerySet[Member]:
-    """Return those of `mentor_ids` the newcomer may be suggested now, in one query
-    (and two for their tags and languages): in the pool, with room, not blocked either
-    way, and (with `since`) with no profile change after it."""
-    open_matches = (
-        Match.objects.filter(mentor=OuterRef("pk"), state__in=OPEN_STATES)
-        .order_by()
-        .values("mentor")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    blocked = Block.objects.filter(
-        Q(blocker_id=newcomer.pk, blocked=OuterRef("pk"))
-        | Q(blocker=OuterRef("pk"), blocked_id=newcomer.pk)
-    )
-    mentors = (
-        mentor_pool()
-        .filter(pk__in=mentor_ids)
-        .annotate(open_matches=Coalesce(Subquery(open_matches), 0))
-        .filter(capacity__gt=F("open_matches"))
-        .exclude(Exists(blocked))
-    )
+) -> list[Member]:
+    """Return those of `mentor_ids` the newcomer may be suggested now: in the pool, with
+    room, not blocked either way, and (with `since`) with no profile change after it.
+
+    Five small queries whatever the data (the mentors, their tags and languages, their
+    open requests and matches, blocks between them and the newcomer): simple ones are
+    cheaper to build and run than one query with a subquery per mentor.
+    """
+    mentors = mentor_pool().filter(pk__in=mentor_ids)
     if since is not None:
         mentors = mentors.filter(updated_at__lte=since)
-    return mentors.select_related("user").prefetch_related("tags", "languages")
+    found = list(mentors.prefetch_related("tags", "languages"))
+    ids = [mentor.pk for mentor in found]
+    taken = Counter(
+        Match.objects.filter(mentor_id__in=ids, state__in=OPEN_STATES).values_list(
+            "mentor_id", flat=True
+        )
+    )
+    blocked = {
+        peer
+        for pair in Block.objects.filter(
+            Q(blocker_id=newcomer.pk, blocked_id__in=ids)
+            | Q(blocked_id=newcomer.pk, blocker_id__in=ids)
+        ).values_list("blocker_id", "blocked_id")
+        for peer in pair
+    }
+    return [
+        mentor
+        for mentor in found
+        if mentor.capacity > taken[mentor.pk] and mentor.pk not in blocked
+    ]
 
 
 def _computed_now(newcomer: Member, settings_row: MatchingSettings, limit: int) -> Suggestions:

@@ -78,8 +78,9 @@ def ordered_breakdown(breakdown: dict[str, float]) -> list[tuple[str, float]]:
 # --- Prices from the last suggestion plan ------------------------------------------
 
 PRICE_MEANING = (
-    "How much other waiting newcomers want this mentor's room: 0 means room to spare; "
-    "the higher it is, the more newcomers who fit them are asking for the same places."
+    "0 means room to spare. Above 0, more waiting newcomers who fit this mentor want their "
+    "room than they have places: the figure is how much the programme's overall fit would "
+    "gain from one more place of theirs."
 )
 
 
@@ -604,6 +605,8 @@ class SuggestionListAdmin(AuditedReads, ReadOnlyAdmin):
     search_fields = ["newcomer__display_name", "newcomer__user__email"]
     list_select_related = ["newcomer"]
     list_per_page = 50
+    # Newcomers shown no one to ask come first: they are who staff may help.
+    ordering = ["-waiting_for_room", "newcomer__display_name", "pk"]
     actions = None
     fields = ["newcomer_link", "computed_at", "ranking", "waiting_for_room", "entries_table"]
     readonly_fields = fields
@@ -647,6 +650,8 @@ class SuggestionListAdmin(AuditedReads, ReadOnlyAdmin):
 
     @admin.display(description="Suggestions, best first")
     def entries_table(self, suggestion_list):
+        if suggestion_list.waiting_for_room:
+            return "None: every mentor who fits them has all their room planned for others."
         if not suggestion_list.entries:
             return "–"
         names = dict(

@@ -1,9 +1,11 @@
 """Staff read each newcomer's computed suggestions, with scores and prices; members never do."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import RecordPart, StaffRead
 from matching import services
@@ -83,6 +85,59 @@ def test_before_the_first_computation_the_lists_say_so(staff_client):
     page = text_of(staff_client.get(LISTS))
 
     assert "Not computed yet" in page
+
+
+def test_newcomers_waiting_for_room_come_first_and_their_list_says_why(staff_client):
+    kai = MentorFactory(display_name="Kai", capacity=1)
+    # Kai has room for one: the newcomer who has waited longest is planned for it.
+    ash = NewcomerFactory(display_name="Ash", onboarded_at=timezone.now() - timedelta(days=10))
+    robin = NewcomerFactory(display_name="Robin")
+    NewcomerFactory(display_name="Sam")
+    services.suggestions_recompute()
+    assert not SuggestionList.objects.get(newcomer=ash).waiting_for_room
+
+    listing = text_of(staff_client.get(LISTS))
+    page = text_of(open_record(staff_client, list_url(robin)))
+
+    assert listing.index(">Robin<") < listing.index(">Ash<")
+    assert listing.index(">Sam<") < listing.index(">Ash<")
+    assert "Waiting for room</th><td>2<" in listing
+    assert "all their room planned for others" in page
+    assert f">{kai.display_name}</a>" not in page
+
+
+def test_the_pages_take_the_same_queries_with_more_lists_and_mentors(
+    staff_client, django_assert_max_num_queries
+):
+    def grow(newcomers: int, mentors: int) -> None:
+        for _ in range(mentors):
+            MentorFactory()
+        for _ in range(newcomers):
+            NewcomerFactory()
+        services.suggestions_recompute()
+
+    grow(newcomers=2, mentors=2)
+    short = SuggestionList.objects.exclude(entries=[]).first()
+    newcomer = short.newcomer
+    open_record(staff_client, list_url(newcomer))
+    # Each count is taken at once: the next request clears the connection's log.
+    with django_assert_max_num_queries(30) as queries:
+        staff_client.get(list_url(newcomer))
+    one_list = len(queries)
+    with django_assert_max_num_queries(30) as queries:
+        staff_client.get(LISTS)
+    all_lists = len(queries)
+
+    grow(newcomers=20, mentors=8)
+    longest = max(SuggestionList.objects.all(), key=lambda stored: len(stored.entries))
+    assert len(longest.entries) > 2
+    newcomer = longest.newcomer
+    open_record(staff_client, list_url(newcomer))
+    # Beyond a fixed number, only the audit: one row per mentor named.
+    with django_assert_max_num_queries(one_list + len(longest.entries) - len(short.entries)):
+        staff_client.get(list_url(newcomer))
+    with django_assert_max_num_queries(all_lists):
+        staff_client.get(LISTS)
 
 
 def test_the_pairing_page_shows_the_mentors_price_next_to_the_breakdown(staff_client, crowd):

@@ -41,6 +41,9 @@ from .models import (
     Report,
     ReportAction,
     ReportStatus,
+    SuggestionList,
+    SuggestionPlan,
+    SuggestionRanking,
 )
 
 COMPONENT_LABELS = {
@@ -65,6 +68,42 @@ def component_label(name: str) -> str:
     return COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def ordered_breakdown(breakdown: dict[str, float]) -> list[tuple[str, float]]:
+    """Return a breakdown's components in scoring's order, any others after them."""
+    names = [name for name in scoring.COMPONENTS if name in breakdown]
+    names += [name for name in breakdown if name not in names]
+    return [(name, breakdown[name]) for name in names]
+
+
+# --- Prices from the last suggestion plan ------------------------------------------
+
+PRICE_MEANING = (
+    "0 means room to spare. Above 0, more waiting newcomers who fit this mentor want their "
+    "room than they have places: the figure is how much the programme's overall fit would "
+    "gain from one more place of theirs."
+)
+
+
+def last_plan() -> SuggestionPlan | None:
+    return SuggestionPlan.objects.filter(pk=1).first()
+
+
+def price_in_words(plan: SuggestionPlan | None, mentor_id: int) -> str:
+    """Return a mentor's price in the last plan with what it means, for staff."""
+    if plan is None:
+        return format_html("Not computed yet. <br>{}", PRICE_MEANING)
+    if plan.ranking != SuggestionRanking.DEMAND_AWARE:
+        # The plain ranking solves no plan, so it prices nobody.
+        return "Not computed: suggestions are ranked by best scores only (Matching settings)."
+    price = float(plan.prices.get(str(mentor_id), 0.0))
+    return format_html(
+        "<strong>{}</strong> (computed {}) <br>{}",
+        f"{price:.2f}",
+        f"{timezone.localtime(plan.computed_at):%Y-%m-%d %H:%M}",
+        PRICE_MEANING,
+    )
+
+
 # --- Settings -------------------------------------------------------------------
 
 
@@ -80,8 +119,17 @@ class MatchingSettingsForm(forms.ModelForm):
             "require_staff_approval",
             "request_expiry_hours",
             "suggestion_count",
+            "suggestion_ranking",
             "unmatched_queue_days",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A page opened before the switch existed posts without it: keep the ranking.
+        self.fields["suggestion_ranking"].required = False
+
+    def clean_suggestion_ranking(self):
+        return self.cleaned_data["suggestion_ranking"] or self.instance.suggestion_ranking
 
     def clean(self):
         cleaned = super().clean()
@@ -131,6 +179,7 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
                     "require_staff_approval",
                     "request_expiry_hours",
                     "suggestion_count",
+                    "suggestion_ranking",
                     "unmatched_queue_days",
                 ]
             },
@@ -276,13 +325,19 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
     list_select_related = ["newcomer", "mentor"]
     list_per_page = 50
     actions = ["approve_pairings", "reject_pairings"]
-    readonly_fields = ["fit", "breakdown_table", "reasons_list", "next_choices_list"]
+    readonly_fields = [
+        "fit",
+        "breakdown_table",
+        "mentor_price",
+        "reasons_list",
+        "next_choices_list",
+    ]
     fieldsets = [
         (
             "Pairing",
             {"fields": ["newcomer", "mentor", "state", "origin", "choice_rank", "batch_run"]},
         ),
-        ("Score", {"fields": ["fit", "breakdown_table", "reasons_list"]}),
+        ("Score", {"fields": ["fit", "breakdown_table", "mentor_price", "reasons_list"]}),
         (
             "Lifecycle",
             {
@@ -396,6 +451,10 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
             number(total_weight),
             fit_in_words(match.score),
         )
+
+    @admin.display(description="Mentor's price now")
+    def mentor_price(self, match):
+        return price_in_words(last_plan(), match.mentor_id)
 
     @admin.display(description="The newcomer's next choices")
     def next_choices_list(self, match):
@@ -526,6 +585,128 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
             "rows": rows,
         }
         return TemplateResponse(request, "admin/matching/match/queue.html", context)
+
+
+# --- Suggestion lists ---------------------------------------------------------------
+
+
+@admin.register(SuggestionList)
+class SuggestionListAdmin(AuditedReads, ReadOnlyAdmin):
+    """Each waiting newcomer's suggestions as last computed, with scores and prices.
+
+    Staff who may read pairings may read these; members never see a score or a price.
+    """
+
+    # The page names the newcomer and every mentor on their list.
+    audit_parts = (RecordPart.MATCH,)
+    change_list_template = "admin/matching/suggestionlist/change_list.html"
+    list_display = ["newcomer_name", "computed_at", "ranking", "waiting_for_room", "entry_count"]
+    list_filter = ["waiting_for_room", "ranking"]
+    search_fields = ["newcomer__display_name", "newcomer__user__email"]
+    list_select_related = ["newcomer"]
+    list_per_page = 50
+    # Newcomers shown no one to ask come first: they are who staff may help.
+    ordering = ["-waiting_for_room", "newcomer__display_name", "pk"]
+    actions = None
+    fields = ["newcomer_link", "computed_at", "ranking", "waiting_for_room", "entries_table"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("matching.view_match")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("matching.view_match")
+
+    def audit_member_ids(self, suggestion_list):
+        return [suggestion_list.newcomer_id, *self._mentor_ids(suggestion_list)]
+
+    @staticmethod
+    def _mentor_ids(suggestion_list) -> list[int]:
+        return [entry["mentor"] for entry in suggestion_list.entries]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "plan": last_plan()}
+        return super().changelist_view(request, extra_context)
+
+    # List columns.
+
+    @admin.display(description="Newcomer", ordering="newcomer__display_name")
+    def newcomer_name(self, suggestion_list):
+        return suggestion_list.newcomer.display_name
+
+    @admin.display(description="Mentors suggested")
+    def entry_count(self, suggestion_list):
+        return len(suggestion_list.entries)
+
+    # Detail fields.
+
+    @admin.display(description="Newcomer")
+    def newcomer_link(self, suggestion_list):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:members_member_change", args=[suggestion_list.newcomer_id]),
+            suggestion_list.newcomer.display_name,
+        )
+
+    @admin.display(description="Suggestions, best first")
+    def entries_table(self, suggestion_list):
+        if suggestion_list.waiting_for_room:
+            return "None: every mentor who fits them has all their room planned for others."
+        if not suggestion_list.entries:
+            return "–"
+        names = dict(
+            Member.objects.filter(pk__in=self._mentor_ids(suggestion_list)).values_list(
+                "pk", "display_name"
+            )
+        )
+        # The plain ranking solves no plan, so it prices nobody.
+        priced = suggestion_list.ranking == SuggestionRanking.DEMAND_AWARE
+        rows = []
+        for place, entry in enumerate(suggestion_list.entries, start=1):
+            mentor_id = entry["mentor"]
+            mentor = (
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:members_member_change", args=[mentor_id]),
+                    names[mentor_id],
+                )
+                if mentor_id in names
+                else "No longer a member"
+            )
+            breakdown = format_html_join(
+                "\n",
+                "<li>{}: {}</li>",
+                (
+                    (component_label(name), f"{float(value):.2f}")
+                    for name, value in ordered_breakdown(entry.get("breakdown", {}))
+                ),
+            )
+            reasons = format_html_join(
+                "\n", "<li>{}</li>", ((reason,) for reason in entry.get("reasons", []))
+            )
+            rows.append(
+                (
+                    place,
+                    mentor,
+                    fit_with_bar(float(entry["score"])),
+                    f"{float(entry.get('price', 0.0)):.2f}" if priced else "–",
+                    format_html("<ul>{}</ul>", breakdown) if breakdown else "–",
+                    format_html("<ul>{}</ul>", reasons) if reasons else "–",
+                )
+            )
+        body = format_html_join(
+            "\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            rows,
+        )
+        return format_html(
+            '<table class="suggestion-entries"><thead><tr><th>#</th><th>Mentor</th>'
+            "<th>Fit</th><th>Price</th><th>Score breakdown (0–1)</th>"
+            "<th>Reasons shown to the newcomer</th></tr></thead><tbody>{}</tbody></table>"
+            '<p class="help">Price: {}</p>',
+            body,
+            PRICE_MEANING,
+        )
 
 
 # --- Batch runs ------------------------------------------------------------------

@@ -125,6 +125,7 @@ JOB_SECTIONS = [
         [
             "matching.match",
             ("Unmatched queue", "admin:matching_match_queue", "", "matching.view_match"),
+            "matching.suggestionlist",
             "matching.batchrun",
             "matching.matchingsettings",
         ],

@@ -549,6 +549,9 @@ class SuggestionList(models.Model):
         help_text="Mentors fit this newcomer, but all their room is planned for others.",
     )
     entries = models.JSONField(default=list)
+    shown = models.PositiveSmallIntegerField(
+        default=5, help_text="How many the page shows: the setting when the list was computed."
+    )
 
     class Meta:
         verbose_name = "suggestion list"

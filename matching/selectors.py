@@ -7,15 +7,16 @@ reads plain tuples rather than model instances so that it stays fast.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import zoneinfo
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from members import visibility
@@ -442,13 +443,12 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
     changed profile could change the reasons or the rules). Without a current list,
     or when every mentor on it dropped out, the list is computed on the spot.
     """
-    settings_row = MatchingSettings.current()
-    limit = limit or settings_row.suggestion_count
     if newcomer.held_for_review:
         return Suggestions([])
-    stored = SuggestionList.objects.filter(newcomer_id=newcomer.pk).first()
-    if stored is None or not _list_is_current(stored, newcomer, settings_row):
-        return _computed_now(newcomer, settings_row, limit)
+    stored = _current_list(newcomer)
+    if stored is None:
+        return _computed_now(newcomer, limit)
+    limit = limit or stored.shown
     if stored.waiting_for_room:
         return Suggestions([], waiting_for_room=True)
     mentors = {
@@ -469,57 +469,90 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
         if entry["mentor"] in mentors
     ]
     if not kept:
-        return _computed_now(newcomer, settings_row, limit)
+        return _computed_now(newcomer, limit)
     return Suggestions(kept[:limit])
 
 
-def _list_is_current(
-    stored: SuggestionList, newcomer: Member, settings_row: MatchingSettings
-) -> bool:
+def _current_list(newcomer: Member) -> SuggestionList | None:
+    """Return the newcomer's stored list if it is newer than their profile and the
+    matching settings, and was ranked the way the settings say now (one query)."""
+    rules = MatchingSettings.objects.filter(pk=1)
     return (
-        stored.ranking == settings_row.suggestion_ranking
-        and stored.computed_at >= newcomer.updated_at
-        and stored.computed_at >= settings_row.updated_at
+        SuggestionList.objects.filter(
+            newcomer_id=newcomer.pk,
+            computed_at__gte=newcomer.updated_at,
+            ranking=Subquery(rules.values("suggestion_ranking")),
+        )
+        .filter(computed_at__gte=Subquery(rules.values("updated_at")))
+        .first()
     )
+
+
+# Suggested mentors as last read with their tags and languages, per process, keyed on
+# `updated_at`: every edit of a profile, its sharing choices or its tags saves the member
+# and moves it (the stored reasons rely on the same), so while it is unchanged the copy
+# here is what the database holds. Whether each may be suggested now is checked live.
+_MENTOR_CARDS_KEPT = 3000
+_mentor_cards: OrderedDict[int, Member] = OrderedDict()
+
+
+def _mentor_cards_for(stamps: dict[int, datetime.datetime]) -> dict[int, Member]:
+    """Return the mentors in `stamps` (id -> updated_at) with their tags and languages,
+    reading from the database only those changed since this process last read them."""
+    missing = [
+        pk
+        for pk, stamp in stamps.items()
+        if getattr(_mentor_cards.get(pk), "updated_at", None) != stamp
+    ]
+    if missing:
+        for mentor in Member.objects.filter(pk__in=missing).prefetch_related("tags", "languages"):
+            _mentor_cards[mentor.pk] = mentor
+    cards = {}
+    for pk, stamp in stamps.items():
+        card = _mentor_cards.get(pk)
+        if card is not None and card.updated_at == stamp:
+            _mentor_cards.move_to_end(pk)
+            cards[pk] = copy.copy(card)  # callers may set attributes; the kept one stays as read
+    while len(_mentor_cards) > _MENTOR_CARDS_KEPT:
+        _mentor_cards.popitem(last=False)
+    return cards
 
 
 def still_suggestible(
     newcomer: Member, mentor_ids: list[int], *, since: datetime.datetime | None = None
 ) -> list[Member]:
-    """Return those of `mentor_ids` the newcomer may be suggested now: in the pool, with
-    room, not blocked either way, and (with `since`) with no profile change after it.
+    """Return those of `mentor_ids` the newcomer may be suggested now, best first: in the
+    pool, with room, not blocked either way, and (with `since`) with no profile change
+    after it.
 
-    Five small queries whatever the data (the mentors, their tags and languages, their
-    open requests and matches, blocks between them and the newcomer): simple ones are
-    cheaper to build and run than one query with a subquery per mentor.
+    Two small queries whatever the data (the mentors' standing, their open requests and
+    matches), and two more for the tags and languages of mentors this process has not
+    read since they last changed.
     """
-    mentors = mentor_pool().filter(pk__in=mentor_ids)
+    mentors = (
+        mentor_pool()
+        .filter(pk__in=mentor_ids)
+        .exclude(pk__in=Block.objects.filter(blocker_id=newcomer.pk).values("blocked_id"))
+        .exclude(pk__in=Block.objects.filter(blocked_id=newcomer.pk).values("blocker_id"))
+    )
     if since is not None:
         mentors = mentors.filter(updated_at__lte=since)
-    found = list(mentors.prefetch_related("tags", "languages"))
-    ids = [mentor.pk for mentor in found]
+    standing = list(mentors.values_list("pk", "updated_at", "capacity"))
     taken = Counter(
-        Match.objects.filter(mentor_id__in=ids, state__in=OPEN_STATES).values_list(
-            "mentor_id", flat=True
-        )
+        Match.objects.filter(
+            mentor_id__in=[pk for pk, _, _ in standing], state__in=OPEN_STATES
+        ).values_list("mentor_id", flat=True)
     )
-    blocked = {
-        peer
-        for pair in Block.objects.filter(
-            Q(blocker_id=newcomer.pk, blocked_id__in=ids)
-            | Q(blocked_id=newcomer.pk, blocker_id__in=ids)
-        ).values_list("blocker_id", "blocked_id")
-        for peer in pair
-    }
-    return [
-        mentor
-        for mentor in found
-        if mentor.capacity > taken[mentor.pk] and mentor.pk not in blocked
-    ]
+    cards = _mentor_cards_for(
+        {pk: stamp for pk, stamp, capacity in standing if capacity > taken[pk]}
+    )
+    return [cards[pk] for pk in mentor_ids if pk in cards]
 
 
-def _computed_now(newcomer: Member, settings_row: MatchingSettings, limit: int) -> Suggestions:
+def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
     """Rank the newcomer against every mentor now, as the stored list would have."""
+    settings_row = MatchingSettings.current()
+    limit = limit or settings_row.suggestion_count
     computed = suggestion_lists(Member.objects.filter(pk=newcomer.pk), settings_row)
     if not computed.lists:
         return Suggestions([])
@@ -553,6 +586,7 @@ class ComputedList:
 class ComputedLists:
     computed_at: datetime.datetime
     ranking: str
+    shown: int  # how many the page shows (the setting)
     lists: list[ComputedList]
     prices: dict[int, float]  # mentor id -> price, where above 0 (demand-aware, all at once)
 
@@ -585,7 +619,7 @@ def suggestion_lists(
     ranking = settings_row.suggestion_ranking
     if not len(people) or not len(mentors):
         empty = [ComputedList(int(i), False, []) for i in people.ids.tolist()]
-        return ComputedLists(computed_at, ranking, empty, {})
+        return ComputedLists(computed_at, ranking, settings_row.suggestion_count, empty, {})
     scores = scoring.score(people, mentors, parameters, blocked_pairs(people, mentors))
     count = settings_row.suggestion_count
     demand_aware = ranking == SuggestionRanking.DEMAND_AWARE
@@ -618,6 +652,7 @@ def suggestion_lists(
     return ComputedLists(
         computed_at=computed_at,
         ranking=ranking,
+        shown=count,
         lists=_entries(lists, scores, index),
         prices={
             int(mentor_id): round(float(price), 6)

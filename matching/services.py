@@ -753,6 +753,7 @@ def suggestions_recompute() -> SuggestionPlan:
             ranking=computed.ranking,
             waiting_for_room=item.waiting_for_room,
             entries=item.entries,
+            shown=computed.shown,
         )
         for item in computed.lists
     ]
@@ -789,6 +790,7 @@ def suggestions_recompute_for(*, newcomer_id: int) -> SuggestionList | None:
             "ranking": computed.ranking,
             "waiting_for_room": item.waiting_for_room,
             "entries": item.entries,
+            "shown": computed.shown,
         },
     )
     return stored

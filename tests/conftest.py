@@ -71,10 +71,14 @@ def staff_client(staff_user):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache, and suggested mentors' cards in each process
+    (keyed on ids that a rolled-back test may hand out again): each test starts with none."""
     from django.core.cache import cache
 
+    from matching import selectors
+
     cache.clear()
+    selectors._mentor_cards.clear()
     yield
     cache.clear()
 

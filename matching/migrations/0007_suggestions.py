@@ -68,6 +68,15 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("entries", models.JSONField(default=list)),
+                (
+                    "shown",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        help_text=(
+                            "How many the page shows: the setting when the list was computed."
+                        ),
+                    ),
+                ),
             ],
             options={
                 "verbose_name": "suggestion list",

@@ -246,11 +246,29 @@ def test_the_page_reads_a_stored_list_in_a_fixed_number_of_queries(
     client.get(reverse("matching:suggestions"))
     with CaptureQueriesContext(connection) as baseline:
         client.get(reverse("matching:suggestions"))
+    queries = len(baseline.captured_queries)
 
     for _ in range(30):
         MentorFactory()
         NewcomerFactory()
     services.suggestions_recompute()
-    with django_assert_num_queries(len(baseline.captured_queries)):
+    client.get(reverse("matching:suggestions"))  # this process reads the new mentors' cards
+    with django_assert_num_queries(queries):
         response = client.get(reverse("matching:suggestions"))
     assert response.status_code == 200 and len(response.context["suggestions"]) == 5
+
+
+def test_a_mentors_edited_card_is_read_again_and_never_shown_stale(stored):
+    newcomer, mentor, other = stored
+    page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Casey" in page  # this process now keeps Casey's card as read
+
+    mentor = Member.objects.get(pk=mentor.pk)
+    mentor.display_name = "Rowan"
+    mentor.save()  # a profile edit: the stored list drops the mentor until recomputed
+    page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Casey" not in page and "Rowan" not in page and "Jo" in page
+
+    services.suggestions_recompute()
+    page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
+    assert "Rowan" in page and "Casey" not in page

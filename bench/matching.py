@@ -168,16 +168,25 @@ def run(args, call_command, connection) -> dict:
         started = time.perf_counter()
         services.suggestions_recompute()
         recompute_seconds = time.perf_counter() - started
-        lists, timings = [], []
-        for member in waiting:
-            started = time.perf_counter()
-            found = selectors.suggestions_for(member)
-            timings.append((time.perf_counter() - started) * 1000)
-            lists.append([(s.mentor.pk, s.score) for s in found])
+        # Each read as a page would: the first pass also reads every mentor's card once
+        # into this process (as each web worker does once per mentor and profile change),
+        # the second is the steady state.
+        selectors._mentor_cards.clear()
+        passes = []
+        for _ in range(2):
+            lists, timings = [], []
+            for member in waiting:
+                started = time.perf_counter()
+                found = selectors.suggestions_for(member)
+                timings.append((time.perf_counter() - started) * 1000)
+                lists.append([(s.mentor.pk, s.score) for s in found])
+            passes.append(timings)
         measured[ranking] = spread_measures(lists, room, random.Random(args.seed))
         measured[ranking].update(
-            p50_ms=round(percentile(timings, 0.50), 2),
-            p95_ms=round(percentile(timings, 0.95), 2),
+            p50_ms=round(percentile(passes[1], 0.50), 2),
+            p95_ms=round(percentile(passes[1], 0.95), 2),
+            first_read_p50_ms=round(percentile(passes[0], 0.50), 2),
+            first_read_p95_ms=round(percentile(passes[0], 0.95), 2),
             recompute_seconds=round(recompute_seconds, 2),
         )
     spread_aware, spread_plain = (

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import time
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -808,6 +809,23 @@ def suggestions_refresh_later(*, newcomer_id: int | None = None) -> None:
         transaction.on_commit(lambda: enqueue(recompute_suggestions))
     else:
         transaction.on_commit(lambda: enqueue(recompute_suggestions_for, newcomer_id))
+
+
+# A mentor's profile edit takes them off stored lists (their reasons could be stale)
+# until everyone's are recomputed: recompute this soon after, at most once a while.
+SUGGESTIONS_SOON_SECONDS = 60
+SUGGESTIONS_SOON_KEY = "matching:suggestions-recompute-soon"
+
+
+def suggestions_refresh_soon() -> None:
+    """After commit, recompute everyone's suggestions within a minute; edits meanwhile
+    share that one recompute."""
+    from .tasks import recompute_suggestions
+
+    if cache.add(SUGGESTIONS_SOON_KEY, True, timeout=SUGGESTIONS_SOON_SECONDS):
+        transaction.on_commit(
+            lambda: enqueue(recompute_suggestions, countdown=SUGGESTIONS_SOON_SECONDS)
+        )
 
 
 def suggestions_delete_for(*, member: Member) -> None:

@@ -28,6 +28,7 @@ from matching.services import (
     open_requests_recheck,
     suggestions_delete_for,
     suggestions_refresh_later,
+    suggestions_refresh_soon,
 )
 from messaging.models import Conversation, Message
 from recovery.services import checks_delete_for
@@ -111,6 +112,9 @@ def member_save_section(*, member: Member, form, step: int | None = None, steps:
     if member.is_newcomer and member.is_onboarded:
         # Their stored suggestions are older than the profile now: recompute them.
         suggestions_refresh_later(newcomer_id=member.pk)
+    elif member.is_mentor and member.vetting_status == VettingStatus.APPROVED:
+        # Stored lists leave out a mentor changed since: put them back soon.
+        suggestions_refresh_soon()
     return member
 
 

@@ -272,3 +272,27 @@ def test_a_mentors_edited_card_is_read_again_and_never_shown_stale(stored):
     services.suggestions_recompute()
     page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()
     assert "Rowan" in page and "Casey" not in page
+
+
+def test_a_mentors_profile_edit_puts_them_back_on_lists_soon(
+    stored, django_capture_on_commit_callbacks
+):
+    newcomer, mentor, other = stored
+    client = client_for(mentor)
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        response = client.post(
+            reverse("members:profile_edit", args=["availability"]),
+            {"availability": ["mon-evening"], "capacity": 3},
+        )
+    assert response.status_code == 302
+    # Recomputed (at once here: tasks run eagerly in tests), so the edited mentor is back.
+    assert len(first) == 1
+    assert set(shown(newcomer)) == {mentor.pk, other.pk}
+
+    # Edits within the minute share that recompute.
+    with django_capture_on_commit_callbacks(execute=True) as second:
+        client.post(
+            reverse("members:profile_edit", args=["availability"]),
+            {"availability": ["tue-evening"], "capacity": 3},
+        )
+    assert second == []

@@ -125,7 +125,7 @@ class MatchingSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A page opened before the switch existed posts without it: keep the ranking.
+        # A post without the field (a page opened before it was added) keeps the ranking.
         self.fields["suggestion_ranking"].required = False
 
     def clean_suggestion_ranking(self):

@@ -81,12 +81,12 @@ def _pathway():
     return tag("pathway-12-step")
 
 
-def _requested_match(programme: Programme, mentor=None):
-    """A newcomer's fresh request, passed on to `mentor` (the programme's mentor by default)."""
+def _requested_match(programme: Programme):
+    """A new newcomer's request to the programme's mentor."""
     newcomer = NewcomerFactory(tags=[_pathway()])
     return matching_services.match_request(
         newcomer=newcomer,
-        mentor_ids=[(mentor or programme.mentor).pk],
+        mentor_ids=[programme.mentor.pk],
         user=newcomer.user,
         note="I chose you because of the running",
     )
@@ -184,8 +184,10 @@ def build() -> Programme:
     waiting = matching_services.match_request(
         newcomer=NewcomerFactory(tags=[pathway]), mentor_ids=[mentor.pk], user=None
     )
+    # A newcomer still looking for a mentor: their suggestions are a list of mentors.
+    seeker = NewcomerFactory(tags=[pathway])
     clients = {}
-    for role, member in (("newcomer", newcomer), ("mentor", mentor)):
+    for role, member in (("newcomer", newcomer), ("mentor", mentor), ("seeker", seeker)):
         clients[role] = Client()
         clients[role].force_login(member.user)
     clients["staff"] = Client()
@@ -399,7 +401,8 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "members:onboarding_step": lambda p: Ask(
         "newcomer", reverse("members:onboarding_step", args=["about"])
     ),
-    "matching:suggestions": get("newcomer", "matching:suggestions"),
+    "matching:suggestions": get("seeker", "matching:suggestions"),
+    "home:me (looking for a mentor)": get("seeker", "home:me"),
     "matching:status": get("newcomer", "matching:status"),
     "matching:block": get("newcomer", "matching:block", peer_id),
     "matching:report": get("newcomer", "matching:report", peer_id),
@@ -433,7 +436,7 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "api:v1:me": get("newcomer", "api:v1:me"),
     "api:v1:tags": get("newcomer", "api:v1:tags"),
     "api:v1:languages": get("newcomer", "api:v1:languages"),
-    "api:v1:suggestions": get("newcomer", "api:v1:suggestions"),
+    "api:v1:suggestions": get("seeker", "api:v1:suggestions"),
     "api:v1:matches": get("mentor", "api:v1:matches"),
     "api:v1:match": get("newcomer", "api:v1:match", match_id),
     "api:v1:messages": get("newcomer", "api:v1:messages", match_id),

@@ -39,6 +39,7 @@ from messaging import services as messaging_services
 from safety import services as safety_services
 from safety.models import HelpRequest
 from steps import services as step_services
+from tests.audit_helpers import open_record
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory, tag
 from tests.recovery.conftest import ensure_starter, take
 from tests.second_factor import (
@@ -349,6 +350,17 @@ def _block(p):
     return Ask("mentor", reverse("api:v1:blocks"), "post", {"member": newcomer_id, "reason": ""})
 
 
+def record(name: str, make_id):
+    """A member's record in the admin, opened after staff said why (as in the browser)."""
+
+    def ask(p):
+        url = reverse(name, args=[make_id(p)])
+        open_record(p.clients["staff"], url)
+        return Ask("staff", url)
+
+    return ask
+
+
 def _checkin(p):
     return Ask(
         "newcomer",
@@ -423,6 +435,11 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "recovery:trend": get("newcomer", "recovery:trend"),
     # The mentor's pages.
     "matching:inbox": get("mentor", "matching:inbox"),
+    "home:me (mentor)": get("mentor", "home:me"),
+    "members:profile (mentor)": get("mentor", "members:profile"),
+    "messaging:conversation (mentor)": get("mentor", "messaging:conversation", match_id),
+    "checkins:upcoming (mentor)": get("mentor", "checkins:upcoming"),
+    "steps:mine (mentor)": get("mentor", "steps:mine"),
     # The main steps that change something.
     "matching:request": _request,
     "matching:accept": _accept("matching:accept"),
@@ -441,6 +458,8 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "api:v1:match": get("newcomer", "api:v1:match", match_id),
     "api:v1:messages": get("newcomer", "api:v1:messages", match_id),
     "api:v1:checkins": get("newcomer", "api:v1:checkins"),
+    "api:v1:checkins (mentor)": get("mentor", "api:v1:checkins"),
+    "api:v1:me (mentor)": get("mentor", "api:v1:me"),
     "api:v1:me-disclosures": get("newcomer", "api:v1:me-disclosures"),
     "api:v1:me-export": get("newcomer", "api:v1:me-export"),
     "api:v1:me-recovery-check": get("newcomer", "api:v1:me-recovery-check"),
@@ -485,6 +504,13 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "programme:queue": get("staff", "programme:queue"),
     "admin:matching_match_queue": get("staff", "admin:matching_match_queue"),
     "admin:checkins_attention": get("staff", "admin:checkins_attention"),
+    "admin:members_member_change (newcomer)": record(
+        "admin:members_member_change", lambda p: p.newcomer.pk
+    ),
+    "admin:members_member_change (mentor)": record(
+        "admin:members_member_change", lambda p: p.mentor.pk
+    ),
+    "admin:matching_match_change": record("admin:matching_match_change", match_id),
     "admin:matching_batchrun_run": get("staff", "admin:matching_batchrun_run"),
     "admin:matching_batchrun_preview": get(
         "staff", "admin:matching_batchrun_preview", fresh_run_id

@@ -511,6 +511,8 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
         "admin:members_member_change", lambda p: p.mentor.pk
     ),
     "admin:matching_match_change": record("admin:matching_match_change", match_id),
+    "admin:matching_report_change": record("admin:matching_report_change", open_report_id),
+    "admin:safety_helprequest_change": record("admin:safety_helprequest_change", open_hold_id),
     "admin:matching_batchrun_run": get("staff", "admin:matching_batchrun_run"),
     "admin:matching_batchrun_preview": get(
         "staff", "admin:matching_batchrun_preview", fresh_run_id

@@ -33,7 +33,15 @@ from checkins.models import Reminder
 from matching import batch
 from matching import selectors as matching_selectors
 from matching import services as matching_services
-from matching.models import OPEN_STATES, EndedBy, Match, MatchingSettings, MatchState, Report
+from matching.models import (
+    OPEN_STATES,
+    BatchRun,
+    EndedBy,
+    Match,
+    MatchingSettings,
+    MatchState,
+    Report,
+)
 from members.models import VettingStatus
 from messaging import services as messaging_services
 from safety import services as safety_services
@@ -50,8 +58,9 @@ from tests.second_factor import (
     with_verified_email,
 )
 
-# The test database is set up only for a session that holds database tests.
-pytestmark = pytest.mark.django_db
+# The test database is set up only for a session that holds database tests; the
+# programme is built once per worker, so its tests are kept in one (`make test`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_budgets")]
 
 SMALL = 2  # rows of each kind in the small programme
 LARGE = 20  # ten times as many
@@ -64,6 +73,7 @@ class Programme:
     match: object
     waiting: object
     staff: object
+    run: BatchRun
     clients: dict[str, Client]
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -145,7 +155,10 @@ def grow(programme: Programme, rows: int) -> None:
         reader = UserFactory(is_staff=True)
         for member in (newcomer, mentor):
             record_staff_read(reader, member, [RecordPart.PROFILE], ReadReason.MATCH)
-        batch.batch_run_preview(user=reader)
+        # Earlier batch runs: copies of one computed run, as solving each again adds nothing.
+        run = programme.run
+        run.pk, run.created_by = None, reader
+        run.save()
         # Blocks and reports the newcomer made, holds and concerns for staff.
         blocked = MentorFactory()
         matching_services.member_block(blocker=newcomer, blocked=blocked)
@@ -194,7 +207,8 @@ def build() -> Programme:
     clients["staff"] = Client()
     sign_in(clients["staff"], staff.email)
     enter_code(clients["staff"], current_code(staff.totp_secret))
-    return Programme(newcomer, mentor, match, waiting, staff, clients)
+    run = batch.batch_run_preview(user=staff)
+    return Programme(newcomer, mentor, match, waiting, staff, run, clients)
 
 
 # --- The budgets -------------------------------------------------------------------
@@ -638,7 +652,9 @@ def count_everything(programme: Programme) -> dict[str, tuple[int, int]]:
     return {name: count(programme, case) for name, case in BUDGETS.items()}
 
 
-@pytest.fixture(scope="module")
+# Per session, not per module: pytest-xdist may end a module's fixtures while a worker
+# waits for its next test, and the programme would be built again.
+@pytest.fixture(scope="session")
 def counted(django_db_setup, django_db_blocker):
     """Every budget counted in a small programme and in one ten times its size."""
     with django_db_blocker.unblock(), transaction.atomic():

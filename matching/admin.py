@@ -291,6 +291,10 @@ class CheckInInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # Each row names its author: one query for all of them, not one per check-in.
+        return super().get_queryset(request).select_related("author", "concern_acknowledged_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -1,0 +1,16 @@
+"""Settings for `python -m bench.web`: production's, over plain HTTP on 127.0.0.1.
+
+Only the benchmark uses them. They add the one-query reference page
+(bench/web_urls.py) that the member pages are measured against.
+"""
+
+from peerlink.settings.production import *  # noqa: F403
+from peerlink.settings.production import STORAGES, env
+
+ROOT_URLCONF = "bench.web_urls"
+
+if not env.bool("BENCH_WEB_COMPRESS_STATIC", default=True):
+    STORAGES = {
+        **STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }

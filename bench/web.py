@@ -22,11 +22,13 @@ once with no pause between requests:
 2. then each page alone for `--page-seconds`, the reference page first.
 
 Its last line is one JSON object: `steps` (per step of the mix: requests,
-errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix),
-`pages` (each page alone: the same, and `share`, its rps against the
-reference page's), `baseline_rps`, `concurrency`, `workers`, `worker_rss_mb`
-(the largest worker's resident memory after the run), `database`, `newcomers`,
-`mentors`.
+errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix,
+with `client_cpu`, the cores locust itself used), `pages` (each page alone:
+the same, and `share`, its rps against the reference page's),
+`baseline_rps`, `concurrency`, `workers`, `worker_rss_mb` (the largest
+worker's resident memory after the run), `done` (what the members' actions
+changed: requests made and accepted, messages sent, check-ins recorded,
+sign-ins), `database`, `newcomers`, `mentors`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import json
 import logging
 import os
 import random
+import resource
 import secrets
 import shutil
 import socket
@@ -300,6 +303,8 @@ def server_environment(args, connection, folder: Path, broker: str | None) -> di
 def locust(args, port: int, folder: Path, env: dict, user_class: str, seconds: int, **extra):
     """Run locust headless for `seconds`; return its per-name stats rows."""
     prefix = folder / f"locust-{user_class}-{secrets.token_hex(4)}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     subprocess.run(
         [
             sys.executable, "-m", "locust",
@@ -319,8 +324,16 @@ def locust(args, port: int, folder: Path, env: dict, user_class: str, seconds: i
         timeout=seconds + 120,
         check=False,  # locust exits 1 when a request failed: the rows say which
     )  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The load generator shares the machine with gunicorn: how busy it was says how
+    # much of a core it took from the server.
+    client_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / (
+        time.monotonic() - started
+    )
     with open(f"{prefix}_stats.csv") as stats:
-        return {row["Name"]: summarise(row) for row in csv.DictReader(stats)}
+        rows = {row["Name"]: summarise(row) for row in csv.DictReader(stats)}
+    rows["Aggregated"]["client_cpu"] = round(client_cpu, 2)
+    return rows
 
 
 def summarise(row: dict) -> dict:

@@ -310,7 +310,7 @@ def locust(args, port: int, folder: Path, env: dict, user_class: str, seconds: i
             sys.executable, "-m", "locust",
             "-f", str(PROJECT_ROOT / "bench" / "web_locustfile.py"),
             "--headless", "--only-summary", "--reset-stats",
-            "--users", str(args.users), "--spawn-rate", str(args.users),
+            "--users", str(args.users), "--spawn-rate", str(10 * args.users),
             "--run-time", f"{seconds}s", "--stop-timeout", "2",
             "--host", f"http://127.0.0.1:{port}",
             "--csv", str(prefix),
@@ -347,14 +347,14 @@ def summarise(row: dict) -> dict:
     }
 
 
-def warm_up(port: int, plan: dict, workers: int) -> None:
+def warm_up(port: int, plan: dict, workers: int, quick: bool) -> None:
     """Ask for every page a few times from several connections at once, so that each
     worker loads what it loads once (code, templates, connections) before measuring."""
     from concurrent.futures import ThreadPoolExecutor
 
     asks = []
     for _, path, pool, field in PAGES:
-        for n in range(2 * workers):
+        for n in range(workers if quick else 2 * workers):
             people = plan[pool] if pool else []
             session = people[n % len(people)][field] if people else ""
             asks.append((path, session))
@@ -464,7 +464,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
             log(log_path.read_text()[-3000:])
             raise SystemExit("gunicorn did not start")
         log("Warming up (not measured)...")
-        warm_up(port, plan, args.workers)
+        warm_up(port, plan, args.workers, args.quick)
         log(f"Playing the mix with {args.users} members for {args.seconds} s...")
         steps = locust(args, port, folder, env, "Mix", args.seconds)
         pages = {}

@@ -393,6 +393,16 @@ def worker_rss_mb(master_pid: int) -> float:
     return round(largest / 1024, 1)
 
 
+def empty_redis(env: dict) -> None:
+    """Empty the server's Redis cache and broker databases: what was cached and queued
+    about the throwaway people must neither meet the next run nor reach a worker."""
+    import redis
+
+    for name in ("CACHE_URL", "CELERY_BROKER_URL"):
+        if env.get(name, "").startswith(("redis://", "rediss://")):
+            redis.Redis.from_url(env[name]).flushdb()
+
+
 def outcomes(plan: dict, before: dict | None) -> dict:
     """Count what the members' actions changed, as the people involved would see it:
     requests made, requests accepted, messages sent, check-ins recorded, sign-ins."""
@@ -434,6 +444,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         env=env,
         check=True,
     )
+    empty_redis(env)
     port = free_port()
     log_path = folder / "gunicorn.log"
     with open(log_path, "w") as output:
@@ -478,6 +489,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         rss = worker_rss_mb(server.pid)
     finally:
         stop([server])
+        empty_redis(env)
     if any(row["errors"] for row in [*steps.values(), *pages.values()]):
         log(log_path.read_text()[-3000:])
 

@@ -451,23 +451,7 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
     limit = limit or stored.shown
     if stored.waiting_for_room:
         return Suggestions([], waiting_for_room=True)
-    mentors = {
-        mentor.pk: mentor
-        for mentor in still_suggestible(
-            newcomer, [entry["mentor"] for entry in stored.entries], since=stored.computed_at
-        )
-    }
-    kept = [
-        Suggestion(
-            mentor=mentors[entry["mentor"]],
-            score=entry["score"],
-            breakdown=entry["breakdown"],
-            reasons=entry["reasons"],
-            price=entry["price"],
-        )
-        for entry in stored.entries
-        if entry["mentor"] in mentors
-    ]
+    kept = _still_shown(newcomer, stored.entries, since=stored.computed_at)
     if not kept:
         return _computed_now(newcomer, limit)
     return Suggestions(kept[:limit])
@@ -556,12 +540,20 @@ def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
     computed = suggestion_lists(Member.objects.filter(pk=newcomer.pk), settings_row)
     if not computed.lists:
         return Suggestions([])
-    entries = computed.lists[0].entries
     # The mentors' features may have been cached before an account change: check them.
+    kept = _still_shown(newcomer, computed.lists[0].entries)
+    return Suggestions(kept[:limit], waiting_for_room=computed.lists[0].waiting_for_room)
+
+
+def _still_shown(
+    newcomer: Member, entries: list[dict], *, since: datetime.datetime | None = None
+) -> list[Suggestion]:
+    """Return the entries whose mentor is still suggestible (`still_suggestible`), in order."""
     mentors = {
-        mentor.pk: mentor for mentor in still_suggestible(newcomer, [e["mentor"] for e in entries])
+        mentor.pk: mentor
+        for mentor in still_suggestible(newcomer, [e["mentor"] for e in entries], since=since)
     }
-    kept = [
+    return [
         Suggestion(
             mentor=mentors[entry["mentor"]],
             score=entry["score"],
@@ -572,7 +564,6 @@ def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
         for entry in entries
         if entry["mentor"] in mentors
     ]
-    return Suggestions(kept[:limit], waiting_for_room=computed.lists[0].waiting_for_room)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, F, Max, Q, Value, When
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -323,11 +323,6 @@ def _send_claimed(reminder: Reminder, messages: emails.ReminderEmails, site, off
     return True
 
 
-def _claimable(now: datetime.datetime) -> Q:
-    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
-    return Q(state=ReminderState.DUE) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-
-
 def _record_and_claim(*, sent_id: int | None, claim_id: int | None) -> bool:
     """Record reminder `sent_id` as sent and claim reminder `claim_id`, in one
     statement; return whether `claim_id` is now this worker's to send.
@@ -339,7 +334,7 @@ def _record_and_claim(*, sent_id: int | None, claim_id: int | None) -> bool:
         return False
     now = timezone.now()
     try:
-        return _update(sent_id=sent_id, claim_id=claim_id, now=now, claimable=_claimable(now))
+        return _update(sent_id=sent_id, claim_id=claim_id, now=now)
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
@@ -347,39 +342,45 @@ def _record_and_claim(*, sent_id: int | None, claim_id: int | None) -> bool:
         connection.close()
         # The lost statement may have claimed `claim_id` already: at `now`, a
         # moment no other worker's claim carries.
-        claimable = _claimable(now) | Q(state=ReminderState.DUE, claimed_at=now)
-        return _update(sent_id=sent_id, claim_id=claim_id, now=now, claimable=claimable)
+        return _update(sent_id=sent_id, claim_id=claim_id, now=now, own_claim=True)
 
 
-def _update(*, sent_id: int | None, claim_id: int | None, now, claimable: Q) -> bool:
-    if claim_id is None:
-        Reminder.objects.filter(pk=sent_id).update(
-            state=ReminderState.SENT, sent_at=now, last_error=""
+def _update(*, sent_id: int | None, claim_id: int | None, now, own_claim: bool = False) -> bool:
+    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
+    # Written out: the ORM takes longer to compose this statement than the
+    # database takes to run it, and it runs once per reminder.
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    own = "OR claimed_at = %(now)s" if own_claim else ""
+    sql = f"""
+        UPDATE {table} SET
+            state = CASE WHEN id = %(sent)s THEN %(sent_state)s ELSE state END,
+            sent_at = CASE WHEN id = %(sent)s THEN %(now)s ELSE sent_at END,
+            last_error = CASE WHEN id = %(sent)s THEN '' ELSE last_error END,
+            claimed_at = CASE WHEN id = %(claim)s THEN %(now)s ELSE claimed_at END,
+            attempts = CASE WHEN id = %(claim)s THEN attempts + 1 ELSE attempts END
+        WHERE id = %(sent)s OR (
+            id = %(claim)s AND state = %(due_state)s
+            AND (claimed_at IS NULL OR claimed_at < %(stale)s {own})
         )
-        return False
-    if sent_id is None:
-        return bool(
-            Reminder.objects.filter(claimable, pk=claim_id).update(
-                claimed_at=now, attempts=F("attempts") + 1
-            )
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                # No row has id NULL: a missing id matches nothing.
+                "sent": sent_id,
+                "claim": claim_id,
+                "sent_state": ReminderState.SENT.value,
+                "due_state": ReminderState.DUE.value,
+                "now": adapt(now),
+                "stale": adapt(stale),
+            },
         )
-    is_sent, is_claimed = Q(pk=sent_id), Q(pk=claim_id)
-
-    def set_when(condition: Q, field: str, value) -> Case:
-        value = value if hasattr(value, "resolve_expression") else Value(value)
-        output_field = Reminder._meta.get_field(field)
-        return Case(When(condition, then=value), default=F(field), output_field=output_field)
-
-    updated = Reminder.objects.filter(is_sent | (is_claimed & claimable)).update(
-        state=set_when(is_sent, "state", ReminderState.SENT),
-        sent_at=set_when(is_sent, "sent_at", now),
-        last_error=set_when(is_sent, "last_error", ""),
-        claimed_at=set_when(is_claimed, "claimed_at", now),
-        attempts=set_when(is_claimed, "attempts", F("attempts") + 1),
-    )
+        updated = cursor.rowcount
     # The sent row is gone only if its member deleted their account meanwhile;
     # then a claim made here is left to go stale, and the reminder goes later.
-    return updated == 2
+    return claim_id is not None and updated == (2 if sent_id is not None else 1)
 
 
 def _content(reminder: Reminder, site: str, offered: bool) -> emails.ReminderContent:

@@ -2,15 +2,16 @@
 
 Rendering a template costs far more than joining strings, and every reminder in
 a batch reads the same but for a few values. So a batch renders each template
-once per variant (whether the recovery check is offered), with a marker in
-place of each per-recipient value, and each email joins the pieces between the
-markers with that recipient's own values, escaped exactly as the template would
-have escaped them. Nothing is shared between recipients but the skeleton: each
-email carries its own name, peer and signed link.
+once per variant (whether the recovery check is offered; the language), with
+a marker in place of each per-recipient value, and each email joins the pieces
+between the markers with that recipient's own values, escaped exactly where the
+template escaped them. Nothing is shared between recipients but the skeleton:
+each email carries its own name, peer and signed link.
 
-The templates may use the per-recipient values as they are, not through a
-filter or in a test (a marker would not survive it); a template that does is
-rendered for each recipient instead, and the tests compare the two.
+The templates may print the per-recipient values, but not pass them through a
+filter or test them in an `{% if %}` (a marker would not survive the one, and
+would mislead the other); a template whose markers do not survive is rendered
+for each recipient instead, and the tests compare the two.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
+from django.utils import translation
 from django.utils.html import conditional_escape
 
 SUBJECT = "Time for a quick check-in"
@@ -27,9 +29,11 @@ TEXT_TEMPLATE = "emails/checkin_reminder.txt"
 HTML_TEMPLATE = "emails/checkin_reminder.html"
 # The values that differ from one recipient to the next.
 FIELDS = ("recipient_name", "peer_name", "connected_url", "checkin_url")
-# Characters no template text or escaping produces.
+# A marker holds what escaping changes: the rendered marker tells whether the
+# template escaped the value in that place. The separator is a character no
+# template text or escaping produces.
 _MARK = "\x1e"
-_MARKER = re.compile(f"{_MARK}([a-z_]+){_MARK}")
+_MARKER = re.compile(f"{_MARK}(<|&lt;)([a-z_]+)(?:>|&gt;){_MARK}")
 
 
 @dataclass(frozen=True)
@@ -63,27 +67,36 @@ def context(*, content: ReminderContent, snooze_url: str) -> dict:
 
 
 class _Skeleton:
-    """One template rendered with markers, split into the text between them."""
+    """One template rendered with markers: the text between them, and for each
+    marker the value it stands for and whether the template escaped it."""
 
     def __init__(self, template_name: str, snooze_url: str, check_offered: bool):
-        template = get_template(template_name)
         markers = ReminderContent(
             to="",
             check_offered=check_offered,
-            **{field: f"{_MARK}{field}{_MARK}" for field in FIELDS},
+            **{field: f"{_MARK}<{field}>{_MARK}" for field in FIELDS},
         )
-        rendered = template.render(context(content=markers, snooze_url=snooze_url))
-        # Alternating: text, field name, text, field name, ..., text.
-        self.parts = _MARKER.split(rendered)
-        self.escape = template.template.engine.autoescape
-        fields = self.parts[1::2]
-        self.whole = _MARK not in "".join(self.parts[0::2]) and set(fields) <= set(FIELDS)
+        rendered = get_template(template_name).render(
+            context(content=markers, snooze_url=snooze_url)
+        )
+        self.texts: list[str] = []
+        self.values: list[tuple[str, bool]] = []
+        start = 0
+        for found in _MARKER.finditer(rendered):
+            self.texts.append(rendered[start : found.start()])
+            self.values.append((found.group(2), found.group(1) == "&lt;"))
+            start = found.end()
+        self.texts.append(rendered[start:])
+        # A marker a filter changed (or a field unknown here) is left in the text.
+        self.whole = _MARK not in "".join(self.texts) and all(
+            field in FIELDS for field, _ in self.values
+        )
 
     def fill(self, content: ReminderContent) -> str:
-        parts = list(self.parts)
-        for index in range(1, len(parts), 2):
-            value = getattr(content, parts[index])
-            parts[index] = conditional_escape(value) if self.escape else value
+        parts = [self.texts[0]]
+        for (field, escape), text in zip(self.values, self.texts[1:], strict=True):
+            value = getattr(content, field)
+            parts += [conditional_escape(value) if escape else value, text]
         return "".join(parts)
 
 
@@ -95,7 +108,7 @@ class ReminderEmails:
         self._skeletons: dict[tuple[str, bool], _Skeleton] = {}
 
     def _render(self, template_name: str, content: ReminderContent) -> str:
-        key = (template_name, content.check_offered)
+        key = (template_name, content.check_offered, translation.get_language())
         skeleton = self._skeletons.get(key)
         if skeleton is None:
             skeleton = _Skeleton(template_name, self.snooze_url, content.check_offered)

@@ -3,6 +3,8 @@ its templates say, and the database sees a fixed number of statements per batch
 with never more than one reminder claimed and not yet recorded."""
 
 import datetime
+import email
+import email.policy
 import re
 
 import pytest
@@ -16,9 +18,11 @@ from checkins import emails, services
 from checkins.models import Reminder, ReminderState
 from matching import services as matching_services
 from members.models import Role
+from peerlink import mail as peerlink_mail
 from recovery.services import check_dismiss
 from tests.factories import MentorFactory, NewcomerFactory
 from tests.recovery.conftest import ensure_starter
+from tests.smtp import running_sink
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +174,77 @@ def test_a_reminder_sent_elsewhere_mid_batch_is_not_sent_again(due_reminder_ids,
     unsent = Reminder.objects.get(pk=due_reminder_ids[2])
     assert unsent.state == ReminderState.DUE and unsent.attempts == 0
     assert len(mail.outbox) == 5
+
+
+# --- The MIME form ----------------------------------------------------------------
+
+
+def content_for(*, to="robin@example.org", name="Robin", peer_name="Sam", offered=True):
+    return emails.ReminderContent(
+        to=to,
+        recipient_name=name,
+        peer_name=peer_name,
+        connected_url="https://peerlink.example/check-ins/link/eyJyIjoxfQ:1vzd1U:gks/",
+        checkin_url="https://peerlink.example/check-ins/12/",
+        check_offered=offered,
+    )
+
+
+def normalised(raw: bytes) -> bytes:
+    """The message without what differs between any two messages."""
+    boundary = re.search(rb'boundary="([^"]+)"', raw).group(1)
+    raw = raw.replace(boundary, b"BOUNDARY")
+    raw = re.sub(rb"\r\nDate: [^\r]+\r\n", b"\r\nDate: -\r\n", raw)
+    return re.sub(rb"\r\nMessage-ID: [^\r]+\r\n", b"\r\nMessage-ID: -\r\n", raw)
+
+
+@pytest.mark.parametrize("name", ["Robin", "Zoë & <Sam>", 'O\'Neil "Jo"'])
+@pytest.mark.parametrize("offered", [True, False])
+def test_a_reminder_written_directly_is_what_django_would_send(name, offered):
+    batch = emails.ReminderEmails(snooze_url="https://peerlink.example/check-ins/")
+    message = batch.message(content_for(name=name, offered=offered))
+    written = message.written()
+    assert written is not None
+    general = mail.EmailMultiAlternatives.message(message).as_bytes(linesep="\r\n")
+    assert normalised(written) == normalised(general)
+
+
+@pytest.fixture
+def smtp(settings):
+    with running_sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+        yield sink
+        peerlink_mail.close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        content_for(),
+        content_for(name="Zoë"),
+        content_for(to="robin+reminders@mail.example.org"),
+        # Django's general path: an address to encode, a line too long to send as it is.
+        content_for(to="zoë@example.org"),
+        content_for(peer_name="Sam " * 300),
+    ],
+    ids=["plain", "accented name", "plus address", "accented address", "long line"],
+)
+def test_every_reminder_arrives_over_smtp_reading_as_its_templates_render_it(smtp, content):
+    batch = emails.ReminderEmails(snooze_url="https://peerlink.example/check-ins/")
+    peerlink_mail.send(batch.message(content))
+    [received] = smtp.messages()
+    parsed = email.message_from_bytes(received.raw, policy=email.policy.default)
+    assert parsed["Subject"] == "Time for a quick check-in"
+    assert parsed["To"].addresses[0].addr_spec == content.to
+    assert received.recipients == (content.to,) or not content.to.isascii()
+    context = emails.context(content=content, snooze_url=batch.snooze_url)
+    text, html = parsed.get_payload()
+    # Lines end in CRLF on the wire.
+    assert text.get_content().replace("\r\n", "\n") == render_to_string(
+        emails.TEXT_TEMPLATE, context
+    )
+    assert html.get_content_type() == "text/html"
+    assert html.get_content().replace("\r\n", "\n") == render_to_string(
+        emails.HTML_TEMPLATE, context
+    )

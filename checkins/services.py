@@ -338,7 +338,10 @@ def _record_and_claim(*, sent_id: int | None, claim_id: int | None) -> bool:
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
-        logger.warning("Reminder %s sent; reconnecting to record it", sent_id or "none")
+        if sent_id is not None:
+            logger.warning("Reminder %s sent; reconnecting to record it", sent_id)
+        else:
+            logger.warning("Reconnecting to claim reminder %s", claim_id)
         connection.close()
         # The lost statement may have claimed `claim_id` already: at `now`, a
         # moment no other worker's claim carries.

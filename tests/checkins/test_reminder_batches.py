@@ -48,10 +48,14 @@ def due_reminder_ids():
         return services.reminders_claim_due()
 
 
+def reminders_sent() -> list[mail.EmailMultiAlternatives]:
+    return [message for message in mail.outbox if message.subject == emails.SUBJECT]
+
+
 def sent_by_reminder() -> dict[int, mail.EmailMultiAlternatives]:
     """The outbox by the reminder id in each email's signed "we connected" link."""
     found = {}
-    for message in mail.outbox:
+    for message in reminders_sent():
         token = re.search(r"/check-ins/link/([^/\s]+)/", message.body).group(1)
         reminder = services.link_reminder(token=token)
         found[reminder.pk] = message
@@ -248,3 +252,28 @@ def test_every_reminder_arrives_over_smtp_reading_as_its_templates_render_it(smt
     assert html.get_content().replace("\r\n", "\n") == render_to_string(
         emails.HTML_TEMPLATE, context
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_whose_answer_the_database_lost_is_still_sent_once(due_reminder_ids, monkeypatch):
+    """The connection dropped after the statement that recorded one reminder and
+    claimed the next had committed: the worker reconnects, and the reminder it
+    had claimed is still its own to send, now rather than after the claim goes stale."""
+    from django.db import OperationalError
+
+    update, lost = services._update, []
+
+    def answer_lost_once(**arguments):
+        done = update(**arguments)
+        if arguments["sent_id"] is not None and not lost:
+            lost.append(arguments["claim_id"])
+            raise OperationalError("server closed the connection unexpectedly")
+        return done
+
+    monkeypatch.setattr(services, "_update", answer_lost_once)
+    with time_machine.travel(DUE):
+        assert services.reminders_send(reminder_ids=due_reminder_ids) == (6, [])
+        assert sorted(sent_by_reminder()) == sorted(due_reminder_ids)
+    assert len(reminders_sent()) == 6
+    assert set(Reminder.objects.values_list("state", flat=True)) == {ReminderState.SENT}
+    assert lost == [due_reminder_ids[1]]

@@ -168,7 +168,8 @@ def checkins_by(member: Member) -> QuerySet[CheckIn]:
 
 def reminders_to_send(reminder_ids: list[int]) -> list[Reminder]:
     """The still-due reminders among `reminder_ids`, in that order, with what
-    sending needs (a member row is wide: only the fields the email uses)."""
+    sending needs (a member row is wide: only the fields the email uses, and
+    those deciding what it says, so that sending reads nothing row by row)."""
     found = (
         Reminder.objects.filter(pk__in=reminder_ids, state=ReminderState.DUE)
         .select_related("match", "recipient__user", "match__newcomer", "match__mentor")
@@ -179,6 +180,9 @@ def reminders_to_send(reminder_ids: list[int]) -> list[Reminder]:
             "match__mentor__display_name",
             "match__mentor__share_display_name",
             "recipient__display_name",
+            "recipient__time_zone",
+            "recipient__role",
+            "recipient__deleted_at",
             "recipient__user__email",
             "recipient__user__is_active",
         )

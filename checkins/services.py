@@ -21,10 +21,8 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Max, Q
-from django.template.loader import render_to_string
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,12 +31,12 @@ from members.models import Member
 from members.visibility import peer_view
 from peerlink import mail
 from peerlink.queue import enqueue
-from recovery.selectors import offered_to as recovery_offered_to
+from recovery.selectors import offered_to_each as recovery_offered_to_each
 from safety.services import hold_for_concern
 from steps import services as step_services
 from steps.models import AnswerSource, Step
 
-from . import schedule, selectors
+from . import emails, schedule, selectors
 from .models import CheckIn, CheckinSettings, Connected, Reminder, ReminderState
 
 logger = logging.getLogger(__name__)
@@ -279,28 +277,33 @@ def reminders_send(
     task's hard time limit belongs to a dead worker and may be taken over. An
     SMTP error releases the failing reminder's claim and is raised: that one
     and the rest are still due, for the retry or the next tick.
+
+    One statement records each sent reminder and claims the next, so at any
+    moment at most one reminder of the batch is claimed and not yet recorded:
+    a worker killed mid-batch leaves at most that one in doubt. The email's
+    templates are rendered once for the batch.
     """
     started = time.monotonic()
     reminders = selectors.reminders_to_send(reminder_ids)
-    sent = 0
+    offered = recovery_offered_to_each([reminder.recipient for reminder in reminders])
+    site = settings.PEERLINK_SITE_URL.rstrip("/")
+    messages = emails.ReminderEmails(snooze_url=site + reverse("checkins:upcoming"))
+    sent, unrecorded = 0, None
     for position, reminder in enumerate(reminders):
         # At least one per call, so a batch always moves on.
         if position and seconds is not None and time.monotonic() - started > seconds:
+            _record_and_claim(sent_id=unrecorded, claim_id=None)
             return sent, [r.pk for r in reminders[position:]]
-        sent += _claim_and_send(reminder)
+        claimed = _record_and_claim(sent_id=unrecorded, claim_id=reminder.pk)
+        unrecorded = None
+        if claimed and _send_claimed(reminder, messages, site, reminder.recipient_id in offered):
+            sent, unrecorded = sent + 1, reminder.pk
+    _record_and_claim(sent_id=unrecorded, claim_id=None)
     return sent, []
 
 
-def _claim_and_send(reminder: Reminder) -> bool:
-    now = timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
-    claimed = Reminder.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
-        pk=reminder.pk,
-        state=ReminderState.DUE,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return False
+def _send_claimed(reminder: Reminder, messages: emails.ReminderEmails, site, offered) -> bool:
+    """Send a claimed reminder; return whether it went out (and is to be recorded)."""
     user = reminder.recipient.user
     if reminder.match.state != MatchState.ACTIVE:
         _skip(reminder.pk, "match no longer active")
@@ -309,7 +312,7 @@ def _claim_and_send(reminder: Reminder) -> bool:
         _skip(reminder.pk, "no active account or email address")
         return False
     try:
-        _email_reminder(reminder)
+        mail.send(messages.message(_content(reminder, site, offered)))
     except Exception as exc:
         # Release the claim so the retry (or the next tick) can send it.
         Reminder.objects.filter(pk=reminder.pk).update(
@@ -317,51 +320,83 @@ def _claim_and_send(reminder: Reminder) -> bool:
         )
         logger.warning("Reminder %s not sent: %s", reminder.pk, type(exc).__name__)
         raise
-    _record_sent(reminder.pk)
     return True
 
 
-def _record_sent(reminder_id: int) -> None:
-    """Record a sent reminder; if the database dropped the connection meanwhile,
-    reconnect once rather than leave the reminder to be sent again."""
+def _record_and_claim(*, sent_id: int | None, claim_id: int | None) -> bool:
+    """Record reminder `sent_id` as sent and claim reminder `claim_id`, in one
+    statement; return whether `claim_id` is now this worker's to send.
 
-    def record() -> None:
-        Reminder.objects.filter(pk=reminder_id).update(
-            state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
-        )
-
+    If the database dropped the connection meanwhile, reconnect once rather
+    than leave the sent reminder to be sent again.
+    """
+    if sent_id is None and claim_id is None:
+        return False
+    now = timezone.now()
     try:
-        record()
+        return _update(sent_id=sent_id, claim_id=claim_id, now=now)
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
-        logger.warning("Reminder %s sent; reconnecting to record it", reminder_id)
+        if sent_id is not None:
+            logger.warning("Reminder %s sent; reconnecting to record it", sent_id)
+        else:
+            logger.warning("Reconnecting to claim reminder %s", claim_id)
         connection.close()
-        record()
+        # The lost statement may have claimed `claim_id` already: at `now`, a
+        # moment no other worker's claim carries.
+        return _update(sent_id=sent_id, claim_id=claim_id, now=now, own_claim=True)
 
 
-def _email_reminder(reminder: Reminder) -> None:
-    site = settings.PEERLINK_SITE_URL.rstrip("/")
+def _update(*, sent_id: int | None, claim_id: int | None, now, own_claim: bool = False) -> bool:
+    stale = now - datetime.timedelta(seconds=settings.PEERLINK_REMINDER_CLAIM_SECONDS)
+    # Written out: the ORM takes longer to compose this statement than the
+    # database takes to run it, and it runs once per reminder.
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    own = "OR claimed_at = %(now)s" if own_claim else ""
+    sql = f"""
+        UPDATE {table} SET
+            state = CASE WHEN id = %(sent)s THEN %(sent_state)s ELSE state END,
+            sent_at = CASE WHEN id = %(sent)s THEN %(now)s ELSE sent_at END,
+            last_error = CASE WHEN id = %(sent)s THEN '' ELSE last_error END,
+            claimed_at = CASE WHEN id = %(claim)s THEN %(now)s ELSE claimed_at END,
+            attempts = CASE WHEN id = %(claim)s THEN attempts + 1 ELSE attempts END
+        WHERE id = %(sent)s OR (
+            id = %(claim)s AND state = %(due_state)s
+            AND (claimed_at IS NULL OR claimed_at < %(stale)s {own})
+        )
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                # No row has id NULL: a missing id matches nothing.
+                "sent": sent_id,
+                "claim": claim_id,
+                "sent_state": ReminderState.SENT.value,
+                "due_state": ReminderState.DUE.value,
+                "now": adapt(now),
+                "stale": adapt(stale),
+            },
+        )
+        updated = cursor.rowcount
+    # The sent row is gone only if its member deleted their account meanwhile;
+    # then a claim made here is left to go stale, and the reminder goes later.
+    return claim_id is not None and updated == (2 if sent_id is not None else 1)
+
+
+def _content(reminder: Reminder, site: str, offered: bool) -> emails.ReminderContent:
     match = reminder.match
     peer = match.mentor if reminder.recipient_id == match.newcomer_id else match.newcomer
-    context = {
-        "recipient": reminder.recipient,
-        "peer_name": peer_view(peer, viewer=reminder.recipient, match=match).name_in_sentence,
-        "connected_url": site + reverse("checkins:link", args=[link_token(reminder)]),
-        "checkin_url": site + reverse("checkins:new", args=[match.pk]),
-        "snooze_url": site + reverse("checkins:upcoming"),
-        # Named without the word "recovery": an email preview must not say what it is about.
-        "check_offered": recovery_offered_to(reminder.recipient),
-    }
-    message = EmailMultiAlternatives(
-        subject="Time for a quick check-in",
-        body=render_to_string("emails/checkin_reminder.txt", context),
-        to=[reminder.recipient.user.email],
+    return emails.ReminderContent(
+        to=reminder.recipient.user.email,
+        recipient_name=reminder.recipient.display_name,
+        peer_name=peer_view(peer, viewer=reminder.recipient, match=match).name_in_sentence,
+        connected_url=site + reverse("checkins:link", args=[link_token(reminder)]),
+        checkin_url=site + reverse("checkins:new", args=[match.pk]),
+        check_offered=offered,
     )
-    message.attach_alternative(
-        render_to_string("emails/checkin_reminder.html", context), "text/html"
-    )
-    mail.send(message)
 
 
 @transaction.atomic

@@ -105,6 +105,40 @@ def offered_to(member: Member | None) -> bool:
     return status_for(member).due
 
 
+def offered_to_each(members: list[Member], *, now=None) -> set[int]:
+    """Return the ids of those among `members` to offer the check to now: `offered_to`
+    for a batch (a batch of reminders), in three queries whatever its size."""
+    newcomers = [m.pk for m in members if m is not None and not m.is_deleted and m.is_newcomer]
+    if not newcomers:
+        return set()
+    version = live_versions().select_related("instrument").order_by("-made_live_at", "-pk").first()
+    if version is None:
+        return set()
+    taken = dict(
+        RecoveryCheck.objects.filter(member_id__in=newcomers)
+        .values("member_id")
+        .annotate(last=Max("taken_at"))
+        .values_list("member_id", "last")
+    )
+    dismissed = dict(
+        Dismissal.objects.filter(member_id__in=newcomers)
+        .values("member_id")
+        .annotate(last=Max("at"))
+        .values_list("member_id", "last")
+    )
+    now = now or timezone.now()
+    return {
+        member_id
+        for member_id in newcomers
+        if scoring.is_due(
+            now=now,
+            last_taken=taken.get(member_id),
+            last_dismissed=dismissed.get(member_id),
+            every_days=version.instrument.cadence_days,
+        )
+    }
+
+
 def home_summary(member) -> dict:
     """Return what the member's home page shows of the recovery check."""
     status = status_for(member)

@@ -16,18 +16,10 @@ for each recipient instead, and the tests compare the two.
 
 from __future__ import annotations
 
-import functools
-import random
 import re
-import sys
 from dataclasses import dataclass
-from email.utils import formatdate, make_msgid
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT, sanitize_address
-from django.core.mail.utils import DNS_NAME
 from django.template.loader import get_template
 from django.utils import translation
 from django.utils.html import conditional_escape
@@ -128,116 +120,8 @@ class ReminderEmails:
         )
 
     def message(self, content: ReminderContent) -> EmailMultiAlternatives:
-        message = ReminderMessage(
+        message = EmailMultiAlternatives(
             subject=SUBJECT, body=self._render(TEXT_TEMPLATE, content), to=[content.to]
         )
         message.attach_alternative(self._render(HTML_TEMPLATE, content), "text/html")
         return message
-
-
-class ReminderMessage(EmailMultiAlternatives):
-    """A reminder that, going over SMTP, writes its MIME form directly.
-
-    Django builds a message through the standard library's MIME classes,
-    generator and header folding: for a reminder, more work than everything
-    else in sending it. The reminder's form is always the same (two parts,
-    a subject and addresses in plain ASCII), so it is written out here, for
-    Django's SMTP backend only and only when nothing calls for encoding (no
-    long line, no address or header to encode); otherwise Django builds it.
-    Both forms read the same to a mail client, as the tests check.
-    """
-
-    def message(self):
-        if type(self.connection) is SmtpBackend:
-            written = self.written()
-            if written is not None:
-                return _Written(written)
-        return super().message()
-
-    def written(self) -> bytes | None:
-        """Return the message as Django's SMTP backend would send it, or None
-        when it needs Django's general path."""
-        if self.cc or self.reply_to or self.extra_headers or len(self.to) != 1:
-            return None
-        from_header = _address_header(self.from_email, self.encoding or settings.DEFAULT_CHARSET)
-        if not (_plain_header(self.subject) and _plain_header(from_header)):
-            return None
-        if not _SIMPLE_ADDRESS.fullmatch(self.to[0]):
-            return None
-        (html, mimetype), *others = self.alternatives
-        if others or mimetype != "text/html" or self.attachments or self.content_subtype != "plain":
-            return None
-        parts = [_part("plain", self.body), _part("html", html)]
-        if None in parts:
-            return None
-        boundary = f"==============={random.randrange(sys.maxsize):019d}=="
-        if any(boundary.encode() in part for part in parts):
-            return None
-        head = (
-            f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'
-            "MIME-Version: 1.0\r\n"
-            f"Subject: {self.subject}\r\n"
-            f"From: {from_header}\r\n"
-            f"To: {self.to[0]}\r\n"
-            f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}\r\n"
-            f"Message-ID: {make_msgid(domain=DNS_NAME)}\r\n"
-            "\r\n"
-        ).encode("ascii")
-        separator = f"--{boundary}\r\n".encode("ascii")
-        return b"".join(
-            [
-                head,
-                separator,
-                parts[0],
-                b"\r\n",
-                separator,
-                parts[1],
-                f"\r\n--{boundary}--\r\n".encode(),
-            ]
-        )
-
-
-class _Written:
-    """A message written out: what Django's SMTP backend reads of `message()`."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
-        return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
-
-
-# Longer header values are folded over lines by the general path.
-_HEADER_LIMIT = 70
-
-
-def _plain_header(value: str) -> bool:
-    return value.isascii() and len(value) <= _HEADER_LIMIT and not _UNSAFE_HEADER.search(value)
-
-
-_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f]")
-# An address Django would write as it is (no name, nothing to encode or quote).
-_SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
-
-
-@functools.lru_cache(maxsize=8)
-def _address_header(address: str, encoding: str) -> str:
-    """The From header as Django writes it (the same for a whole batch)."""
-    return sanitize_address(address, encoding)
-
-
-def _part(subtype: str, text: str) -> bytes | None:
-    """One text part, headers and body, with CRLF line ends; None if a line is too
-    long for it to go unencoded (the general path then encodes it)."""
-    if "\r" in text:
-        return None
-    body = text.encode()
-    if any(len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in body.split(b"\n")):
-        return None
-    encoding = "7bit" if body.isascii() else "8bit"
-    head = (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        "MIME-Version: 1.0\r\n"
-        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
-    )
-    return head.encode("ascii") + body.replace(b"\n", b"\r\n")

@@ -132,9 +132,11 @@ def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> lis
 
     now = now or timezone.now()
     programme = CheckinSettings.current()
+    # The stage rule's own filter, not `pk IN (its ids)`: that joined every active
+    # match in the programme to find the member's few.
     matches = (
-        Match.objects.filter(state=MatchState.ACTIVE, decided_at__isnull=False)
-        .filter(pk__in=_member_match_ids(member))
+        Match.objects.visible_to(member)
+        .filter(state=MatchState.ACTIVE, decided_at__isnull=False)
         .select_related("newcomer", "mentor", "cadence")
     )
     pending = {
@@ -156,10 +158,6 @@ def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> lis
         peer = peer_view(other, viewer=member, match=match)
         upcoming.append(Upcoming(match=match, peer=peer, next_due_at=due_at, pending=reminder))
     return upcoming
-
-
-def _member_match_ids(member: Member) -> QuerySet:
-    return Match.objects.visible_to(member).values("pk")
 
 
 def checkins_by(member: Member) -> QuerySet[CheckIn]:

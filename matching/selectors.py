@@ -892,11 +892,15 @@ def peer_of(member: Member, other_id: int) -> Member | None:
 
 
 def open_match_for(newcomer: Member) -> Match | None:
-    return (
+    """Return the newcomer's open request or match (at most one: a constraint says so)."""
+    match = (
         Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)
-        .select_related("mentor__user", "newcomer__user")
+        .select_related("mentor__user")
         .first()
     )
+    if match is not None:
+        match.newcomer = newcomer
+    return match
 
 
 def matches_for_newcomer(newcomer: Member) -> QuerySet[Match]:

@@ -134,7 +134,8 @@ def withdraw(request, match_id: int):
 def inbox(request):
     mentor = _member(request, "mentor")
     requests = []
-    waiting = list(selectors.inbox_for(mentor))
+    inbox = selectors.mentor_inbox(mentor)
+    waiting = inbox.waiting
     # Read only when there is a request to compare with.
     mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True)) if waiting else set()
     notes = messaging_selectors.request_notes(waiting, mentor) if waiting else {}
@@ -152,11 +153,11 @@ def inbox(request):
     unread = messaging_selectors.unread_by_match(mentor)
     active = [
         (match, peer_view(match.newcomer, viewer=mentor, match=match), unread.get(match.pk, 0))
-        for match in selectors.active_matches_for_mentor(mentor)
+        for match in inbox.active
     ]
     ended = [
         (match, peer_view(match.newcomer, viewer=mentor, match=match))
-        for match in selectors.recently_ended_for_mentor(mentor)
+        for match in inbox.recently_ended
     ]
     return render(
         request,

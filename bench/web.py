@@ -22,16 +22,19 @@ once:
    random, by default) before each page after the first, as people do;
 2. the same mix for `--seconds` with no pause at all, which asks far more of
    the server than 32 people could;
-3. then each page alone for `--page-seconds`, with no pause, the reference page
-   first.
+3. then each page alone for `--page-seconds`, with no pause, each right after
+   the reference page alone for as long (other work on a shared machine comes and
+   goes within a run: each page is compared with the reference as measured just
+   before it).
 
 Its last line is one JSON object: `steps` (per step of the mix: requests,
 errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix,
 with `client_cpu`, the cores locust itself used), `no_pause` (`steps` and
 `overall` of the mix with no pause), `think` (the pause), `pages` (each page alone:
-the same, and `share`, its rps against the reference page's),
-`baseline_rps`, `concurrency`, `workers`, `worker_rss_mb` (the largest
-worker's resident memory after the run), `done` (what the members' actions
+the same, `reference_rps`, the reference page's rps just before it, and `share`,
+its rps against that), `baseline_rps` (the reference page's first measure),
+`concurrency`, `workers`, `worker_rss_mb` (the largest worker's resident
+memory after the run), `done` (what the members' actions
 changed: requests made and accepted, messages sent, check-ins recorded,
 sign-ins), `database`, `newcomers`, `mentors`.
 """
@@ -494,12 +497,23 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         )
         pages = {}
         for label, path, pool, field in PAGES:
-            log(f"{label} alone for {args.page_seconds} s...")
             extra = {"BENCH_WEB_PAGE": path}
             if pool:
                 extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
+            reference = None
+            if path != PAGES[0][1]:
+                # The reference page again, just before: other work on the machine comes
+                # and goes within a run, and each page is compared with what the
+                # reference served under the same conditions.
+                log(f"reference alone for {args.page_seconds} s, before {label}...")
+                reference = locust(
+                    args, port, folder, env, "OnePage", args.page_seconds,
+                    BENCH_WEB_PAGE=PAGES[0][1],
+                )["Aggregated"]  # fmt: skip
+            log(f"{label} alone for {args.page_seconds} s...")
             rows = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)
             pages[label] = rows["Aggregated"]
+            pages[label]["reference_rps"] = (reference or rows["Aggregated"])["rps"]
         rss = worker_rss_mb(server.pid)
     finally:
         stop([server])
@@ -510,7 +524,8 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
     done = outcomes(plan, before)
     baseline = pages["reference"]["rps"]
     for row in pages.values():
-        row["share"] = round(row["rps"] / baseline, 3) if baseline else 0.0
+        reference = row["reference_rps"]
+        row["share"] = round(row["rps"] / reference, 3) if reference else 0.0
     overall = steps.pop("Aggregated")
     summary = {
         "database": connection.vendor,

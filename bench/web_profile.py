@@ -1,15 +1,13 @@
 """Where a member page's time goes, one request at a time: cProfile and query counts.
 
-    DATABASE_URL=postgres://…/peerlink_NAME python -m bench.web_profile --seed
-    DATABASE_URL=postgres://…/peerlink_NAME python -m bench.web_profile [--repeat 20] [--top 25]
+    DATABASE_URL=postgres://… python -m bench.web_profile [--repeat 40] [--top 40] [--small]
 
-`--seed` migrates the database DATABASE_URL names (it must be a scratch
-database of your own: it is filled with synthetic people) and seeds it as
-`python -m bench.web` does, keeping the plan beside it in the var folder. Then
-each member page is asked for `--repeat` times through Django's test client,
-as rotating members of the plan; the last line is one JSON object per page:
-milliseconds per request (without and with cProfile), queries, and the time
-inside the database driver. `--top` prints cProfile's heaviest calls per page
+It seeds a throwaway database of its own as `python -m bench.web` does (10,000
+newcomers and 3,000 mentors; `--small`: 600 and 200), never real data, then
+asks for each member page `--repeat` times through Django's test client, as
+rotating members of the same plan. The last line is one JSON object, per page:
+milliseconds per request (without the profiler), queries, and the time inside
+the database driver. `--top` prints cProfile's heaviest calls per page
 (cumulative) to standard error.
 """
 
@@ -24,52 +22,34 @@ import os
 import pstats
 import sys
 import time
-from pathlib import Path
 
+from bench.database import throwaway_database
 from bench.web import PAGES
-
-SECRET_FILE = "bench-web-profile-secret"
-PLAN_FILE = "bench-web-profile-plan.json"
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", action="store_true")
-    parser.add_argument("--newcomers", type=int, default=10_000)
-    parser.add_argument("--mentors", type=int, default=3_000)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--top", type=int, default=0)
-    parser.add_argument("--page", action="append", help="only these paths")
+    parser.add_argument("--small", action="store_true", help="600 newcomers, 200 mentors")
     args = parser.parse_args(argv)
+    people = (600, 200) if args.small else (10_000, 3_000)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerlink.settings.test")
+    # Emails about these synthetic people are queued in memory and dropped at exit.
     os.environ["CELERY_BROKER_URL"] = "memory://"
     import django
 
     django.setup()
-    from django.conf import settings
     from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host is allowed
-    logging.disable(logging.INFO)
-
-    plan_path = Path(settings.VAR_DIR) / PLAN_FILE
-    if args.seed:
-        seed(args, plan_path)
-    plan = json.loads(plan_path.read_text())
-    return profile(args, plan)
-
-
-def seed(args, plan_path: Path) -> None:
-    from django.core.management import call_command
-    from django.db import connection
 
     from bench.web import prepare
 
-    call_command("migrate", verbosity=0)
-    plan = prepare(argparse.Namespace(newcomers=args.newcomers, mentors=args.mentors), connection)
-    plan_path.parent.mkdir(parents=True, exist_ok=True)
-    plan_path.write_text(json.dumps(plan))
+    setup_test_environment()  # the test client's host is allowed
+    logging.disable(logging.INFO)
+    with throwaway_database() as connection:
+        plan = prepare(argparse.Namespace(newcomers=people[0], mentors=people[1]), connection)
+        return profile(args, plan)
 
 
 class DriverTime:
@@ -95,7 +75,7 @@ def profile(args, plan: dict) -> dict:
     client = Client()
     results = {}
     for label, path, pool, field in PAGES:
-        if path.startswith("/bench/") or (args.page and path not in args.page):
+        if path.startswith("/bench/"):
             continue
         people = plan[pool] if pool else [None]
         cookie = settings.SESSION_COOKIE_NAME

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -124,11 +125,11 @@ class Upcoming:
     peer: PeerView
     next_due_at: datetime.datetime
     pending: Reminder | None  # a reminder due soon that may still be snoozed
-    cadence: schedule.Cadence | None = None  # the match's, in the programme's quiet hours
+    cadence: schedule.Cadence | None = None  # the match's own, else the programme's
 
 
 def upcoming_for(
-    member: Member, *, now: datetime.datetime | None = None, visible: list[Match] | None = None
+    member: Member, *, now: datetime.datetime | None = None, visible: Iterable[Match] | None = None
 ) -> list[Upcoming]:
     """Return the next check-in of each of the member's active matches.
 

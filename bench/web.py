@@ -1,7 +1,7 @@
 """Benchmark the web pages under load: many signed-in members at once, on gunicorn.
 
     python -m bench.web [--users 32] [--seconds 60] [--page-seconds 15] [--workers 4]
-                        [--small | --quick]
+                        [--think 1,3] [--small | --quick]
 
 It works in a throwaway database of its own (PostgreSQL when DATABASE_URL
 points there), never in real data. `seed_demo` makes 10,000 newcomers and
@@ -13,20 +13,28 @@ gunicorn then serves PeerLink with production settings (DEBUG off, compressed
 and hashed static files, the cache and broker in Redis when CACHE_URL and
 CELERY_BROKER_URL are set) on 127.0.0.1, plus a one-query reference page that
 only the benchmark's URLs mount. locust, headless, plays `--users` members at
-once with no pause between requests:
+once:
 
 1. the realistic mix for `--seconds`: the signed-out home, sign-in, the member
    home, suggestions, requesting a mentor, the mentor's inbox and accepting, a
    conversation (open, poll, send), check-ins (the list and one sent) and the
-   API;
-2. then each page alone for `--page-seconds`, the reference page first.
+   API, each member pausing `--think` seconds (between one and three, at
+   random, by default) before each page after the first, as people do;
+2. the same mix for `--seconds` with no pause at all, which asks far more of
+   the server than 32 people could;
+3. then each page alone for `--page-seconds`, with no pause, each right after
+   the reference page alone for as long (other work on a shared machine comes and
+   goes within a run: each page is compared with the reference as measured just
+   before it).
 
 Its last line is one JSON object: `steps` (per step of the mix: requests,
 errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix,
-with `client_cpu`, the cores locust itself used), `pages` (each page alone:
-the same, and `share`, its rps against the reference page's),
-`baseline_rps`, `concurrency`, `workers`, `worker_rss_mb` (the largest
-worker's resident memory after the run), `done` (what the members' actions
+with `client_cpu`, the cores locust itself used), `no_pause` (`steps` and
+`overall` of the mix with no pause), `think` (the pause), `pages` (each page alone:
+the same, `reference_rps`, the reference page's rps just before it, and `share`,
+its rps against that), `baseline_rps` (the reference page's first measure),
+`concurrency`, `workers`, `worker_rss_mb` (the largest worker's resident
+memory after the run), `done` (what the members' actions
 changed: requests made and accepted, messages sent, check-ins recorded,
 sign-ins), `database`, `newcomers`, `mentors`.
 """
@@ -82,6 +90,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=int, default=60, help="how long to play the mix")
     parser.add_argument("--page-seconds", type=int, default=15, help="each page alone")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--think", default="1,3", help="the mix's pause before each page, in seconds: low,high"
+    )
     parser.add_argument("--small", action="store_true", help="600 newcomers, 200 mentors")
     parser.add_argument("--quick", action="store_true", help="a short smoke run, for CI")
     args = parser.parse_args(argv)
@@ -476,26 +487,45 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         log("Warming up (not measured)...")
         warm_up(port, plan, args.workers, args.quick)
         log(f"Playing the mix with {args.users} members for {args.seconds} s...")
-        steps = locust(args, port, folder, env, "Mix", args.seconds)
+        steps = locust(
+            args, port, folder, env, "Mix", args.seconds, BENCH_WEB_THINK=args.think,
+            BENCH_WEB_ONCE="0/2",
+        )  # fmt: skip
+        log(f"Playing the mix with no pause for {args.seconds} s...")
+        rushed = locust(
+            args, port, folder, env, "Mix", args.seconds, BENCH_WEB_THINK="0", BENCH_WEB_ONCE="1/2"
+        )
         pages = {}
         for label, path, pool, field in PAGES:
-            log(f"{label} alone for {args.page_seconds} s...")
             extra = {"BENCH_WEB_PAGE": path}
             if pool:
                 extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
+            reference = None
+            if path != PAGES[0][1]:
+                # The reference page again, just before: other work on the machine comes
+                # and goes within a run, and each page is compared with what the
+                # reference served under the same conditions.
+                log(f"reference alone for {args.page_seconds} s, before {label}...")
+                reference = locust(
+                    args, port, folder, env, "OnePage", args.page_seconds,
+                    BENCH_WEB_PAGE=PAGES[0][1],
+                )["Aggregated"]  # fmt: skip
+            log(f"{label} alone for {args.page_seconds} s...")
             rows = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)
             pages[label] = rows["Aggregated"]
+            pages[label]["reference_rps"] = (reference or rows["Aggregated"])["rps"]
         rss = worker_rss_mb(server.pid)
     finally:
         stop([server])
         empty_redis(env)
-    if any(row["errors"] for row in [*steps.values(), *pages.values()]):
+    if any(row["errors"] for row in [*steps.values(), *rushed.values(), *pages.values()]):
         log(log_path.read_text()[-3000:])
 
     done = outcomes(plan, before)
     baseline = pages["reference"]["rps"]
     for row in pages.values():
-        row["share"] = round(row["rps"] / baseline, 3) if baseline else 0.0
+        reference = row["reference_rps"]
+        row["share"] = round(row["rps"] / reference, 3) if reference else 0.0
     overall = steps.pop("Aggregated")
     summary = {
         "database": connection.vendor,
@@ -505,8 +535,10 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         "workers": args.workers,
         "seconds": args.seconds,
         "page_seconds": args.page_seconds,
+        "think": args.think,
         "overall": overall,
         "steps": steps,
+        "no_pause": {"overall": rushed.pop("Aggregated"), "steps": rushed},
         "baseline_rps": baseline,
         "pages": pages,
         "worker_rss_mb": rss,

@@ -2,8 +2,10 @@
 
 The plan (people, their session cookies and what they may do) is a JSON file
 named by BENCH_WEB_PLAN, written by bench/web.py. `Mix` plays the realistic
-mix; `OnePage` asks for the page BENCH_WEB_PAGE only, as the members of the
-plan's pool BENCH_WEB_POOL, one after another.
+mix, each member pausing BENCH_WEB_THINK seconds ("1,3": between one and
+three, at random) before each page after the first; "0" plays it with no
+pause at all. `OnePage` asks for the page BENCH_WEB_PAGE only, with no pause,
+as the members of the plan's pool BENCH_WEB_POOL, one after another.
 """
 
 import itertools
@@ -12,7 +14,7 @@ import os
 import random
 import secrets
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, between, constant, task
 
 PLAN = json.loads(open(os.environ["BENCH_WEB_PLAN"]).read())  # noqa: SIM115
 CSRF = secrets.token_hex(16)
@@ -31,7 +33,11 @@ class Pools:
 
     def __init__(self):
         self.cycles = {name: itertools.cycle(PLAN[name]) for name in ("browsers", "pairs")}
-        self.once = {name: list(reversed(PLAN[name])) for name in ("requesters", "acceptors")}
+        # Each run of the mix takes its own share of the one-off actions.
+        part, parts = (int(n) for n in os.environ.get("BENCH_WEB_ONCE", "0/1").split("/"))
+        self.once = {
+            name: list(reversed(PLAN[name][part::parts])) for name in ("requesters", "acceptors")
+        }
 
     def next(self, name: str):
         return next(self.cycles[name])
@@ -45,16 +51,31 @@ POOLS = Pools()
 JOURNEYS = {"visitor": 1, "newcomer": 4, "request": 1, "accept": 1, "conversation": 3}
 
 
+def think_time():
+    """A member's pause before each page: reading it, typing, deciding."""
+    low, _, high = os.environ.get("BENCH_WEB_THINK", "0").partition(",")
+    return between(float(low), float(high or low)) if float(high or low) else constant(0)
+
+
 class Mix(FastHttpUser):
-    wait_time = constant(0)
+    # Locust pauses after each journey; `think` pauses between its pages.
+    wait_time = think_time()
 
     def on_start(self):
         self.rng = random.Random()
+        self.first_page = True
+
+    def think(self):
+        if not self.first_page:
+            self.wait()
+        self.first_page = False
 
     def get(self, path: str, name: str, session: str | None, **headers):
+        self.think()
         self.client.get(path, name=name, headers={**cookie(session), **headers})
 
     def post(self, path: str, name: str, session: str | None, data: dict, **headers):
+        self.think()
         self.client.post(
             path,
             name=name,
@@ -71,6 +92,7 @@ class Mix(FastHttpUser):
     def journey(self):
         names = list(JOURNEYS)
         kind = self.rng.choices(names, weights=[JOURNEYS[n] for n in names])[0]
+        self.first_page = True
         getattr(self, kind)()
 
     def visitor(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -124,19 +125,37 @@ class Upcoming:
     peer: PeerView
     next_due_at: datetime.datetime
     pending: Reminder | None  # a reminder due soon that may still be snoozed
+    cadence: schedule.Cadence | None = None  # the match's own, else the programme's
 
 
-def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> list[Upcoming]:
-    """Return the next check-in of each of the member's active matches."""
+def upcoming_for(
+    member: Member, *, now: datetime.datetime | None = None, visible: Iterable[Match] | None = None
+) -> list[Upcoming]:
+    """Return the next check-in of each of the member's active matches.
+
+    `visible`: the caller read the member's matches already (`Match.objects.visible_to`,
+    every active one among them, with `newcomer`, `mentor` and `cadence`).
+    """
     from .services import cadence_for, member_time_zone
 
     now = now or timezone.now()
+    if visible is None:
+        # The stage rule's own filter, not `pk IN (its ids)`: that joined every active
+        # match in the programme to find the member's few.
+        visible = (
+            Match.objects.visible_to(member)
+            .filter(state=MatchState.ACTIVE)
+            .select_related("newcomer", "mentor", "cadence")
+        )
+    matches = [
+        match
+        for match in visible
+        if match.state == MatchState.ACTIVE and match.decided_at is not None
+    ]
+    if not matches:
+        return []
     programme = CheckinSettings.current()
-    matches = (
-        Match.objects.filter(state=MatchState.ACTIVE, decided_at__isnull=False)
-        .filter(pk__in=_member_match_ids(member))
-        .select_related("newcomer", "mentor", "cadence")
-    )
+    time_zone = member_time_zone(member)
     pending = {
         reminder.match_id: reminder
         for reminder in Reminder.objects.filter(
@@ -145,21 +164,17 @@ def upcoming_for(member: Member, *, now: datetime.datetime | None = None) -> lis
     }
     upcoming = []
     for match in matches:
-        time_zone = member_time_zone(member)
-        _, due_at = schedule.next_slot(
-            match.decided_at, now, time_zone, cadence_for(match, programme)
-        )
+        cadence = cadence_for(match, programme)
+        _, due_at = schedule.next_slot(match.decided_at, now, time_zone, cadence)
         reminder = pending.get(match.pk)
         if reminder is not None:
             due_at = min(due_at, reminder.due_at)
         other = match.mentor if match.newcomer_id == member.pk else match.newcomer
         peer = peer_view(other, viewer=member, match=match)
-        upcoming.append(Upcoming(match=match, peer=peer, next_due_at=due_at, pending=reminder))
+        upcoming.append(
+            Upcoming(match=match, peer=peer, next_due_at=due_at, pending=reminder, cadence=cadence)
+        )
     return upcoming
-
-
-def _member_match_ids(member: Member) -> QuerySet:
-    return Match.objects.visible_to(member).values("pk")
 
 
 def checkins_by(member: Member) -> QuerySet[CheckIn]:

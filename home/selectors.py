@@ -15,9 +15,9 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from checkins import schedule
-from checkins.models import CheckIn, CheckinSettings
+from checkins.models import CheckIn
 from checkins.selectors import upcoming_for
-from checkins.services import cadence_for, member_time_zone
+from checkins.services import member_time_zone
 from matching.deadlines import request_deadline
 from matching.models import (
     OPEN_STATES,
@@ -81,6 +81,9 @@ class HomePage:
     no_suggestions_because: str = ""
     room_left: int | None = None
     changes: list[str] = field(default_factory=list)
+    # Unread messages in all the member's conversations, ended ones included: the
+    # navigation's count.
+    unread_total: int = 0
 
     @property
     def unread(self) -> int:
@@ -105,7 +108,8 @@ def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> 
     matches = (
         Match.objects.visible_to(member)
         .filter(shown)
-        .select_related("newcomer", "mentor")
+        # `cadence`: the check-in cards read these matches too.
+        .select_related("newcomer", "mentor", "cadence")
         .order_by("-created_at", "-pk")
     )
     pairs = []
@@ -118,13 +122,12 @@ def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> 
     return pairs
 
 
-def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
+def _checkin_cards(member: Member, pairs: list[Pair], now: datetime.datetime) -> list[CheckinCard]:
     """The next check-in of each active match in the member's own time zone, and
     whether they did the one last due."""
-    upcoming = upcoming_for(member, now=now)
+    upcoming = upcoming_for(member, now=now, visible=[pair.match for pair in pairs])
     if not upcoming:
         return []
-    programme = CheckinSettings.current()
     time_zone = member_time_zone(member)
     last_times = dict(
         CheckIn.objects.filter(author=member, match__in=[item.match.pk for item in upcoming])
@@ -134,7 +137,7 @@ def _checkin_cards(member: Member, now: datetime.datetime) -> list[CheckinCard]:
     )
     cards = []
     for item in upcoming:
-        cadence = cadence_for(item.match, programme)
+        cadence = item.cadence
         slot, _ = schedule.next_slot(item.match.decided_at, now, time_zone, cadence)
         last_done = last_due = None
         if slot > 0:
@@ -249,6 +252,7 @@ def home_page(
     page = HomePage(member=member, since=since)
     pairs = visible_pairs(member, since=since)
     unread = unread_by_match(member)
+    page.unread_total = sum(unread.values())
     active = [
         dataclasses.replace(pair, unread=unread.get(pair.match.pk, 0))
         for pair in pairs
@@ -278,7 +282,7 @@ def home_page(
         )
         if member.vetting_status == VettingStatus.APPROVED:
             page.room_left = max(member.capacity - len(active), 0)
-    page.checkins = _checkin_cards(member, now)
+    page.checkins = _checkin_cards(member, pairs, now)
     if since is not None:
         page.changes = _changes(member, pairs, page.checkins, since)
     return page

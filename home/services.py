@@ -22,10 +22,10 @@ def home_visit_record(
 ) -> datetime.datetime | None:
     """Record a visit to the home page; return the last visit before it, or None the first time."""
     now = now or timezone.now()
-    visit, created = HomeVisit.objects.get_or_create(member=member, defaults={"visited_at": now})
-    if created:
+    visit = HomeVisit.objects.select_for_update().filter(member=member).first()
+    if visit is None:
+        HomeVisit.objects.get_or_create(member=member, defaults={"visited_at": now})
         return None
-    visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     if now - visit.visited_at >= SAME_VISIT:
         visit.previous_visited_at = visit.visited_at
     visit.visited_at = now

@@ -33,12 +33,14 @@ def me(request):
         return redirect("members:onboarding")
     request.user.member = member  # the page header reads it
     since = services.home_visit_record(member=member)
+    page = selectors.home_page(member, since=since)
     return render(
         request,
         "home/me.html",
         {
             "member": member,
-            "page": selectors.home_page(member, since=since),
+            "page": page,
+            "unread_messages": page.unread_total,  # counted already: not again for the header
             "pause_form": PauseForm(instance=member),
             "steps": steps.selectors.home_summary(member),
             "recovery": recovery.selectors.home_summary(member),

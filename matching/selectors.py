@@ -11,7 +11,7 @@ import copy
 import dataclasses
 import datetime
 import zoneinfo
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -509,9 +509,9 @@ def still_suggestible(
     pool, with room, not blocked either way, and (with `since`) with no profile change
     after it.
 
-    Two small queries whatever the data (the mentors' standing, their open requests and
-    matches), and two more for the tags and languages of mentors this process has not
-    read since they last changed.
+    One small query whatever the data (the mentors' standing with their open requests
+    and matches counted), and three more for the mentors, tags and languages this
+    process has not read since they last changed.
     """
     mentors = (
         mentor_pool()
@@ -521,14 +521,11 @@ def still_suggestible(
     )
     if since is not None:
         mentors = mentors.filter(updated_at__lte=since)
-    standing = list(mentors.values_list("pk", "updated_at", "capacity"))
-    taken = Counter(
-        Match.objects.filter(
-            mentor_id__in=[pk for pk, _, _ in standing], state__in=OPEN_STATES
-        ).values_list("mentor_id", flat=True)
-    )
+    standing = mentors.annotate(
+        taken=Count("matches_as_mentor", filter=Q(matches_as_mentor__state__in=OPEN_STATES))
+    ).values_list("pk", "updated_at", "capacity", "taken")
     cards = _mentor_cards_for(
-        {pk: stamp for pk, stamp, capacity in standing if capacity > taken[pk]}
+        {pk: stamp for pk, stamp, capacity, taken in standing if capacity > taken}
     )
     return [cards[pk] for pk in mentor_ids if pk in cards]
 
@@ -892,11 +889,15 @@ def peer_of(member: Member, other_id: int) -> Member | None:
 
 
 def open_match_for(newcomer: Member) -> Match | None:
-    return (
+    """Return the newcomer's open request or match (at most one: a constraint says so)."""
+    match = (
         Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)
-        .select_related("mentor__user", "newcomer__user")
+        .select_related("mentor__user")
         .first()
     )
+    if match is not None:
+        match.newcomer = newcomer
+    return match
 
 
 def matches_for_newcomer(newcomer: Member) -> QuerySet[Match]:
@@ -913,29 +914,47 @@ def inbox_for(mentor: Member) -> QuerySet[Match]:
     )
 
 
-def active_matches_for_mentor(mentor: Member) -> QuerySet[Match]:
-    return (
-        Match.objects.filter(mentor=mentor, state=MatchState.ACTIVE)
-        .select_related("newcomer__user")
-        # `newcomer__steps`: the steps each newcomer shares, in one query for the inbox.
-        .prefetch_related("newcomer__tags", "newcomer__languages", "newcomer__steps")
-    )
-
-
 RECENTLY_ENDED_DAYS = 30
 
 
-def recently_ended_for_mentor(mentor: Member) -> QuerySet[Match]:
-    """Return this mentor's matches that ended in the last month, latest first.
+@dataclass(frozen=True)
+class MentorInbox:
+    waiting: list[Match]  # requests waiting for the mentor's answer, oldest first
+    active: list[Match]  # newest first
+    recently_ended: list[Match]  # in the last month, latest first
 
-    A match a block ended is listed like any other end: the blocked side must
-    not be able to tell (the stage rule shows a blocked pair as ended).
+
+def mentor_inbox(mentor: Member) -> MentorInbox:
+    """Return what the mentor's inbox lists, in four queries whatever the data: the
+    requests waiting (the rows `inbox_for` counts), the active matches, and those that
+    ended in the last RECENTLY_ENDED_DAYS, read at once with each newcomer's tags,
+    languages and steps (`newcomer__steps`: the steps each shares).
+
+    A match a block ended is listed like any other end: the blocked side must not be
+    able to tell (the stage rule shows a blocked pair as ended).
     """
     since = timezone.now() - datetime.timedelta(days=RECENTLY_ENDED_DAYS)
-    return (
-        Match.objects.filter(mentor=mentor, state=MatchState.ENDED, ended_at__gte=since)
+    matches = list(
+        Match.objects.filter(mentor=mentor)
+        .filter(
+            Q(state__in=[MatchState.AWAITING_MENTOR, MatchState.ACTIVE])
+            | Q(state=MatchState.ENDED, ended_at__gte=since)
+        )
         .select_related("newcomer__user")
-        .order_by("-ended_at", "-pk")
+        .prefetch_related("newcomer__tags", "newcomer__languages", "newcomer__steps")
+        .order_by()
+    )
+    by_state = {state: [] for state in (MatchState.AWAITING_MENTOR, MatchState.ACTIVE)}
+    ended = []
+    for match in matches:
+        by_state.get(match.state, ended).append(match)
+    return MentorInbox(
+        waiting=sorted(
+            by_state[MatchState.AWAITING_MENTOR],
+            key=lambda m: (m.sent_to_mentor_at is None, m.sent_to_mentor_at or m.created_at, m.pk),
+        ),
+        active=sorted(by_state[MatchState.ACTIVE], key=lambda m: m.created_at, reverse=True),
+        recently_ended=sorted(ended, key=lambda m: (m.ended_at, m.pk), reverse=True),
     )
 
 

@@ -97,6 +97,7 @@ def status(request):
     reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
     earlier = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))
     history = [(old, peer_view(old.mentor, viewer=newcomer, match=old)) for old in earlier[:10]]
+    unread = messaging_selectors.unread_by_match(newcomer)
     return render(
         request,
         "matching/status.html",
@@ -107,9 +108,9 @@ def status(request):
             "reasons": reasons,
             "deadline": "" if match is None else request_deadline(match),
             "history": history,
-            "unread": messaging_selectors.unread_by_match(newcomer).get(
-                getattr(match, "pk", None), 0
-            ),
+            "unread": unread.get(getattr(match, "pk", None), 0),
+            # The header's count is the sum of these: not counted a second time.
+            "unread_messages": sum(unread.values()),
             "end_form": EndForm(),
         },
     )
@@ -132,10 +133,12 @@ def withdraw(request, match_id: int):
 @login_required
 def inbox(request):
     mentor = _member(request, "mentor")
-    mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True))
     requests = []
-    waiting = list(selectors.inbox_for(mentor))
-    notes = messaging_selectors.request_notes(waiting, mentor)
+    inbox = selectors.mentor_inbox(mentor)
+    waiting = inbox.waiting
+    # Read only when there is a request to compare with.
+    mentor_tag_ids = set(mentor.tags.values_list("pk", flat=True)) if waiting else set()
+    notes = messaging_selectors.request_notes(waiting, mentor) if waiting else {}
     for match in waiting:
         peer = peer_view(match.newcomer, viewer=mentor, match=match)
         requests.append(
@@ -150,11 +153,11 @@ def inbox(request):
     unread = messaging_selectors.unread_by_match(mentor)
     active = [
         (match, peer_view(match.newcomer, viewer=mentor, match=match), unread.get(match.pk, 0))
-        for match in selectors.active_matches_for_mentor(mentor)
+        for match in inbox.active
     ]
     ended = [
         (match, peer_view(match.newcomer, viewer=mentor, match=match))
-        for match in selectors.recently_ended_for_mentor(mentor)
+        for match in inbox.recently_ended
     ]
     return render(
         request,
@@ -164,6 +167,9 @@ def inbox(request):
             "requests": requests,
             "active": active,
             "ended": ended,
+            # The header's counts, from what this page read already.
+            "awaiting_requests": len(waiting),
+            "unread_messages": sum(unread.values()),
             "decline_form": DeclineForm(),
             "end_form": EndForm(),
         },

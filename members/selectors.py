@@ -20,7 +20,11 @@ def current_member(request, *, role: str | None = None) -> Member | None:
     if not user.is_authenticated:
         return None
     member = Member.objects.filter(user=user, deleted_at__isnull=True).first()
-    if member is None or (role is not None and member.role != role):
+    if member is None:
+        return None
+    # The page header (unread messages, requests waiting) reads it: not a second time.
+    user.member = member
+    if role is not None and member.role != role:
         return None
     return member
 

@@ -1,8 +1,16 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, new_method_proxy
 
 from matching.selectors import inbox_for
 from messaging.selectors import unread_count
+
+
+class LazyCount(SimpleLazyObject):
+    """A count read only when a template shows it, and usable as a number there
+    (`pluralize` takes its float: "3 unread messages", not "3 unread message")."""
+
+    __int__ = new_method_proxy(int)
+    __float__ = new_method_proxy(float)
 
 
 def site(request):
@@ -23,7 +31,7 @@ def unread_messages(request):
         member = getattr(user, "member", None)
         return unread_count(member) if member is not None else 0
 
-    return {"unread_messages": SimpleLazyObject(count)}
+    return {"unread_messages": LazyCount(count)}
 
 
 def awaiting_requests(request):
@@ -39,4 +47,4 @@ def awaiting_requests(request):
             return 0
         return inbox_for(member).count()
 
-    return {"awaiting_requests": SimpleLazyObject(count)}
+    return {"awaiting_requests": LazyCount(count)}

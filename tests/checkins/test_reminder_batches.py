@@ -235,8 +235,9 @@ def test_every_reminder_arrives_over_smtp_reading_as_its_templates_render_it(smt
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_claim_whose_answer_the_database_lost_is_still_sent_once(due_reminder_ids, monkeypatch):
+def test_a_claim_whose_answer_the_database_lost_is_still_sent_once(
+    seeded_transactional_db, due_reminder_ids, monkeypatch
+):
     """The connection dropped after the statement that recorded one reminder and
     claimed the next had committed: the worker reconnects, and the reminder it
     had claimed is still its own to send, now rather than after the claim goes stale."""

@@ -146,6 +146,7 @@ def upcoming_for(
             Match.objects.visible_to(member)
             .filter(state=MatchState.ACTIVE)
             .select_related("newcomer", "mentor", "cadence")
+            .by_age(newest_first=True)
         )
     matches = [
         match

@@ -110,7 +110,7 @@ def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> 
         .filter(shown)
         # `cadence`: the check-in cards read these matches too.
         .select_related("newcomer", "mentor", "cadence")
-        .order_by("-created_at", "-pk")
+        .by_age(newest_first=True)
     )
     pairs = []
     for match in matches:

@@ -890,18 +890,23 @@ def peer_of(member: Member, other_id: int) -> Member | None:
 
 def open_match_for(newcomer: Member) -> Match | None:
     """Return the newcomer's open request or match (at most one: a constraint says so)."""
-    match = (
-        Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES)
-        .select_related("mentor__user")
-        .first()
-    )
-    if match is not None:
-        match.newcomer = newcomer
+    try:
+        match = Match.objects.select_related("mentor__user").get(
+            newcomer=newcomer, state__in=OPEN_STATES
+        )
+    except Match.DoesNotExist:
+        return None
+    match.newcomer = newcomer
     return match
 
 
-def matches_for_newcomer(newcomer: Member) -> QuerySet[Match]:
-    return Match.objects.filter(newcomer=newcomer).select_related("mentor__user")
+def matches_for_newcomer(newcomer: Member) -> list[Match]:
+    """Return every request and match of the newcomer, newest first."""
+    return (
+        Match.objects.filter(newcomer=newcomer)
+        .select_related("mentor__user")
+        .by_age(newest_first=True)
+    )
 
 
 def inbox_for(mentor: Member) -> QuerySet[Match]:

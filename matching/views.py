@@ -95,7 +95,7 @@ def status(request):
     match = selectors.open_match_for(newcomer)
     peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
     reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
-    earlier = selectors.matches_for_newcomer(newcomer).exclude(pk=getattr(match, "pk", None))
+    earlier = [old for old in selectors.matches_for_newcomer(newcomer) if old != match]
     history = [(old, peer_view(old.mentor, viewer=newcomer, match=old)) for old in earlier[:10]]
     unread = messaging_selectors.unread_by_match(newcomer)
     return render(

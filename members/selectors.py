@@ -19,8 +19,10 @@ def current_member(request, *, role: str | None = None) -> Member | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    member = Member.objects.filter(user=user, deleted_at__isnull=True).first()
-    if member is None:
+    # `get`, not `first`: `first` orders the wide member row, which costs more to compile.
+    try:
+        member = Member.objects.get(user=user, deleted_at__isnull=True)
+    except Member.DoesNotExist:
         return None
     # The page header (unread messages, requests waiting) reads it: not a second time.
     user.member = member
@@ -107,7 +109,7 @@ def current_peers(member: Member) -> list[tuple[Match, Member]]:
         .filter(state__in=OPEN_STATES)
         .select_related("newcomer__user", "mentor__user")
         .prefetch_related(f"{side}__tags", f"{side}__languages")
-        .order_by("created_at", "pk")
+        .by_age(newest_first=False)
     )
     return [
         (match, match.mentor if match.newcomer_id == member.pk else match.newcomer)

@@ -192,8 +192,8 @@ def test_pruned_pairs_that_would_improve_the_total_are_brought_back(monkeypatch)
     monkeypatch.setattr(solver, "PRICE_RANK", 0.0)
     scores, capacity = random_instance(400, 120, forbidden_share=0.7, seed=4)
     solves = []
-    real_solve_lp = solver._solve_lp
-    monkeypatch.setattr(solver, "_solve_lp", lambda *args: solves.append(1) or real_solve_lp(*args))
+    real_solve = solver._solve_flow
+    monkeypatch.setattr(solver, "_solve_flow", lambda *args: solves.append(1) or real_solve(*args))
     pairs = assign(scores, capacity)
     assert len(solves) > 1, "the tiny candidate graph should have needed a repair round"
     assert_feasible(scores, capacity, pairs)

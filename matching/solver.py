@@ -55,10 +55,11 @@ same as leaving the newcomer unmatched.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -88,8 +89,8 @@ TIE_JITTER = 1e-6
 BLOCK_CELLS = 1 << 20
 #: The largest score costs about 2**COST_BITS integer units in the flow (exact to ~1e-9).
 COST_BITS = 30
-#: Blocks' column candidates are merged into the running best every this many blocks.
-MERGE_EVERY = 16
+#: Columns per group when a row's few largest keys are searched (see `_largest`).
+GROUP = 8
 
 #: Which rows of the score matrix to produce: a slice or an int64 array of row numbers.
 RowSelector = slice | np.ndarray
@@ -116,6 +117,7 @@ class _Rows:
     original: np.ndarray | None  # distinct row -> its first input row; None: every input row
     limit: np.ndarray  # int64 (distinct rows,): how many identical input rows each stands for
     capacity: np.ndarray  # int64 (columns,), >= 0
+    clean: bool = False  # score_rows already sets forbidden pairs to -inf
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -124,7 +126,8 @@ class _Rows:
     def block(self, rows: RowSelector) -> np.ndarray:
         """Return the scores of some distinct rows, every forbidden pair (or full column) -inf."""
         selector = rows if self.original is None else self.original[rows]
-        return _sanitized(self.score_rows(selector), self.capacity)
+        block = self.score_rows(selector)
+        return block if self.clean else _sanitized(block, self.capacity)
 
     def spans(self) -> list[slice]:
         """Return consecutive row blocks of about BLOCK_CELLS cells."""
@@ -166,7 +169,9 @@ def assign_with_prices(scores: np.ndarray, capacity: Sequence[int] | np.ndarray)
     """
     scores = _validated_scores(scores)
     capacity = _validated_capacity(capacity, scores.shape[1])
-    return _plan(scores.__getitem__, scores.shape[0], capacity)
+    # Forbidden pairs become -inf once, not in every pass (a copy the size of the input).
+    clean = _sanitized(scores, capacity)
+    return _plan(clean.__getitem__, scores.shape[0], capacity, clean=True)
 
 
 def assign_blocks(score_rows: ScoreRows, n_rows: int, capacity: Sequence[int] | np.ndarray) -> Plan:
@@ -245,81 +250,116 @@ def _sanitized(block: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return block
 
 
-def _plan(score_rows: ScoreRows, n: int, capacity: np.ndarray) -> Plan:
+def _plan(score_rows: ScoreRows, n: int, capacity: np.ndarray, *, clean: bool = False) -> Plan:
     """Collapse identical rows, solve on candidates, repair until certified; expand the result."""
     m = capacity.size
     no_plan = Plan(_no_pairs(), np.zeros(m))
     if n == 0 or not (capacity > 0).any():
         return no_plan
-    every_row = _Rows(score_rows, None, np.ones(n, np.int64), capacity)
-    digest, column_top = _survey(every_row)
+    every_row = _Rows(score_rows, None, np.ones(n, np.int64), capacity, clean)
+    digest, best = _survey(every_row)
+    if best.keys.size == 0:
+        return no_plan
     representative, row_type = _row_types(every_row, digest)
     rows = _Rows(
         score_rows,
         None if representative.size == n else representative,
         np.bincount(row_type, minlength=representative.size),
         capacity,
+        clean,
     )
-    keys, top_rows = column_top
-    finite = keys > -np.inf
-    if not finite.any():
-        return no_plan
-    column_pairs = (
-        row_type[top_rows[finite]],
-        np.broadcast_to(np.arange(m), keys.shape)[finite],
-        keys[finite].astype(np.float64),
-    )
-    price = _price_guess(keys, capacity)
-    scale = float(column_pairs[2].max())
-    graph = _union(m, column_pairs, _row_candidates(rows, price, scale))
-    solution, gap = _solve(rows, graph)
+    tile = _jitter_tile(m, TIE_JITTER * float(best.scores.max()))
+    per_column = (row_type[best.rows], best.cols, best.scores.astype(np.float64))
+    per_row = _row_candidates(rows, _price_guess(best, capacity), tile)
+    solution, gap = _solve(rows, _union(m, per_column, per_row), tile)
     return Plan(_expand(solution, row_type), solution.column_price, gap)
 
 
 def _map_blocks(work: Callable[[slice], T], spans: list[slice]) -> Iterator[T]:
-    """Apply ``work`` to row blocks in order, on threads (numpy releases the GIL)."""
+    """Apply ``work`` to row blocks in order, on threads (numpy releases the GIL).
+
+    Only a few blocks are in flight at once, so results are used (and floors raised) as the
+    pass goes, and memory stays in proportion to a block.
+    """
     workers = min(len(spans), os.cpu_count() or 1, 4)
     if workers <= 1:
         yield from map(work, spans)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(work, spans)
+        running: deque = deque()
+        for span in spans:
+            running.append(pool.submit(work, span))
+            if len(running) > workers:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
+
+
+class _Cells(NamedTuple):
+    """Cells of the matrix: key (what they are ranked by), row, column and score."""
+
+    keys: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
 
 
 class _ColumnTop:
-    """Each column's ``count`` largest keys seen so far, with their row and score."""
+    """Each column's ``count`` largest keys seen so far, read block by block.
+
+    A block only hands over the cells above their column's floor (its count-th key so far), so
+    after the first blocks few cells per block are kept at all: one comparison per cell.
+    """
 
     def __init__(self, count: int, m: int):
         self.count, self.m = count, m
-        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.floor = np.full(m, -np.inf)
+        self.parts: list[_Cells] = []
+        self.pending = 0
 
-    @staticmethod
-    def best(count: int, keys: np.ndarray, *payload: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Return the ``count`` largest keys of each column and the payload at the same cells."""
-        height = keys.shape[0]
-        if height <= count:
-            return (keys, *(np.broadcast_to(p, keys.shape) for p in payload))
-        top = np.argpartition(keys, height - count, axis=0)[height - count :]
-        taken = [np.take_along_axis(keys, top, axis=0)]
-        taken += [np.take_along_axis(np.broadcast_to(p, keys.shape), top, axis=0) for p in payload]
-        return tuple(taken)
+    def above_floor(self, key: np.ndarray, row_ids: np.ndarray, scores: np.ndarray) -> _Cells:
+        """Return the cells of a block (rows ``row_ids``) that may join their column's best."""
+        above = key > self.floor.astype(key.dtype)
+        height = key.shape[0]
+        if height > self.count and np.count_nonzero(above) > self.count * self.m:
+            # Early blocks, floors still low: keep only the block's own best per column.
+            masked = np.where(above, key, -np.inf)
+            line = np.argpartition(masked, height - self.count, axis=0)[height - self.count :]
+            col = np.broadcast_to(np.arange(self.m), line.shape)
+            keep = masked[line, col] > -np.inf
+            line, col = line[keep], col[keep]
+        else:
+            line, col = np.nonzero(above)
+        return _Cells(key[line, col], row_ids[line], col, scores[line, col])
 
-    def add(self, part: tuple[np.ndarray, ...]) -> None:
-        self.parts.append(part)
-        if len(self.parts) >= MERGE_EVERY:
+    def add(self, cells: _Cells) -> None:
+        self.parts.append(cells)
+        self.pending += cells.keys.size
+        if self.pending > 4 * self.count * self.m:
             self._merge()
 
     def _merge(self) -> None:
-        if len(self.parts) > 1:
-            merged = [np.concatenate(arrays) for arrays in zip(*self.parts, strict=True)]
-            self.parts = [self.best(self.count, *merged)]
+        cells = _Cells(*(np.concatenate(arrays) for arrays in zip(*self.parts, strict=True)))
+        cells = _Cells(*(array[np.lexsort((-cells.keys, cells.cols))] for array in cells))
+        rank = _rank_in_column(cells.cols)
+        kept = _Cells(*(array[rank < self.count] for array in cells))
+        floor = np.full(self.m, -np.inf)
+        last = rank[rank < self.count] == self.count - 1
+        floor[kept.cols[last]] = kept.keys[last]
+        self.parts, self.pending, self.floor = [kept], kept.keys.size, floor
 
-    def result(self, width: int) -> tuple[np.ndarray, ...]:
-        """Return the merged (keys, payload...), or empty (0 x m) arrays of ``width`` kinds."""
-        self._merge()
+    def result(self) -> _Cells:
+        """Return each column's best cells, by column and then best first."""
         if not self.parts:
-            return tuple(np.empty((0, self.m)) for _ in range(width))
-        return tuple(np.ascontiguousarray(array) for array in self.parts[0])
+            empty = np.empty(0, np.int64)
+            return _Cells(np.empty(0), empty, empty, np.empty(0))
+        self._merge()
+        return self.parts[0]
+
+
+def _rank_in_column(cols: np.ndarray) -> np.ndarray:
+    """Return each cell's place within its column, for cells sorted by column."""
+    return np.arange(cols.size) - np.searchsorted(cols, cols, side="left")
 
 
 def _column_count(capacity: np.ndarray, n: int) -> int:
@@ -328,24 +368,22 @@ def _column_count(capacity: np.ndarray, n: int) -> int:
     return int(min(max(int(capacity.max()) + EXTRA_COLUMN_CANDIDATES, int(ranks.max())), n))
 
 
-def _survey(rows: _Rows) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Read every row once: return each row's hash and each column's best rows (keys, rows)."""
+def _survey(rows: _Rows) -> tuple[np.ndarray, _Cells]:
+    """Read every row once: return each row's hash and each column's best rows."""
     n, m = rows.shape
     weights = np.random.default_rng(0x7A5E).integers(1, 2**32, m, dtype=np.uint64)
-    count = _column_count(rows.capacity, n)
+    top = _ColumnTop(_column_count(rows.capacity, n), m)
     digest = np.empty(n, np.uint64)
 
-    def one_block(span: slice) -> tuple[np.ndarray, ...]:
+    def one_block(span: slice) -> _Cells:
         block = rows.block(span)
         bits = block.view(np.uint32 if block.dtype == np.float32 else np.uint64)
         digest[span] = bits @ weights.astype(bits.dtype)
-        return _ColumnTop.best(count, block, np.arange(span.start, span.stop)[:, None])
+        return top.above_floor(block, np.arange(span.start, span.stop), block)
 
-    top = _ColumnTop(count, m)
-    for part in _map_blocks(one_block, rows.spans()):
-        top.add(part)
-    keys, top_rows = top.result(2)
-    return digest, (keys, top_rows.astype(np.int64))
+    for cells in _map_blocks(one_block, rows.spans()):
+        top.add(cells)
+    return digest, top.result()
 
 
 def _row_types(rows: _Rows, digest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -374,32 +412,51 @@ def _row_types(rows: _Rows, digest: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.unique(group, return_inverse=True)
 
 
-def _price_guess(keys: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def _price_guess(best: _Cells, capacity: np.ndarray) -> np.ndarray:
     """Return each column's score at rank PRICE_RANK x capacity among its rows (0 if none)."""
-    m = capacity.size
-    if PRICE_RANK <= 0 or keys.shape[0] == 0:
-        return np.zeros(m)
-    ordered = -np.sort(-keys, axis=0)
-    rank = np.clip(np.ceil(PRICE_RANK * capacity).astype(np.int64), 1, ordered.shape[0]) - 1
-    guess = ordered[rank, np.arange(m)].astype(np.float64)
-    return np.where(np.isfinite(guess), guess, 0.0)
+    guess = np.zeros(capacity.size)
+    if PRICE_RANK <= 0:
+        return guess
+    wanted = np.maximum(np.ceil(PRICE_RANK * capacity).astype(np.int64), 1) - 1
+    hit = _rank_in_column(best.cols) == wanted[best.cols]
+    guess[best.cols[hit]] = best.keys[hit]
+    return guess
 
 
-def _jittered(key: np.ndarray, span: slice | np.ndarray, scale: float) -> np.ndarray:
-    """Break exact ties in a block of keys, differently in every row, in place.
+def _jitter_tile(m: int, size: float) -> np.ndarray:
+    """Return a block-sized tile of tie-breaking jitter: ``size`` x frac(row + column phase).
 
-    Adds TIE_JITTER x scale x frac(row phase + column phase): a rotation of one column order
-    per row, so rows with equal scores nominate different columns.
+    A rotation of one column order per row, so rows with equal keys nominate different
+    columns; every block of rows reuses the tile.
     """
     rng = np.random.default_rng(0x5EED)
-    column_phase = rng.random(key.shape[1], dtype=np.float32)
-    rows = np.arange(span.start, span.stop) if isinstance(span, slice) else span
-    row_phase = ((rows * 0.6180339887) % 1.0).astype(np.float32)
-    jitter = np.add.outer(row_phase, column_phase)
-    np.subtract(jitter, 1.0, out=jitter, where=jitter >= 1.0)
-    jitter *= np.float32(TIE_JITTER * scale)
-    key += jitter.astype(key.dtype, copy=False)
-    return key
+    phase = np.add.outer(rng.random(max(1, BLOCK_CELLS // max(m, 1))), rng.random(m))
+    phase -= phase >= 1.0
+    return (phase * size).astype(np.float32)
+
+
+def _largest(key: np.ndarray, count: int) -> np.ndarray:
+    """Return, per row, the columns of the ``count`` largest keys (in no particular order).
+
+    Each row is cut into groups of GROUP columns. The count largest keys lie in the count groups
+    with the largest maxima (up to ties), so only those groups are partitioned in full.
+    """
+    h, m = key.shape
+    if count >= m:
+        return np.broadcast_to(np.arange(m), (h, m))
+    groups = m // GROUP
+    if groups <= 2 * count:
+        return np.argpartition(key, m - count, axis=1)[:, m - count :]
+    maxima = key[:, : groups * GROUP].reshape(h, groups, GROUP).max(axis=2)
+    chosen = np.argpartition(maxima, groups - count, axis=1)[:, groups - count :]
+    columns = (chosen[:, :, None] * GROUP + np.arange(GROUP)).reshape(h, count * GROUP)
+    if groups * GROUP < m:
+        rest = np.broadcast_to(np.arange(groups * GROUP, m), (h, m - groups * GROUP))
+        columns = np.hstack([columns, rest])
+    values = np.take_along_axis(key, columns, axis=1)
+    width = columns.shape[1]
+    pick = np.argpartition(values, width - count, axis=1)[:, width - count :]
+    return np.take_along_axis(columns, pick, axis=1)
 
 
 def _top_in_rows(key: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -408,10 +465,7 @@ def _top_in_rows(key: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nd
     most = int(min(counts.max(), m))
     if most <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    if most < m:
-        top = np.argpartition(key, m - most, axis=1)[:, m - most :]
-    else:
-        top = np.broadcast_to(np.arange(m), key.shape)
+    top = _largest(key, most)
     values = np.take_along_axis(key, top, axis=1)
     if (counts < most).any():
         order = np.argsort(-values, axis=1)
@@ -422,7 +476,7 @@ def _top_in_rows(key: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nd
     return line.astype(np.int64), top[keep].astype(np.int64)
 
 
-def _row_candidates(rows: _Rows, price: np.ndarray, scale: float) -> Graph:
+def _row_candidates(rows: _Rows, price: np.ndarray, tile: np.ndarray) -> Graph:
     """Return each distinct row's top columns by score net of the price guess.
 
     A row standing for r identical rows nominates about 2r more columns (rounded up to
@@ -432,11 +486,13 @@ def _row_candidates(rows: _Rows, price: np.ndarray, scale: float) -> Graph:
     wanted = ROW_CANDIDATES + 2 * (rows.limit - 1)
     counts = ROW_CANDIDATES * 2 ** np.ceil(np.log2(wanted / ROW_CANDIDATES)).astype(np.int64)
     counts = np.minimum(counts, m)
+    offset = {np.dtype(np.float64): tile - price}
+    offset[np.dtype(np.float32)] = offset[np.dtype(np.float64)].astype(np.float32)
 
     def one_block(span: slice) -> Graph:
         block = rows.block(span)
-        key = block - price.astype(block.dtype)
-        line, col = _top_in_rows(_jittered(key, span, scale), counts[span])
+        key = block + offset[block.dtype][: block.shape[0]]
+        line, col = _top_in_rows(key, counts[span])
         return line + span.start, col, block[line, col].astype(np.float64)
 
     return _concatenated(list(_map_blocks(one_block, rows.spans())))
@@ -455,14 +511,14 @@ def _union(m: int, *graphs: Graph) -> Graph:
     return codes // m, codes % m, scores[first]
 
 
-def _solve(rows: _Rows, graph: Graph) -> tuple[_Solution, float]:
+def _solve(rows: _Rows, graph: Graph, tile: np.ndarray) -> tuple[_Solution, float]:
     """Return a certified near-optimal solution on the distinct rows, and its certified gap."""
     tolerance = VIOLATION_TOLERANCE * float(graph[2].max())
     solution = _solve_flow(rows, graph)
     repairs = 0
     while True:
         last = repairs == MAX_REPAIR_ROUNDS
-        violation, repair = _check(rows, solution, tolerance, collect=not last)
+        violation, repair = _check(rows, solution, tolerance, tile, collect=not last)
         gap = _relative_gap(rows, solution, violation)
         if gap <= CERTIFIED_GAP or last:
             break
@@ -474,7 +530,7 @@ def _solve(rows: _Rows, graph: Graph) -> tuple[_Solution, float]:
     if gap <= ACCEPTED_GAP:
         return solution, gap
     solution = _solve_flow(rows, _all_allowed_pairs(rows))
-    violation, _ = _check(rows, solution, tolerance, collect=False)
+    violation, _ = _check(rows, solution, tolerance, tile, collect=False)
     return solution, _relative_gap(rows, solution, violation)
 
 
@@ -566,7 +622,7 @@ def _potentials(
 
 
 def _check(
-    rows: _Rows, solution: _Solution, tolerance: float, *, collect: bool
+    rows: _Rows, solution: _Solution, tolerance: float, tile: np.ndarray, *, collect: bool
 ) -> tuple[np.ndarray, Graph]:
     """Return each row's largest reduced cost s_ij - u_i - v_j over all allowed pairs (>= 0).
 
@@ -576,38 +632,35 @@ def _check(
     """
     n, m = rows.shape
     violation = np.empty(n)
-    column_top = _ColumnTop(REPAIR_CANDIDATES, m)
-    u, v = solution.row_price, solution.column_price
-    scale = tolerance / VIOLATION_TOLERANCE
+    top = _ColumnTop(REPAIR_CANDIDATES, m)
+    u = solution.row_price
+    v = {np.dtype(np.float64): solution.column_price}
+    v[np.dtype(np.float32)] = solution.column_price.astype(np.float32)
 
-    def one_block(span: slice) -> tuple[Graph, tuple[np.ndarray, ...]] | None:
+    def one_block(span: slice) -> tuple[Graph, _Cells] | None:
         block = rows.block(span)
-        reduced = block - v.astype(block.dtype)
+        reduced = block - v[block.dtype]
         violation[span] = np.maximum(reduced.max(axis=1) - u[span], 0.0)
         bad = np.flatnonzero(violation[span] > tolerance)
         if not collect or bad.size == 0:
             return None
-        key = reduced[bad] - u[span][bad, None].astype(block.dtype)
+        key = reduced[bad]
+        key -= u[span][bad, None].astype(key.dtype)
         key[key <= tolerance] = -np.inf
-        _jittered(key, bad + span.start, scale)
+        key += tile[: bad.size]
         scores = block[bad]
         line, col = _top_in_rows(key, np.full(bad.size, REPAIR_CANDIDATES))
         row_ids = bad + span.start
-        per_column = _ColumnTop.best(REPAIR_CANDIDATES, key, row_ids[:, None], scores)
-        return (row_ids[line], col, scores[line, col].astype(np.float64)), per_column
+        per_row = (row_ids[line], col, scores[line, col].astype(np.float64))
+        return per_row, top.above_floor(key, row_ids, scores)
 
     per_row = []
     for part in _map_blocks(one_block, rows.spans()):
         if part is not None:
             per_row.append(part[0])
-            column_top.add(part[1])
-    keys, top_rows, top_scores = column_top.result(3)
-    finite = keys > -np.inf
-    per_column = (
-        top_rows[finite].astype(np.int64),
-        np.broadcast_to(np.arange(m), keys.shape)[finite],
-        top_scores[finite].astype(np.float64),
-    )
+            top.add(part[1])
+    best = top.result()
+    per_column = (best.rows, best.cols, best.scores.astype(np.float64))
     return violation, _concatenated([*per_row, per_column])
 
 

@@ -174,29 +174,41 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
     blocked = selectors.blocked_pairs(newcomers, mentors)
     mark = stage_done("loading", mark)
 
+    # Scoring happens block by block inside the assignment's passes, so the full
+    # newcomers x mentors matrix never exists (50,000 x 15,000 would need 3 GB per copy).
+    # "scoring" counts the time spent scoring blocks (summed over threads, at most the
+    # stage's time), "assigning" the rest.
     report(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors", 25)
-    scores = None
-    if len(newcomers) and len(mentors):
-        scores = scoring.score(newcomers, mentors, parameters, blocked)
-    mark = stage_done("scoring", mark)
-
+    pairs = np.empty((0, 2), dtype=np.int64)
+    possible = np.zeros(len(newcomers), dtype=bool)
+    scoring_seconds = [0.0]
     report("Assigning newcomers to mentors within capacity", 60)
-    if scores is None:
-        pairs = np.empty((0, 2), dtype=np.int64)
-    else:
-        solver_scores = scores.for_solver()
-        # Weak pairs are better left to staff than proposed automatically.
-        solver_scores[scores.total < programme.batch_minimum_score] = 0
-        pairs = solver.assign(solver_scores, np.maximum(mentors.capacity_left, 0))
-    mark = stage_done("assigning", mark)
+    if len(newcomers) and len(mentors):
+
+        def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
+            started = time.perf_counter()
+            block = scoring.score_rows(newcomers, mentors, parameters, rows, blocked)
+            possible[rows] |= block.allowed.any(axis=1)
+            solver_scores = block.for_solver()
+            # Weak pairs are better left to staff than proposed automatically.
+            solver_scores[block.total < programme.batch_minimum_score] = 0
+            scoring_seconds[0] += time.perf_counter() - started
+            return solver_scores
+
+        capacity_now = np.maximum(mentors.capacity_left, 0)
+        pairs = solver.assign_blocks(solver_rows, len(newcomers), capacity_now).pairs
+    elapsed = time.perf_counter() - mark
+    stage_seconds["scoring"] = round(min(scoring_seconds[0], elapsed), 3)
+    stage_seconds["assigning"] = round(elapsed - min(scoring_seconds[0], elapsed), 3)
+    mark = time.perf_counter()
 
     report(f"Writing the run ({len(pairs)} proposed pairs)", 90)
     rows, columns = pairs[:, 0], pairs[:, 1]
-    pair_scores = scores.total[rows, columns] if scores is not None else np.empty(0)
+    pair_scores = scoring.pair_totals(newcomers, rows, mentors, columns, parameters)
     # Best pairs first: the preview reads top-down, and applying in this order
     # lets the strongest pairs win if a mentor filled up in the meantime.
     order = np.argsort(-pair_scores, kind="stable")
-    components = scores.breakdowns(rows, columns) if scores is not None else {}
+    components = scoring.pair_components(newcomers, rows, mentors, columns, parameters)
     stored_pairs = [
         [
             int(newcomers.ids[rows[i]]),
@@ -210,7 +222,7 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
         newcomers=newcomers,
         mentors=mentors,
         capacity=capacity,
-        scores=scores,
+        possible=possible,
         columns=columns,
         pair_scores=pair_scores,
     )
@@ -225,7 +237,7 @@ def _summary(
     newcomers: scoring.People,
     mentors: scoring.People,
     capacity: np.ndarray,
-    scores: scoring.Scores | None,
+    possible: np.ndarray,
     columns: np.ndarray,
     pair_scores: np.ndarray,
 ) -> dict:
@@ -238,9 +250,7 @@ def _summary(
     return {
         "newcomers_considered": considered,
         "newcomers_held": int(newcomers.held.sum()),
-        "newcomers_with_a_possible_mentor": (
-            int(scores.allowed.any(axis=1).sum()) if scores is not None else 0
-        ),
+        "newcomers_with_a_possible_mentor": int(possible.sum()),
         "mentors_considered": len(mentors),
         "mentors_with_room": int((mentors.capacity_left > 0).sum()),
         "proposed_pairs": proposed,

@@ -177,12 +177,12 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
     # Scoring happens block by block inside the assignment's passes, so the full
     # newcomers x mentors matrix never exists (50,000 x 15,000 would need 3 GB per copy).
     # "scoring" counts the time spent scoring blocks (summed over threads, at most the
-    # stage's time), "assigning" the rest.
+    # stage's time), "assigning" the rest. The stage says "Assigning" once every newcomer
+    # has been scored once.
     report(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors", 25)
     pairs = np.empty((0, 2), dtype=np.int64)
     possible = np.zeros(len(newcomers), dtype=bool)
     scoring_seconds = [0.0]
-    report("Assigning newcomers to mentors within capacity", 60)
     if len(newcomers) and len(mentors):
 
         def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
@@ -196,7 +196,14 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
             return solver_scores
 
         capacity_now = np.maximum(mentors.capacity_left, 0)
-        pairs = solver.assign_blocks(solver_rows, len(newcomers), capacity_now).pairs
+        pairs = solver.assign_blocks(
+            solver_rows,
+            len(newcomers),
+            capacity_now,
+            after_first_pass=lambda: report("Assigning newcomers to mentors within capacity", 60),
+        ).pairs
+    else:
+        report("Assigning newcomers to mentors within capacity", 60)
     elapsed = time.perf_counter() - mark
     stage_seconds["scoring"] = round(min(scoring_seconds[0], elapsed), 3)
     stage_seconds["assigning"] = round(elapsed - min(scoring_seconds[0], elapsed), 3)

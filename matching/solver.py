@@ -176,19 +176,27 @@ def assign_with_prices(scores: np.ndarray, capacity: Sequence[int] | np.ndarray)
     return _plan(clean.__getitem__, scores.shape[0], capacity, clean=True)
 
 
-def assign_blocks(score_rows: ScoreRows, n_rows: int, capacity: Sequence[int] | np.ndarray) -> Plan:
+def assign_blocks(
+    score_rows: ScoreRows,
+    n_rows: int,
+    capacity: Sequence[int] | np.ndarray,
+    *,
+    after_first_pass: Callable[[], None] | None = None,
+) -> Plan:
     """Return `assign_with_prices` of a matrix that is only ever read a block of rows at a time.
 
     ``score_rows(rows)`` returns the dense scores of the given rows (a slice or an int64 array)
     against every column, under the same rules as `assign`; it is called several times per row
     (a few passes over the matrix, plus the rows that need a closer look) and may run on
     several threads at once. The whole matrix never exists, so memory stays in proportion to a
-    block and to the candidate pairs.
+    block and to the candidate pairs. ``after_first_pass``, if given, is called (on the
+    calling thread) once every row has been read once, for progress reports.
     """
     capacity = np.asarray(capacity)
     if capacity.ndim != 1:
         raise ValueError(f"capacity must be a 1-D array, got shape {capacity.shape}")
-    return _plan(score_rows, int(n_rows), _validated_capacity(capacity, capacity.shape[0]))
+    capacity = _validated_capacity(capacity, capacity.shape[0])
+    return _plan(score_rows, int(n_rows), capacity, after_first_pass=after_first_pass)
 
 
 def assign_exact(scores: np.ndarray, capacity: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -252,14 +260,25 @@ def _sanitized(block: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return block
 
 
-def _plan(score_rows: ScoreRows, n: int, capacity: np.ndarray, *, clean: bool = False) -> Plan:
+def _plan(
+    score_rows: ScoreRows,
+    n: int,
+    capacity: np.ndarray,
+    *,
+    clean: bool = False,
+    after_first_pass: Callable[[], None] | None = None,
+) -> Plan:
     """Collapse identical rows, solve on candidates, repair until certified; expand the result."""
     m = capacity.size
     no_plan = Plan(_no_pairs(), np.zeros(m))
     if n == 0 or not (capacity > 0).any():
+        if after_first_pass is not None:
+            after_first_pass()
         return no_plan
     every_row = _Rows(score_rows, None, np.ones(n, np.int64), capacity, clean)
     digest, best = _survey(every_row)
+    if after_first_pass is not None:
+        after_first_pass()
     if best.keys.size == 0:
         return no_plan
     representative, row_type = _row_types(every_row, digest)

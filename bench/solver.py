@@ -35,9 +35,6 @@ def instance(newcomers: int, mentors: int, seed: int) -> tuple[np.ndarray, np.nd
     tags = 24
     newcomer_tags = rng.random((newcomers, tags)) < rng.uniform(0.08, 0.3, (newcomers, 1))
     mentor_tags = rng.random((mentors, tags)) < rng.uniform(0.08, 0.3, (mentors, 1))
-    # A few newcomers answered exactly like someone else.
-    twins = rng.random(newcomers) < 0.05
-    newcomer_tags[twins] = newcomer_tags[rng.integers(0, newcomers, int(twins.sum()))]
     own = np.maximum(newcomer_tags.sum(axis=1, dtype=np.float32), 1)
     scores = newcomer_tags.astype(np.float32) @ mentor_tags.astype(np.float32).T
     scores /= own[:, None]
@@ -54,6 +51,9 @@ def instance(newcomers: int, mentors: int, seed: int) -> tuple[np.ndarray, np.nd
     scores[forbidden & (kinds == 0)] = -np.inf
     scores[forbidden & (kinds == 1)] = 0.0
     scores[forbidden & (kinds == 2)] = -0.5
+    # A few newcomers answered exactly like someone else: identical rows.
+    twins = np.flatnonzero(rng.random(newcomers) < 0.05)
+    scores[twins] = scores[rng.integers(0, newcomers, twins.size)]
     scores[rng.integers(0, newcomers)] = -np.inf
     capacity = rng.integers(0, 6, mentors)
     return scores, capacity

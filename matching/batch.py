@@ -51,6 +51,9 @@ Report = Callable[[str, int], None]
 # A run whose stage has not moved for this long lost its task (a worker died,
 # or the broker was away when it was enqueued): the sweep enqueues it again.
 STALLED_AFTER = datetime.timedelta(minutes=15)
+# Up to this many newcomer-mentor pairs (200 MB of float32 scores), a run scores every
+# pair once and assigns from the matrix; beyond, it scores blocks as the solver asks.
+DENSE_SCORE_CELLS = 50_000_000
 FAILED_WORDS = (
     "Matching stopped before it could finish ({kind}). Nobody was contacted and nothing "
     "was changed. Run matching again; if it fails again, tell whoever runs PeerLink."
@@ -174,36 +177,46 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
     blocked = selectors.blocked_pairs(newcomers, mentors)
     mark = stage_done("loading", mark)
 
-    # Scoring happens block by block inside the assignment's passes, so the full
-    # newcomers x mentors matrix never exists (50,000 x 15,000 would need 3 GB per copy).
-    # "scoring" counts the time spent scoring blocks (summed over threads, at most the
-    # stage's time), "assigning" the rest. The stage says "Assigning" once every newcomer
-    # has been scored once.
+    # Up to DENSE_SCORE_CELLS pairs, every pair is scored once into one matrix and the
+    # solver reads that. Beyond, blocks are scored as the solver's passes ask for them
+    # (`solver.assign_blocks`), so the full newcomers x mentors matrix never exists
+    # (50,000 x 15,000 would need 3 GB per copy); there "scoring" is the time spent scoring
+    # blocks (summed over threads, at most the stage's time) and the stage says "Assigning"
+    # once every newcomer has been scored once.
     report(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors", 25)
+    assigning = "Assigning newcomers to mentors within capacity"
     pairs = np.empty((0, 2), dtype=np.int64)
     possible = np.zeros(len(newcomers), dtype=bool)
     scoring_seconds = [0.0]
-    if len(newcomers) and len(mentors):
+    capacity_now = np.maximum(mentors.capacity_left, 0)
 
-        def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
-            started = time.perf_counter()
-            block = scoring.score_rows(newcomers, mentors, parameters, rows, blocked)
-            possible[rows] |= block.allowed.any(axis=1)
-            solver_scores = block.for_solver()
-            # Weak pairs are better left to staff than proposed automatically.
-            solver_scores[block.total < programme.batch_minimum_score] = 0
-            scoring_seconds[0] += time.perf_counter() - started
-            return solver_scores
+    def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        block = scoring.score_rows(newcomers, mentors, parameters, rows, blocked)
+        possible[rows] |= block.allowed.any(axis=1)
+        solver_scores = block.for_solver()
+        # Weak pairs are better left to staff than proposed automatically.
+        solver_scores[block.total < programme.batch_minimum_score] = 0
+        scoring_seconds[0] += time.perf_counter() - started
+        return solver_scores
 
-        capacity_now = np.maximum(mentors.capacity_left, 0)
-        pairs = solver.assign_blocks(
+    if not (len(newcomers) and len(mentors)):
+        report(assigning, 60)
+    elif len(newcomers) * len(mentors) <= DENSE_SCORE_CELLS:
+        step = max(1, solver.BLOCK_CELLS // len(mentors))
+        spans = [slice(start, start + step) for start in range(0, len(newcomers), step)]
+        dense = np.vstack([solver_rows(span) for span in spans])
+        report(assigning, 60)
+        pairs = solver.assign(dense, capacity_now)
+        del dense
+    else:
+        plan = solver.assign_blocks(
             solver_rows,
             len(newcomers),
             capacity_now,
-            after_first_pass=lambda: report("Assigning newcomers to mentors within capacity", 60),
-        ).pairs
-    else:
-        report("Assigning newcomers to mentors within capacity", 60)
+            after_first_pass=lambda: report(assigning, 60),
+        )
+        pairs = plan.pairs
     elapsed = time.perf_counter() - mark
     stage_seconds["scoring"] = round(min(scoring_seconds[0], elapsed), 3)
     stage_seconds["assigning"] = round(elapsed - min(scoring_seconds[0], elapsed), 3)

@@ -32,7 +32,8 @@ the full matrix how close that is to the optimum. It reads the matrix a block of
    the candidate graph exactly in a fraction of a second. Prices that prove it optimal come
    from shortest distances in its residual graph (`_potentials`): an optimal flow leaves no
    negative cycle, and the distances satisfy every dual constraint on the graph, tightly on
-   the pairs used. (HiGHS' dual simplex on the same graph took ten times as long.)
+   the pairs used. (HiGHS' dual simplex took about 1.2 s per solve on such graphs, the flow
+   0.1-0.2 s.)
 4. Duality bounds the gap on the full matrix. Raising each ``u_i`` to its row's largest
    ``s_ij - v_j`` over *all* allowed pairs makes (u, v) feasible for the full problem's dual, so
    ``sum(r u) + sum(c v)`` is an upper bound on the optimum (weak duality). If no price was

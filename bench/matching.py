@@ -1,11 +1,18 @@
 """Benchmark the matching engine: scoring, assignment, suggestions, end to end.
 
     python -m bench.matching [--newcomers 10000] [--mentors 3000] [--seed 7] [--small]
+                             [--no-reference] [--no-suggestions]
 
 It works in a throwaway database of its own, created and dropped the way the
 test runner does (PostgreSQL when DATABASE_URL points there, SQLite in memory
 otherwise), never in real data. Synthetic people come from `seed_demo`
-(capacities 1–5). The last line printed is one JSON object.
+(capacities 1–5). Scoring and assignment go block by block, as a batch run
+does (`solver.assign_blocks`), so the full score matrix never exists; the
+exact reference (OR-Tools' min-cost flow on every allowed pair, as in
+`bench.solver`) needs the dense matrix and is skipped with --no-reference.
+Suggestion lists still score everyone at once (about 10 GB at 50,000 x
+15,000): --no-suggestions skips them. `peak_rss_mb` is the process's peak
+memory over the whole run. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -68,7 +75,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--no-reference",
         action="store_true",
-        help="skip the exact reference solver (slow at full size)",
+        help="skip the exact reference solver (needs the dense score matrix)",
+    )
+    parser.add_argument(
+        "--no-suggestions",
+        action="store_true",
+        help="skip the suggestion lists (they score everyone at once)",
     )
     args = parser.parse_args(argv)
     if args.small:
@@ -94,6 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
 def run(args, call_command, connection) -> dict:
     import io
     import logging
+    import resource
 
     import numpy as np
 
@@ -129,27 +142,49 @@ def run(args, call_command, connection) -> dict:
     blocked = selectors.blocked_pairs(newcomers, mentors)
     load_seconds = time.perf_counter() - started
 
-    log("Scoring...")
+    log("Scoring, block by block...")
+    step = max(1, solver.BLOCK_CELLS // max(len(mentors), 1))
+    spans = [slice(start, start + step) for start in range(0, len(newcomers), step)]
     started = time.perf_counter()
-    scores = scoring.score(newcomers, mentors, parameters, blocked)
-    solver_scores = scores.for_solver()
+    allowed_pairs = 0
+    for span in spans:
+        allowed_pairs += int(
+            scoring.score_rows(newcomers, mentors, parameters, span, blocked).allowed.sum()
+        )
     score_seconds = time.perf_counter() - started
     capacity = np.maximum(mentors.capacity_left, 0)
 
-    log("Assigning...")
+    def solver_rows(rows):
+        return scoring.score_rows(newcomers, mentors, parameters, rows, blocked).for_solver()
+
+    log("Assigning, scoring blocks as needed...")
     started = time.perf_counter()
-    pairs = solver.assign(solver_scores, capacity)
+    plan = solver.assign_blocks(solver_rows, len(newcomers), capacity)
     assign_seconds = time.perf_counter() - started
-    total = float(solver_scores[pairs[:, 0], pairs[:, 1]].sum())
+    pairs = plan.pairs
+    rows, columns = pairs[:, 0], pairs[:, 1]
+    totals = scoring.pair_totals(newcomers, rows, mentors, columns, parameters)
+    total = float((totals + np.float32(1e-3)).astype(np.float64).sum())
 
     reference_total = None
     reference_seconds = None
+    dense_assign_seconds = None
     if not args.no_reference:
-        log("Solving exactly for reference...")
+        from bench.solver import reference_assign
+
+        log("Solving exactly for reference (min-cost flow on every allowed pair)...")
+        solver_scores = np.vstack([solver_rows(span) for span in spans])
+        total = float(solver_scores[rows, columns].astype(np.float64).sum())
         started = time.perf_counter()
-        reference = solver.assign_exact(solver_scores, capacity)
+        reference = reference_assign(solver_scores, capacity)
         reference_seconds = time.perf_counter() - started
-        reference_total = float(solver_scores[reference[:, 0], reference[:, 1]].sum())
+        reference_total = float(
+            solver_scores[reference[:, 0], reference[:, 1]].astype(np.float64).sum()
+        )
+        started = time.perf_counter()
+        solver.assign(solver_scores, capacity)
+        dense_assign_seconds = time.perf_counter() - started
+        del solver_scores, reference
 
     log("Suggestions: computing everyone's, then reading each through the page's selector...")
     room = {
@@ -162,7 +197,8 @@ def run(args, call_command, connection) -> dict:
     waiting = list(selectors.newcomers_waiting().order_by("pk"))
     settings_row = MatchingSettings.current()
     measured = {}
-    for ranking in (SuggestionRanking.PLAIN, SuggestionRanking.DEMAND_AWARE):
+    rankings = (SuggestionRanking.PLAIN, SuggestionRanking.DEMAND_AWARE)
+    for ranking in () if args.no_suggestions else rankings:
         settings_row.suggestion_ranking = ranking
         settings_row.save()
         started = time.perf_counter()
@@ -189,13 +225,12 @@ def run(args, call_command, connection) -> dict:
             first_read_p95_ms=round(percentile(passes[0], 0.95), 2),
             recompute_seconds=round(recompute_seconds, 2),
         )
-    spread_aware, spread_plain = (
-        measured[SuggestionRanking.DEMAND_AWARE],
-        measured[SuggestionRanking.PLAIN],
-    )
-    spread_aware["mean_score_ratio"] = round(
-        spread_aware["mean_score"] / spread_plain["mean_score"], 4
-    )
+    spread_aware = measured.get(SuggestionRanking.DEMAND_AWARE, {})
+    spread_plain = measured.get(SuggestionRanking.PLAIN, {})
+    if measured:
+        spread_aware["mean_score_ratio"] = round(
+            spread_aware["mean_score"] / spread_plain["mean_score"], 4
+        )
 
     log("End to end: database to proposals written...")
     started = time.perf_counter()
@@ -210,11 +245,15 @@ def run(args, call_command, connection) -> dict:
         "mentors": args.mentors,
         "mentors_available": len(mentors),
         "mentor_slots": int(capacity.sum()),
-        "allowed_pairs": int(scores.allowed.sum()),
+        "allowed_pairs": allowed_pairs,
         "seed_seconds": round(seed_seconds, 2),
         "load_seconds": round(load_seconds, 3),
         "score_seconds": round(score_seconds, 3),
         "assign_seconds": round(assign_seconds, 3),
+        "certified_gap": plan.certified_gap,
+        "dense_assign_seconds": None
+        if dense_assign_seconds is None
+        else round(dense_assign_seconds, 3),
         "assigned": len(pairs),
         "total_score": round(total, 4),
         "reference_total_score": None if reference_total is None else round(reference_total, 4),
@@ -225,7 +264,10 @@ def run(args, call_command, connection) -> dict:
         **{f"suggestions_{name}": value for name, value in spread_aware.items()},
         **{f"plain_suggestions_{name}": value for name, value in spread_plain.items()},
         "end_to_end_seconds": round(end_to_end_seconds, 2),
+        "end_to_end_stage_seconds": run_row.summary["stage_seconds"],
         "proposals_written": proposals,
+        # ru_maxrss is in kB on Linux: the peak of the whole run, seeding included.
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     return result
 

@@ -51,6 +51,9 @@ Report = Callable[[str, int], None]
 # A run whose stage has not moved for this long lost its task (a worker died,
 # or the broker was away when it was enqueued): the sweep enqueues it again.
 STALLED_AFTER = datetime.timedelta(minutes=15)
+# Up to this many newcomer-mentor pairs (200 MB of float32 scores), a run scores every
+# pair once and assigns from the matrix; beyond, it scores blocks as the solver asks.
+DENSE_SCORE_CELLS = 50_000_000
 FAILED_WORDS = (
     "Matching stopped before it could finish ({kind}). Nobody was contacted and nothing "
     "was changed. Run matching again; if it fails again, tell whoever runs PeerLink."
@@ -174,29 +177,58 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
     blocked = selectors.blocked_pairs(newcomers, mentors)
     mark = stage_done("loading", mark)
 
+    # Up to DENSE_SCORE_CELLS pairs, every pair is scored once into one matrix and the
+    # solver reads that. Beyond, blocks are scored as the solver's passes ask for them
+    # (`solver.assign_blocks`), so the full newcomers x mentors matrix never exists
+    # (50,000 x 15,000 would need 3 GB per copy); there "scoring" is the solver's first pass,
+    # which scores every newcomer once, and "assigning" the rest, re-scoring included.
     report(f"Scoring {len(newcomers)} newcomers against {len(mentors)} mentors", 25)
-    scores = None
-    if len(newcomers) and len(mentors):
-        scores = scoring.score(newcomers, mentors, parameters, blocked)
-    mark = stage_done("scoring", mark)
+    assigning = "Assigning newcomers to mentors within capacity"
+    pairs = np.empty((0, 2), dtype=np.int64)
+    possible = np.zeros(len(newcomers), dtype=bool)
+    started_assigning = [0.0]
+    capacity_now = np.maximum(mentors.capacity_left, 0)
 
-    report("Assigning newcomers to mentors within capacity", 60)
-    if scores is None:
-        pairs = np.empty((0, 2), dtype=np.int64)
-    else:
-        solver_scores = scores.for_solver()
+    def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
+        block = scoring.score_rows(newcomers, mentors, parameters, rows, blocked)
+        possible[rows] |= block.allowed.any(axis=1)
+        solver_scores = block.for_solver()
         # Weak pairs are better left to staff than proposed automatically.
-        solver_scores[scores.total < programme.batch_minimum_score] = 0
-        pairs = solver.assign(solver_scores, np.maximum(mentors.capacity_left, 0))
-    mark = stage_done("assigning", mark)
+        solver_scores[block.total < programme.batch_minimum_score] = 0
+        return solver_scores
+
+    def assigning_starts() -> None:
+        started_assigning[0] = time.perf_counter()
+        report(assigning, 60)
+
+    if not (len(newcomers) and len(mentors)):
+        assigning_starts()
+    elif len(newcomers) * len(mentors) <= DENSE_SCORE_CELLS:
+        step = max(1, solver.BLOCK_CELLS // len(mentors))
+        spans = [slice(start, start + step) for start in range(0, len(newcomers), step)]
+        dense = np.vstack([solver_rows(span) for span in spans])
+        assigning_starts()
+        pairs = solver.assign(dense, capacity_now)
+        del dense
+    else:
+        plan = solver.assign_blocks(
+            solver_rows,
+            len(newcomers),
+            capacity_now,
+            after_first_pass=assigning_starts,
+        )
+        pairs = plan.pairs
+    # Every path above says when assigning starts (the solver always calls back).
+    stage_seconds["scoring"] = round(started_assigning[0] - mark, 3)
+    mark = stage_done("assigning", started_assigning[0])
 
     report(f"Writing the run ({len(pairs)} proposed pairs)", 90)
     rows, columns = pairs[:, 0], pairs[:, 1]
-    pair_scores = scores.total[rows, columns] if scores is not None else np.empty(0)
+    pair_scores = scoring.pair_totals(newcomers, rows, mentors, columns, parameters)
     # Best pairs first: the preview reads top-down, and applying in this order
     # lets the strongest pairs win if a mentor filled up in the meantime.
     order = np.argsort(-pair_scores, kind="stable")
-    components = scores.breakdowns(rows, columns) if scores is not None else {}
+    components = scoring.pair_components(newcomers, rows, mentors, columns, parameters)
     stored_pairs = [
         [
             int(newcomers.ids[rows[i]]),
@@ -210,7 +242,7 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
         newcomers=newcomers,
         mentors=mentors,
         capacity=capacity,
-        scores=scores,
+        possible=possible,
         columns=columns,
         pair_scores=pair_scores,
     )
@@ -225,7 +257,7 @@ def _summary(
     newcomers: scoring.People,
     mentors: scoring.People,
     capacity: np.ndarray,
-    scores: scoring.Scores | None,
+    possible: np.ndarray,
     columns: np.ndarray,
     pair_scores: np.ndarray,
 ) -> dict:
@@ -238,9 +270,7 @@ def _summary(
     return {
         "newcomers_considered": considered,
         "newcomers_held": int(newcomers.held.sum()),
-        "newcomers_with_a_possible_mentor": (
-            int(scores.allowed.any(axis=1).sum()) if scores is not None else 0
-        ),
+        "newcomers_with_a_possible_mentor": int(possible.sum()),
         "mentors_considered": len(mentors),
         "mentors_with_room": int((mentors.capacity_left > 0).sum()),
         "proposed_pairs": proposed,

@@ -272,6 +272,60 @@ def score(
     )
 
 
+def score_rows(
+    newcomers: People,
+    mentors: People,
+    parameters: Parameters,
+    rows: slice | np.ndarray,
+    blocked: np.ndarray | None = None,
+) -> Scores:
+    """Score some newcomers (a slice or int array of rows) against every mentor.
+
+    The same numbers as the same rows of `score`, for a block at a time: a large programme is
+    scored block by block (`batch`), so its full matrix never exists. `blocked` holds
+    (newcomer row, mentor row) pairs of the whole population, as for `score`.
+    """
+    part = people_rows(newcomers, rows)
+    local_blocked = None
+    if blocked is not None and len(blocked):
+        blocked = np.asarray(blocked, dtype=np.int64).reshape(-1, 2)
+        local = np.full(len(newcomers), -1, dtype=np.int64)
+        local[rows] = np.arange(len(part))
+        mine = local[blocked[:, 0]] >= 0
+        local_blocked = np.column_stack([local[blocked[mine, 0]], blocked[mine, 1]])
+    return score(part, mentors, parameters, local_blocked)
+
+
+def people_rows(people: People, rows: slice | np.ndarray) -> People:
+    """Return some rows of `people` as a `People` of their own."""
+    changes = {}
+    for item in dataclasses.fields(people):
+        value = getattr(people, item.name)
+        if isinstance(value, dict):
+            changes[item.name] = {detail: flags[rows] for detail, flags in value.items()}
+        else:
+            changes[item.name] = value[rows]
+    return dataclasses.replace(people, **changes)
+
+
+def pair_totals(
+    newcomers: People,
+    rows: np.ndarray,
+    mentors: People,
+    columns: np.ndarray,
+    parameters: Parameters,
+) -> np.ndarray:
+    """Return the weighted total of (rows[k], columns[k]) pairs, as `score` computes it."""
+    weights = {name: float(parameters.weights.get(name, 0.0)) for name in COMPONENTS}
+    total_weight = sum(weights.values())
+    components = pair_components(newcomers, rows, mentors, columns, parameters)
+    total = np.zeros(len(rows), dtype=np.float32)
+    for name in COMPONENTS:
+        if weights[name]:
+            total += components[name] * np.float32(weights[name] / total_weight)
+    return total
+
+
 # A birth year no one is close to: an age a mentor keeps hidden scores nothing.
 UNKNOWN_BIRTH_YEAR = -10_000.0
 

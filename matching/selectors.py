@@ -734,7 +734,8 @@ class PairCheck:
         # A private copy: `reserve` takes room away as pairs are made.
         self.mentors = dataclasses.replace(mentors, capacity_left=mentors.capacity_left.copy())
         blocked = blocked_pairs(self.newcomers, mentors)
-        self.scores = scoring.score(self.newcomers, self.mentors, self.parameters, blocked)
+        # No matrix of every newcomer against every mentor: a pair is scored when assessed
+        # (a batch run of 40,000 proposals would otherwise score 40,000 x 15,000 pairs).
         self.blocked = {tuple(pair) for pair in blocked.tolist()}
         self.row_of = {member_id: row for row, member_id in enumerate(self.newcomers.ids.tolist())}
         self.column_of = {member_id: col for col, member_id in enumerate(self.mentors.ids.tolist())}
@@ -831,11 +832,16 @@ class PairCheck:
         if refusal is not None:
             return PairAssessment(False, refusal, 0.0, {}, [])
         row, column = self.row_of[newcomer_id], self.column_of[mentor_id]
+        rows, columns = np.array([row]), np.array([column])
+        components = scoring.pair_components(
+            self.newcomers, rows, self.mentors, columns, self.parameters
+        )
+        total = scoring.pair_totals(self.newcomers, rows, self.mentors, columns, self.parameters)
         return PairAssessment(
             allowed=True,
             refusal=None,
-            score=float(self.scores.total[row, column]),
-            breakdown=self.scores.breakdown(row, column),
+            score=float(total[0]),
+            breakdown={name: round(float(values[0]), 4) for name, values in components.items()},
             reasons=scoring.explain(self.newcomers, row, self.mentors, column, self.vocabulary),
         )
 

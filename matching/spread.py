@@ -86,9 +86,13 @@ def demand_aware(
     capacity = np.maximum(np.asarray(capacity, dtype=np.int64), 0)
     allowed = allowed & (capacity > 0)[None, :]
     bonus = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)
-    solver_scores = np.where(allowed, scores.astype(np.float64) + FLOOR + bonus[:, None], 0.0)
-    plan = solver.assign_with_prices(solver_scores, capacity)
-    del solver_scores
+
+    def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
+        block = scores[rows].astype(np.float64) + FLOOR + bonus[rows, None]
+        return np.where(allowed[rows], block, 0.0)
+
+    # Block by block: no float64 copy of the whole matrix.
+    plan = solver.assign_blocks(solver_rows, n, capacity)
     placed = np.full(n, -1, dtype=np.int64)
     placed[plan.pairs[:, 0]] = plan.pairs[:, 1]
     columns = np.full((n, count), -1, dtype=np.int64)

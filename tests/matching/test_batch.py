@@ -307,3 +307,21 @@ def test_applying_refuses_a_mentor_who_meanwhile_left_onboarding_as_a_request_wo
 
     assert applied.proposals_created == 0
     assert applied.summary["skipped_reasons"] == {str(single.value): 1}
+
+
+def test_a_large_programme_is_scored_block_by_block_with_the_same_proposals(
+    staff_user, monkeypatch
+):
+    [MentorFactory(capacity=capacity) for capacity in (1, 2, 1, 3)]
+    [NewcomerFactory() for _ in range(9)]
+    dense = batch.batch_run_preview(user=staff_user)
+
+    # Above the limit the full matrix is never built: the solver asks for blocks of rows.
+    monkeypatch.setattr(batch, "DENSE_SCORE_CELLS", 0)
+    monkeypatch.setattr(batch.solver, "assign", lambda *args: pytest.fail("dense matrix built"))
+    blocks = batch.batch_run_preview(user=staff_user)
+
+    assert len(blocks.pairs) == len(dense.pairs) == 7
+    assert sum(p[2] for p in blocks.pairs) == pytest.approx(sum(p[2] for p in dense.pairs))
+    for name in ("newcomers_with_a_possible_mentor", "proposed_pairs", "mentor_load"):
+        assert blocks.summary[name] == dense.summary[name]

@@ -438,3 +438,49 @@ def test_breakdowns_agree_with_the_total_for_random_people():
     total_weight = sum(PARAMETERS.weights.values())
     recombined = sum(PARAMETERS.weights[name] / total_weight * parts[name] for name in parts)
     np.testing.assert_allclose(recombined.reshape(12, 9), result.total, atol=1e-5)
+
+
+def random_people(count: int, seed: int) -> scoring.People:
+    rng = np.random.default_rng(seed)
+    return people(
+        *(
+            person(
+                months=float(rng.integers(0, 200)),
+                birth_year=int(rng.integers(1950, 2005)),
+                gender=int(rng.integers(-1, G)),
+                languages=tuple(rng.choice(LANG, size=int(rng.integers(1, 3)), replace=False)),
+                pathways=tuple(rng.choice(P, size=int(rng.integers(0, P)), replace=False)),
+                life=tuple(rng.choice(L, size=int(rng.integers(0, L)), replace=False)),
+                substances=tuple(rng.choice(S, size=int(rng.integers(0, S)), replace=False)),
+                availability=tuple(rng.choice(42, size=int(rng.integers(1, 8)), replace=False)),
+                reducing_harm=bool(rng.random() < 0.3),
+                preferred=(int(rng.integers(0, G)),) if rng.random() < 0.2 else (),
+                held=bool(rng.random() < 0.1),
+                open_to_harm_reduction=bool(rng.random() < 0.7),
+                available=bool(rng.random() < 0.9),
+                capacity_left=int(rng.integers(0, 4)),
+            )
+            for _ in range(count)
+        )
+    )
+
+
+def test_scoring_a_block_of_newcomers_gives_the_same_rows_as_scoring_everyone():
+    newcomers, mentors = random_people(40, seed=1), random_people(25, seed=2)
+    blocked = np.array([[3, 4], [17, 0], [39, 24], [3, 5]])
+    everyone = scoring.score(newcomers, mentors, PARAMETERS, blocked)
+    for rows in (slice(0, 16), slice(16, 40), np.array([39, 3, 17, 3])):
+        block = scoring.score_rows(newcomers, mentors, PARAMETERS, rows, blocked)
+        assert np.array_equal(block.allowed, everyone.allowed[rows])
+        assert np.allclose(block.total, everyone.total[rows], atol=1e-6)
+        assert np.array_equal(block.for_solver() > 0, everyone.for_solver()[rows] > 0)
+    # A blocked pair stays blocked inside any block that holds its newcomer.
+    assert not scoring.score_rows(newcomers, mentors, PARAMETERS, [3], blocked).allowed[0, 4]
+
+
+def test_pair_totals_are_the_totals_score_computes():
+    newcomers, mentors = random_people(30, seed=3), random_people(20, seed=4)
+    everyone = scoring.score(newcomers, mentors, PARAMETERS)
+    rows, columns = np.nonzero(everyone.allowed)
+    totals = scoring.pair_totals(newcomers, rows, mentors, columns, PARAMETERS)
+    assert np.allclose(totals, everyone.total[rows, columns], atol=1e-6)

@@ -192,8 +192,8 @@ def test_pruned_pairs_that_would_improve_the_total_are_brought_back(monkeypatch)
     monkeypatch.setattr(solver, "PRICE_RANK", 0.0)
     scores, capacity = random_instance(400, 120, forbidden_share=0.7, seed=4)
     solves = []
-    real_solve_lp = solver._solve_lp
-    monkeypatch.setattr(solver, "_solve_lp", lambda *args: solves.append(1) or real_solve_lp(*args))
+    real_solve = solver._solve_flow
+    monkeypatch.setattr(solver, "_solve_flow", lambda *args: solves.append(1) or real_solve(*args))
     pairs = assign(scores, capacity)
     assert len(solves) > 1, "the tiny candidate graph should have needed a repair round"
     assert_feasible(scores, capacity, pairs)
@@ -241,3 +241,70 @@ def test_bad_input_raises_value_error(scores, capacity, message):
     for solve in (assign, assign_exact):
         with pytest.raises(ValueError, match=message):
             solve(scores, capacity)
+
+
+def programme_like_instance(rows: int, cols: int, seed: int):
+    """The benchmark's kind of instance: contested mentors, twins, many forbidden pairs."""
+    from bench.solver import instance
+
+    return instance(rows, cols, seed)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_programme_like_instances_are_within_a_tenth_of_a_percent_of_the_optimum(seed):
+    scores, capacity = programme_like_instance(500, 150, seed)
+    plan = solver.assign_with_prices(scores, capacity)
+    assert_feasible(scores, capacity, plan.pairs)
+    optimum = total(scores, assign_exact(scores.astype(np.float64), capacity))
+    found = total(scores, plan.pairs)
+    assert optimum * 0.999 <= found <= optimum * (1 + 1e-6)
+    # The gap it claims to have proved is a true bound, and within the promise.
+    assert plan.certified_gap <= 1e-3
+    assert found >= (1 - plan.certified_gap) * optimum * (1 - 1e-6)
+
+
+def test_prices_cover_every_allowed_pair_and_the_assigned_ones_exactly():
+    scores, capacity = random_instance(200, 60, forbidden_share=0.5, seed=12)
+    plan = solver.assign_with_prices(scores, capacity)
+    net = np.where(np.isfinite(scores) & (scores > 0), scores, -np.inf) - plan.column_price
+    best_net = np.maximum(net.max(axis=1), 0)
+    rows, cols = plan.pairs[:, 0], plan.pairs[:, 1]
+    # Each newcomer's mentor is (one of) their best net of prices, and no better one is free.
+    assert np.allclose(net[rows, cols], best_net[rows], atol=1e-6)
+    assert (plan.column_price >= 0).all()
+    assert np.allclose(plan.column_price[np.bincount(cols, minlength=60) < capacity], 0)
+
+
+def test_reading_by_blocks_gives_the_same_plan_as_the_dense_matrix(monkeypatch):
+    scores, capacity = programme_like_instance(700, 90, seed=4)
+    # Small blocks, so every pass really goes block by block.
+    monkeypatch.setattr(solver, "BLOCK_CELLS", 90 * 37)
+    dense = solver.assign_with_prices(scores, capacity)
+    reads = []
+
+    def score_rows(rows):
+        reads.append(scores[rows].shape[0])
+        return scores[rows].copy()
+
+    blocks = solver.assign_blocks(score_rows, scores.shape[0], capacity)
+    assert blocks.pairs.tolist() == dense.pairs.tolist()
+    assert np.allclose(blocks.column_price, dense.column_price)
+    assert max(reads) <= 37, "no read may ask for more than a block of rows"
+
+
+def test_reading_by_blocks_handles_identical_rows_and_calls_back_after_the_first_pass():
+    rng = np.random.default_rng(6)
+    profiles, capacity = random_instance(5, 30, forbidden_share=0.4, seed=6)
+    scores = profiles[rng.integers(0, 5, size=300)]
+    called = []
+    plan = solver.assign_blocks(
+        lambda rows: scores[rows], 300, capacity, after_first_pass=lambda: called.append(1)
+    )
+    assert called == [1]
+    assert_feasible(scores, capacity, plan.pairs)
+    assert_optimal(total(scores, plan.pairs), total(scores, assign_exact(scores, capacity)))
+
+
+def test_a_block_of_the_wrong_width_is_refused():
+    with pytest.raises(ValueError, match="one column per capacity entry"):
+        solver.assign_blocks(lambda rows: np.ones((2, 3)), 2, [1, 1])

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
+from peerlink import mail
 from tests.factories import MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import (
     add_authenticator_app,
@@ -16,6 +17,7 @@ from tests.second_factor import (
     sign_in,
     with_verified_email,
 )
+from tests.smtp import running_sink
 
 PASSWORD = "correct horse battery"
 
@@ -156,3 +158,13 @@ def pytest_runtest_teardown(item, nextitem):
         ):
             with blocker.unblock():
                 seed_migration_data()
+
+
+@pytest.fixture
+def smtp(settings):
+    """Email goes to a real SMTP server on loopback; the test reads what it received."""
+    with running_sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+        yield sink
+        mail.close()

@@ -22,7 +22,6 @@ from peerlink import mail as peerlink_mail
 from recovery.services import check_dismiss
 from tests.factories import MentorFactory, NewcomerFactory
 from tests.recovery.conftest import ensure_starter
-from tests.smtp import running_sink
 
 pytestmark = pytest.mark.django_db
 
@@ -192,15 +191,6 @@ def content_for(*, to="robin@example.org", name="Robin", peer_name="Sam", offere
         checkin_url="https://peerlink.example/check-ins/12/",
         check_offered=offered,
     )
-
-
-@pytest.fixture
-def smtp(settings):
-    with running_sink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
-        yield sink
-        peerlink_mail.close()
 
 
 @pytest.mark.parametrize(

@@ -12,21 +12,10 @@ from checkins.models import Reminder, ReminderState
 from matching import services as matching_services
 from peerlink import mail
 from tests.factories import MentorFactory, NewcomerFactory
-from tests.smtp import running_sink
 
 pytestmark = pytest.mark.django_db
 
 START = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def smtp(settings):
-    """Email goes to a real SMTP server on loopback."""
-    with running_sink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
-        yield sink
-        mail.close()
 
 
 @pytest.fixture

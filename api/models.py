@@ -32,10 +32,6 @@ class PersonalToken(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
     def is_usable(self) -> bool:
         return self.revoked_at is None
 

@@ -58,13 +58,6 @@ def personal_token_revoke(*, member: Member, token_id: int) -> PersonalToken:
     return token
 
 
-def personal_tokens_revoke_all(*, member: Member) -> int:
-    """Revoke every token of a member (when their account is deleted)."""
-    return PersonalToken.objects.filter(member=member, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-
-
 @transaction.atomic
 def integration_token_create(
     *,

@@ -114,15 +114,6 @@ def request_notes(matches, member: Member) -> dict[int, str]:
     return dict(rows)
 
 
-def message_from_peer(match: Match, member: Member, message_id: int) -> Message | None:
-    """The peer's message `message_id` in this match's conversation, else None."""
-    return (
-        Message.objects.filter(pk=message_id, conversation__match=match)
-        .exclude(sender=member)
-        .first()
-    )
-
-
 def messages_in(match: Match):
     """Every message of the match's conversation (a queryset, for the API's cursor pages).
 

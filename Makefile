@@ -12,7 +12,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4;
 # Tests marked xdist_group run one after another in the same worker.
 PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test e2e screenshots lint format install clean
+.PHONY: run test test-fast e2e screenshots lint format install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ ifeq ($(strip $(PYTEST_ARGS)),)
 else
 	$(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endif
+
+## The quick loop while working: everything but the browser tests, the real-process
+## (integration) tests and the API fuzzing, in parallel.
+test-fast: $(STAMP)
+	$(PYTEST_PARALLEL) --ignore=tests/e2e -m "not integration and not schemathesis" $(PYTEST_ARGS)
 
 ## Run the browser tests in Debian's Chromium, axe-core on every page (DATABASE_URL's server if set),
 ## in parallel: each worker has its own live server and browser.

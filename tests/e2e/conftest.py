@@ -39,12 +39,14 @@ def _seeded_taxonomy(transactional_db):
 
 
 def pytest_collection_modifyitems(config, items):
-    if CHROMIUM:
-        return
+    """Mark every browser test `browser` (so `-m "not browser"` leaves them out); without
+    Chromium, skip them."""
     skip = pytest.mark.skip(reason="no chromium binary (apt-get install chromium)")
     for item in items:
         if "tests/e2e/" in str(item.fspath):
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,13 @@ tell A that B's request, match or reminder exists.
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from checkins.models import Reminder
 from matching.models import Match, MatchOrigin, MatchState
 from messaging.models import Message
+from tests.clients import client_for
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +57,6 @@ URLS = [
     ("messaging:send", "post", "active", {"text": "Hello"}),
     ("messaging:new", "get", "active", {"after": "0"}),
 ]
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def snapshot(objects):

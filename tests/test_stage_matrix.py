@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from messaging import services as messaging_services
 from messaging.models import Message
 from steps import services as step_services
 from tests.audit_helpers import open_record
+from tests.clients import client_for
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -293,12 +293,6 @@ WORLDS = {
 
 
 # --- Asking every surface ----------------------------------------------------------
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def _ids(world: World, kind: str, viewer) -> list:

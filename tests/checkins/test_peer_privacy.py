@@ -5,23 +5,17 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from checkins import services
 from matching import services as matching_services
+from tests.clients import client_for
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN_NEWCOMER = "Quillon"
 HIDDEN_MENTOR = "Zebedee"
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 @pytest.fixture

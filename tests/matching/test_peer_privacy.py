@@ -6,24 +6,18 @@ sign-in email reaches a peer only with its own box ticked, after acceptance.
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from matching import services
 from matching.models import Match, MatchState
 from matching.notifications import EVENTS, send_match_email
+from tests.clients import client_for
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN_NEWCOMER = "Quillon"
 HIDDEN_MENTOR = "Zebedee"
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def page(client, name: str) -> str:

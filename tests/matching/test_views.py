@@ -3,21 +3,15 @@
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import Block, Match, MatchState
 from members.models import Language
+from tests.clients import client_for
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Language, Member, Role, Tag
+from tests.clients import client_for
 from tests.factories import MemberFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +38,6 @@ def fresh_mentor():
         time_zone="UTC",
         availability=[],
     )
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def about(**overrides):

@@ -7,7 +7,6 @@ request and a match only when its box is ticked. Nobody else sees either.
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from matching import services as matching_services
@@ -15,6 +14,7 @@ from matching.models import EndedBy, Match
 from members.models import RecoveryGoal
 from members.visibility import peer_view
 from steps import services
+from tests.clients import client_for
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,6 @@ def harm_reduction_newcomer():
 @pytest.fixture
 def casey():
     return MentorFactory(display_name="Casey", tags=[tag("pathway-12")])
-
-
-def client_for(member) -> Client:
-    client = Client()
-    client.force_login(member.user)
-    return client
 
 
 def request_match(newcomer, mentor) -> Match:

@@ -31,7 +31,7 @@ from members.models import Member, Role, User
 from messaging.services import (
     MessagingError,
     clean_request_note,
-    open_conversation,
+    conversation_start,
     request_note_add,
 )
 from peerlink.ids import parse_id
@@ -227,7 +227,7 @@ def _create(
             requests_insert([match])
     except IntegrityError as exc:
         raise MatchError(ALREADY_OPEN) from exc
-    open_conversation(match=match)
+    conversation_start(match=match)
     return match
 
 

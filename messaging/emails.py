@@ -40,7 +40,7 @@ from members.visibility import peer_view
 from peerlink import mail
 
 from .models import Conversation, Message, MessageEmail, MessagingSettings, Participant
-from .rules import conversation_open
+from .rules import conversation_is_open
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def send_due_email(email_id: int) -> bool:
     if not recipient.message_emails:
         _cancel(email_id, "message emails turned off")
         return False
-    if not conversation_open(conversation.match):
+    if not conversation_is_open(conversation.match):
         _cancel(email_id, "conversation no longer open")
         return False
     last_from_peer = _last_from_peer(conversation, recipient.pk)

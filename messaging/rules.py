@@ -5,7 +5,7 @@ from django.db.models import Q
 from matching.models import Block, Match, MatchState
 
 
-def conversation_open(match: Match) -> bool:
+def conversation_is_open(match: Match) -> bool:
     """Return True only while `match` is active and neither side has blocked the other.
 
     Blocking ends the match already; the block is checked as well so that a

@@ -9,7 +9,7 @@ from matching.models import Match
 from members.models import Member
 
 from .models import Conversation, Message, Participant
-from .rules import conversation_open
+from .rules import conversation_is_open
 
 PAGE_SIZE = 200  # messages on the page; older ones behind "Earlier messages"
 NEW_BATCH = 200  # messages one "anything new?" check returns at most
@@ -46,9 +46,9 @@ def _match_of(conversation_or_match) -> Match:
 
 def can_write(conversation_or_match, member: Member) -> bool:
     """Whether `member` may send to this conversation: they are one of its two
-    sides and the conversation is open (`messaging.rules.conversation_open`)."""
+    sides and the conversation is open (`messaging.rules.conversation_is_open`)."""
     match = _match_of(conversation_or_match)
-    return member.pk in (match.newcomer_id, match.mentor_id) and conversation_open(match)
+    return member.pk in (match.newcomer_id, match.mentor_id) and conversation_is_open(match)
 
 
 def latest_messages(conversation: Conversation, *, before: int | None = None) -> list[Message]:

@@ -63,7 +63,7 @@ class ConversationNotFound(Exception):
 
 
 @transaction.atomic
-def open_conversation(*, match: Match) -> Conversation:
+def conversation_start(*, match: Match) -> Conversation:
     """Return the match's conversation, creating it and both sides' rows if new."""
     conversation, created = Conversation.objects.get_or_create(match=match)
     if created:
@@ -88,7 +88,7 @@ def clean_request_note(note: str) -> str:
 def request_note_add(*, match: Match, note: str) -> Message | None:
     """Open the request's conversation with the newcomer's note (if any) as its first message."""
     note = clean_request_note(note)
-    conversation = open_conversation(match=match)
+    conversation = conversation_start(match=match)
     if not note:
         return None
     message = Message.objects.create(
@@ -183,7 +183,7 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
 @transaction.atomic
 def _send(*, member: Member, match: Match, text: str) -> Message:
     _count_against_rate_limit(member)
-    conversation = open_conversation(match=match)
+    conversation = conversation_start(match=match)
     programme = MessagingSettings.current()
     crisis = contains_crisis_phrase(text, MessagingSettings.lines(programme.crisis_phrases))
     message = Message.objects.create(

@@ -42,7 +42,7 @@ def _wants_json(request) -> bool:
 
 
 def _page(request, member, match, *, form=None, status=200, before=None):
-    conversation = services.open_conversation(match=match)
+    conversation = services.conversation_start(match=match)
     messages = selectors.latest_messages(conversation, before=parse_id(before) if before else None)
     has_earlier = len(messages) > selectors.PAGE_SIZE
     messages = messages[-selectors.PAGE_SIZE :] if has_earlier else messages

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import EndedBy, Match, MatchState
-from messaging.services import open_conversation, send_message
+from messaging.services import conversation_start, send_message
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def request_from_a_newcomer(mentor) -> None:
 
 def unread_message_from_a_matched_newcomer(mentor) -> None:
     match = ActiveMatchFactory(mentor=mentor)
-    open_conversation(match=match)
+    conversation_start(match=match)
     send_message(member=match.newcomer, match_id=match.pk, text="Hi there")
 
 
@@ -89,11 +89,11 @@ def test_every_page_counts_requests_and_unread_messages_alike(page):
 def test_a_newcomers_unread_count_includes_an_ended_conversation(page):
     newcomer = NewcomerFactory()
     ended = ActiveMatchFactory(newcomer=newcomer)
-    open_conversation(match=ended)
+    conversation_start(match=ended)
     send_message(member=ended.mentor, match_id=ended.pk, text="Take care")
     end(ended)
     current = ActiveMatchFactory(newcomer=newcomer)
-    open_conversation(match=current)
+    conversation_start(match=current)
     send_message(member=current.mentor, match_id=current.pk, text="Hello")
     send_message(member=current.mentor, match_id=current.pk, text="How are you?")
 

@@ -25,7 +25,7 @@ def url(match) -> str:
 @pytest.fixture
 def match(newcomer, mentor):
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    message_services.open_conversation(match=match)
+    message_services.conversation_start(match=match)
     return match
 
 
@@ -182,7 +182,7 @@ def test_the_same_token_sends_one_message(newcomer_client, match):
 
 def test_the_same_token_in_another_conversation_sends_another_message(mentor_client, match):
     other = ActiveMatchFactory(mentor=match.mentor)
-    message_services.open_conversation(match=other)
+    message_services.conversation_start(match=other)
     first = send(mentor_client, match, "To Alice", token="abc123")
     second = send(mentor_client, other, "To someone else", token="abc123")
     assert second.status_code == 201

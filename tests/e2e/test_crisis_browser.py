@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from messaging.services import open_conversation
+from messaging.services import conversation_start
 from safety.models import HelpRequest, HoldReason
 from tests.e2e.people import sign_in_by_session
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
@@ -34,7 +34,7 @@ def test_a_crisis_phrase_leaves_both_people_knowing_what_to_do(
     newcomer = NewcomerFactory(display_name="Robin", share_display_name=True)
     mentor = MentorFactory(display_name="Casey", share_display_name=True)
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    open_conversation(match=match)
+    conversation_start(match=match)
     UserFactory(email="coordinator@example.org", is_staff=True)
     url = f"{live_server.url}/messages/{match.pk}/"
 

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from matching.models import Report
-from messaging.services import open_conversation
+from messaging.services import conversation_start
 from tests.e2e.people import give_reason, sign_in_by_session, sign_in_with_code
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import add_authenticator_app, current_code, with_verified_email
@@ -20,7 +20,7 @@ def test_a_newcomer_and_a_mentor_exchange_messages_that_appear_without_a_reload(
     newcomer = NewcomerFactory(display_name="Robin", share_display_name=True)
     mentor = MentorFactory(display_name="Casey", share_display_name=True)
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    open_conversation(match=match)
+    conversation_start(match=match)
     staff = UserFactory(email="coordinator@example.org", is_staff=True, is_superuser=True)
     secret = add_authenticator_app(with_verified_email(staff))
     url = f"{live_server.url}/messages/{match.pk}/"

@@ -12,7 +12,7 @@ from home.services import home_visit_record
 from matching import services
 from matching.models import MatchingSettings
 from members.models import Member
-from messaging.services import open_conversation, send_message
+from messaging.services import conversation_start, send_message
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_a_block_reads_exactly_as_any_end(mentor):
 
 def test_new_messages_since_the_last_visit_are_mentioned(newcomer, mentor):
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    open_conversation(match=match)
+    conversation_start(match=match)
     client = _client(newcomer)
     _visit(client, FIRST)
     with time_machine.travel(FIRST + datetime.timedelta(hours=1), tick=False):

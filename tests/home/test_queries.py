@@ -13,7 +13,7 @@ from checkins.models import CheckIn, Connected
 from home.models import HomeVisit
 from matching.models import Match, MatchOrigin, MatchState
 from messaging.models import Message
-from messaging.services import open_conversation
+from messaging.services import conversation_start
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def _past_requests(newcomer, times: int) -> None:
 
 def _active_with_messages(newcomer, mentor, times: int) -> Match:
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    conversation = open_conversation(match=match)
+    conversation = conversation_start(match=match)
     for n in range(3 * times):
         Message.objects.create(conversation=conversation, sender=mentor, text=f"Message {n}")
         Message.objects.create(conversation=conversation, sender=newcomer, text=f"Reply {n}")

@@ -16,7 +16,7 @@ from matching.models import Match, MatchingSettings, MatchState
 from members.export import member_data_export
 from members.models import Member, VettingStatus
 from members.services import delete_account
-from messaging.services import open_conversation, send_message
+from messaging.services import conversation_start, send_message
 from safety.services import help_request_create
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, UserFactory, tag
 from tests.recovery.conftest import ensure_starter
@@ -115,7 +115,7 @@ def test_a_newcomer_waiting_for_staff_approval_is_told_so(newcomer, mentor):
 
 def test_a_matched_newcomer_sees_their_peer_unread_messages_and_a_link_to_them(newcomer, mentor):
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    open_conversation(match=match)
+    conversation_start(match=match)
     send_message(member=mentor, match_id=match.pk, text="Hello there")
     send_message(member=mentor, match_id=match.pk, text="How are you?")
 
@@ -228,7 +228,7 @@ def test_the_pause_switch_only_answers_a_post(mentor_client):
 
 def test_a_mentor_sees_each_match_with_its_unread_messages(mentor):
     match = ActiveMatchFactory(mentor=mentor, newcomer=NewcomerFactory(display_name="Casey"))
-    open_conversation(match=match)
+    conversation_start(match=match)
     send_message(member=match.newcomer, match_id=match.pk, text="Hi Bob")
 
     page = _client(mentor).get(ME).text

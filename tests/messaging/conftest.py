@@ -8,5 +8,5 @@ from tests.factories import ActiveMatchFactory
 def match(newcomer, mentor):
     """An active match between Alice (newcomer) and Bob (mentor), conversation open."""
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
-    services.open_conversation(match=match)
+    services.conversation_start(match=match)
     return match

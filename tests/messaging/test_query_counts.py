@@ -8,14 +8,14 @@ from django.urls import reverse
 
 from checkins.models import CheckinSettings
 from messaging.models import Message, MessagingSettings
-from messaging.services import open_conversation
+from messaging.services import conversation_start
 from tests.factories import ActiveMatchFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _fill(match, count):
-    conversation = open_conversation(match=match)
+    conversation = conversation_start(match=match)
     Message.objects.bulk_create(
         Message(conversation=conversation, sender_id=sender, text=f"Message {n}")
         for n, sender in zip(

@@ -12,7 +12,7 @@ from matching.services import match_end, member_block
 from members import services as member_services
 from members.tasks import retention_purge
 from messaging.models import Message, Participant
-from messaging.rules import conversation_open
+from messaging.rules import conversation_is_open
 from tests.factories import ActiveMatchFactory
 from tests.messaging.conversations import active_pair, talk
 
@@ -27,7 +27,7 @@ DAYS = datetime.timedelta(days=1)
 
 def test_an_active_match_has_an_open_conversation():
     _, _, match = active_pair()
-    assert conversation_open(match) is True
+    assert conversation_is_open(match) is True
 
 
 @pytest.mark.parametrize("blocker_side", ["newcomer", "mentor"])
@@ -39,7 +39,7 @@ def test_after_a_block_the_conversation_is_closed_for_both_sides(blocker_side):
     member_block(blocker=blocker, blocked=blocked)
 
     match.refresh_from_db()
-    assert conversation_open(match) is False
+    assert conversation_is_open(match) is False
     assert Message.objects.filter(conversation__match=match).count() == 2, "nothing is deleted"
 
 
@@ -50,7 +50,7 @@ def test_a_block_closes_the_conversation_even_if_the_match_still_read_active(blo
     Block.objects.create(blocker=blocker, blocked=blocked)
 
     assert match.state == MatchState.ACTIVE
-    assert conversation_open(match) is False
+    assert conversation_is_open(match) is False
 
 
 def test_a_block_with_someone_else_leaves_the_conversation_open():
@@ -58,21 +58,21 @@ def test_a_block_with_someone_else_leaves_the_conversation_open():
     other = ActiveMatchFactory()
     member_block(blocker=newcomer, blocked=other.mentor)
     match.refresh_from_db()
-    assert conversation_open(match) is True
+    assert conversation_is_open(match) is True
 
 
 @pytest.mark.parametrize("state", [s for s in MatchState.values if s != MatchState.ACTIVE])
 def test_only_an_active_match_has_an_open_conversation(state):
     _, _, match = active_pair()
     match.state = state
-    assert conversation_open(match) is False
+    assert conversation_is_open(match) is False
 
 
 def test_an_ended_match_closes_the_conversation():
     newcomer, _, match = active_pair()
     match_end(match_id=match.pk, ended_by="newcomer", member=newcomer, reason="Moving on")
     match.refresh_from_db()
-    assert conversation_open(match) is False
+    assert conversation_is_open(match) is False
 
 
 # --- Deleting an account ---------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matching.models import Match, MatchState
 from members import selectors as member_selectors
-from members.models import Member
 from members.visibility import peer_view
 from recovery.selectors import offered_to as recovery_offered_to
 from steps import selectors as step_selectors
@@ -21,17 +20,10 @@ from .forms import CheckInForm
 from .models import Connected, Reminder
 
 
-def _member(request) -> Member:
-    member = member_selectors.current_member(request)
-    if member is None:
-        raise Http404
-    return member
-
-
 @never_cache
 @login_required
 def new(request, match_id: int):
-    member = _member(request)
+    member = member_selectors.current_member_or_404(request)
     match = Match.objects.filter(pk=match_id).first()
     if match is None or not match.checkins_visible_to(member):
         raise Http404
@@ -93,7 +85,7 @@ def link(request, token: str):
 @never_cache
 @login_required
 def upcoming(request):
-    member = _member(request)
+    member = member_selectors.current_member_or_404(request)
     return render(
         request,
         "checkins/upcoming.html",
@@ -108,7 +100,7 @@ def upcoming(request):
 @require_POST
 @login_required
 def snooze(request, reminder_id: int):
-    member = _member(request)
+    member = member_selectors.current_member_or_404(request)
     get_object_or_404(Reminder, pk=reminder_id, recipient=member)
     try:
         reminder = services.reminder_snooze(reminder_id=reminder_id, member=member)

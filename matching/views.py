@@ -18,15 +18,8 @@ from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
 from .models import EndedBy, Match
 
 
-def _member(request, role: str) -> Member:
-    member = member_selectors.current_member(request, role=role)
-    if member is None:
-        raise Http404("This page is for a different kind of member.")
-    return member
-
-
 def _onboarded_newcomer(request):
-    member = _member(request, "newcomer")
+    member = member_selectors.current_member_or_404(request, role="newcomer")
     if not member.is_onboarded:
         return None
     return member
@@ -91,7 +84,7 @@ def request_mentor(request):
 @never_cache
 @login_required
 def status(request):
-    newcomer = _member(request, "newcomer")
+    newcomer = member_selectors.current_member_or_404(request, role="newcomer")
     match = selectors.open_match_for(newcomer)
     peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
     reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
@@ -119,7 +112,7 @@ def status(request):
 @require_POST
 @login_required
 def withdraw(request, match_id: int):
-    newcomer = _member(request, "newcomer")
+    newcomer = member_selectors.current_member_or_404(request, role="newcomer")
     get_object_or_404(Match.objects.visible_to(newcomer), pk=match_id, newcomer=newcomer)
     try:
         services.match_withdraw(match_id=match_id, newcomer=newcomer)
@@ -132,7 +125,7 @@ def withdraw(request, match_id: int):
 @never_cache
 @login_required
 def inbox(request):
-    mentor = _member(request, "mentor")
+    mentor = member_selectors.current_member_or_404(request, role="mentor")
     requests = []
     inbox = selectors.mentor_inbox(mentor)
     waiting = inbox.waiting
@@ -179,7 +172,7 @@ def inbox(request):
 @require_POST
 @login_required
 def accept(request, match_id: int):
-    mentor = _member(request, "mentor")
+    mentor = member_selectors.current_member_or_404(request, role="mentor")
     get_object_or_404(Match.objects.visible_to(mentor), pk=match_id, mentor=mentor)
     try:
         services.match_accept(match_id=match_id, mentor=mentor)
@@ -192,7 +185,7 @@ def accept(request, match_id: int):
 @require_POST
 @login_required
 def decline(request, match_id: int):
-    mentor = _member(request, "mentor")
+    mentor = member_selectors.current_member_or_404(request, role="mentor")
     match = get_object_or_404(Match.objects.visible_to(mentor), pk=match_id, mentor=mentor)
     form = DeclineForm(request.POST)
     if not form.is_valid():

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from matching.models import OPEN_STATES, Match
@@ -28,6 +29,14 @@ def current_member(request, *, role: str | None = None) -> Member | None:
     user.member = member
     if role is not None and member.role != role:
         return None
+    return member
+
+
+def current_member_or_404(request, *, role: str | None = None) -> Member:
+    """Return `current_member`, or answer 404: a page for members, or for another role."""
+    member = current_member(request, role=role)
+    if member is None:
+        raise Http404("This page is for a different kind of member.")
     return member
 
 

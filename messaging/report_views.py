@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from matching import services as matching_services
+from members.selectors import current_member_or_404
 from members.visibility import peer_view
 
 from .forms import MessageReportForm
 from .reports import reportable_message
-from .views import member_or_404
 
 
 @never_cache
@@ -20,7 +20,7 @@ from .views import member_or_404
 @require_http_methods(["GET", "POST"])
 def report(request, match_id: int, message_id: int):
     """Show the message with a short optional note and a confirm button; POST reports it."""
-    member = member_or_404(request)
+    member = current_member_or_404(request)
     message = reportable_message(member, match_id=match_id, message_id=message_id)
     if message is None:
         raise Http404

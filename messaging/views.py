@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from members import selectors as member_selectors
-from members.models import Member
 from members.visibility import peer_view
 from peerlink.ids import parse_id
 from safety.selectors import peer_concern_open
@@ -28,13 +27,6 @@ from .models import MessagingSettings
 
 CRISIS_SESSION_KEY = "messaging.crisis_shown_for"
 BAD_CURSOR = "This conversation has changed since the page was opened. Reload the page."
-
-
-def member_or_404(request) -> Member:
-    member = member_selectors.current_member(request)
-    if member is None:
-        raise Http404
-    return member
 
 
 def _wants_json(request) -> bool:
@@ -97,7 +89,7 @@ def _asking_about_step(request, peer_seen) -> MessageForm | None:
 @login_required
 @require_GET
 def conversation(request, match_id: int):
-    member = member_or_404(request)
+    member = member_selectors.current_member_or_404(request)
     match = selectors.match_for(member, match_id)
     if match is None:
         raise Http404
@@ -119,7 +111,7 @@ ERROR_STATUS = {services.RateLimited: 429, services.NotWritable: 409}
 @require_POST
 def send(request, match_id: int):
     """Send a message; errors keep the text in the box (or come back as JSON)."""
-    member = member_or_404(request)
+    member = member_selectors.current_member_or_404(request)
     match = selectors.match_for(member, match_id)
     if match is None:
         raise Http404
@@ -177,7 +169,7 @@ def _etag(participant) -> str:
 @require_GET
 def new(request, match_id: int):
     """Messages after `after` as JSON, or 304 when nothing changed since the last check."""
-    member = member_or_404(request)
+    member = member_selectors.current_member_or_404(request)
     participant = selectors.participant_for(member, match_id)
     if participant is None:
         raise Http404

@@ -2,30 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from members.models import Member
-from members.selectors import current_member
+from members.selectors import current_member_or_404
 
 from . import selectors, services
 from .forms import NOT_NOW, RecoveryCheckForm
-
-
-def _member(request) -> Member:
-    member = current_member(request)
-    if member is None:
-        raise Http404
-    return member
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def check(request):
-    member = _member(request)
+    member = current_member_or_404(request)
     if request.method == "POST" and NOT_NOW in request.POST:
         services.check_dismiss(member=member)
         messages.success(request, "No problem. We'll offer it again another time.")
@@ -57,6 +48,6 @@ def check(request):
 @never_cache
 @login_required
 def trend(request):
-    member = _member(request)
+    member = current_member_or_404(request)
     context = {"trend": selectors.trend_for(member), "status": selectors.status_for(member)}
     return render(request, "recovery/trend.html", context)

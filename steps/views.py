@@ -7,18 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from members.selectors import current_member
+from members.selectors import current_member_or_404
 
 from . import selectors, services
 from .forms import EXAMPLES, StepAnswerForm, StepForm, StepTextForm
 from .models import Step
-
-
-def _member(request):
-    member = current_member(request)
-    if member is None:
-        raise Http404
-    return member
 
 
 def _example(request) -> str:
@@ -45,7 +38,7 @@ def _page(request, member, *, form=None, status=200):
 @never_cache
 @login_required
 def mine(request):
-    member = _member(request)
+    member = current_member_or_404(request)
     if request.method != "POST":
         return _page(request, member)
     form = StepForm(request.POST)
@@ -61,7 +54,7 @@ def mine(request):
 
 
 def _change(request, step_id: int, action, done: str):
-    member = _member(request)
+    member = current_member_or_404(request)
     try:
         action(member)
     except Step.DoesNotExist as missing:
@@ -131,5 +124,5 @@ def answer(request, step_id: int):
 
 
 def _member_step_or_404(request, step_id: int) -> None:
-    if not Step.objects.filter(pk=step_id, member=_member(request)).exists():
+    if not Step.objects.filter(pk=step_id, member=current_member_or_404(request)).exists():
         raise Http404

@@ -73,6 +73,7 @@ NOT_AVAILABLE = "That peer is not available. Choose someone from your suggestion
 # What a member held after asking for help sees: calm, never "you are blocked".
 ON_HOLD = "Our staff will be in touch. You can still reach the crisis lines any time."
 NOT_ONBOARDED = "Finish your profile first: your suggestions come from it."
+REASSIGNED_END_REASON = "Reassigned by staff to another mentor"
 FULL = "You are already supporting as many newcomers as your capacity allows."
 # What a mentor is told when a request may no longer be accepted for any reason
 # beyond their own capacity or hold.
@@ -462,7 +463,8 @@ def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
     match.state = MatchState.REJECTED
     match.decided_at = timezone.now()
     match.approved_by = staff_user
-    match.end_reason = f"Reassigned by staff to {mentor.display_name}"
+    # The new request names the mentor; this reason never does, so it outlives their account.
+    match.end_reason = REASSIGNED_END_REASON
     match.save()
     new_match = _create(
         newcomer=_lock_member(match.newcomer_id),

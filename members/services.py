@@ -281,10 +281,6 @@ def _remove_text_written_by(member: Member) -> None:
     # The reasons shown for a suggestion name tags the two have in common.
     Match.objects.filter(newcomer=member).update(reasons=[])
     Match.objects.filter(mentor=member).update(reasons=[])
-    # Staff reassigning a request record the new mentor's name.
-    Match.objects.filter(end_reason=f"Reassigned by staff to {member.display_name}").filter(
-        newcomer__matches_as_newcomer__mentor=member
-    ).update(end_reason="Reassigned by staff")
     Reminder.objects.filter(recipient=member, state=ReminderState.DUE).update(
         state=ReminderState.SKIPPED, last_error="account deleted"
     )

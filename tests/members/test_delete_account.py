@@ -12,7 +12,7 @@ from django.urls import reverse
 from checkins.models import CheckIn, Connected, Reminder, ReminderState
 from matching.models import Block, Match, MatchOrigin, MatchState, Report
 from matching.selectors import newcomers_to_match, suggestions_for
-from matching.services import NEUTRAL_END_REASON
+from matching.services import NEUTRAL_END_REASON, match_reassign
 from members import services
 from members.models import ConsentRecord, Member, User
 from safety.models import HelpRequest, HoldReason
@@ -252,3 +252,21 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client, newcomer):
     response = client.post(DELETE, {"password": PASSWORD})
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
     assert Member.objects.get(pk=newcomer.pk).deleted_at is None
+
+
+def test_a_mentor_staff_reassigned_a_request_to_is_not_named_after_they_leave():
+    staff = User.objects.create_user("staff@example.org", is_staff=True)
+    first, robin = MentorFactory(), MentorFactory(display_name="Robin Quillfeather")
+    request = Match.objects.create(
+        newcomer=NewcomerFactory(),
+        mentor=first,
+        state=MatchState.AWAITING_MENTOR,
+        origin=MatchOrigin.REQUEST,
+        score=0.5,
+    )
+    match_reassign(match_id=request.pk, mentor=robin, staff_user=staff)
+
+    services.delete_account(member=robin)
+
+    stored = " ".join(str(row) for row in Match.objects.values())
+    assert "Quillfeather" not in stored

@@ -392,15 +392,6 @@ class Member(models.Model):
     def is_onboarded(self) -> bool:
         return self.onboarded_at is not None
 
-    def is_available(self) -> bool:
-        """Return whether this mentor may receive new requests (capacity aside)."""
-        return (
-            self.is_mentor
-            and self.vetting_status == VettingStatus.APPROVED
-            and not self.is_paused
-            and self.user.is_active
-        )
-
     def months_in_recovery(self, today: datetime.date | None = None) -> int:
         """Return whole months since recovery started; 0 without a date ("at the start")."""
         if self.recovery_start_date is None:

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from matching.selectors import mentor_pool
 from members.models import Member, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_mentor_signs_up_and_waits_for_vetting(client):
     member = Member.objects.get(user__email="m@example.org")
     assert member.role == Role.MENTOR
     assert member.vetting_status == "pending"
-    assert not member.is_available()
+    assert not mentor_pool().filter(pk=member.pk).exists()
 
 
 def test_sign_in_does_not_reveal_whether_an_account_exists(client, newcomer):

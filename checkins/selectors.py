@@ -17,6 +17,22 @@ from . import schedule
 from .models import CheckIn, CheckinSettings, Reminder, ReminderState
 
 
+def cadence_for(match: Match, programme: CheckinSettings) -> schedule.Cadence:
+    """Return the match's cadence: its staff override, else the programme's."""
+    override = getattr(match, "cadence", None)
+    return schedule.Cadence(
+        first_after_days=override.first_after_days if override else programme.first_after_days,
+        every_days=override.every_days if override else programme.every_days,
+        quiet_start=programme.quiet_start,
+        quiet_end=programme.quiet_end,
+    )
+
+
+def member_time_zone(member: Member) -> str:
+    """Return the member's time zone, or UTC when it is unknown to this machine."""
+    return member.time_zone_name()
+
+
 @dataclass(frozen=True)
 class Attention:
     match: Match
@@ -136,8 +152,6 @@ def upcoming_for(
     `visible`: the caller read the member's matches already (`Match.objects.visible_to`,
     every active one among them, with `newcomer`, `mentor` and `cadence`).
     """
-    from .services import cadence_for, member_time_zone
-
     now = now or timezone.now()
     if visible is None:
         # The stage rule's own filter, not `pk IN (its ids)`: that joined every active

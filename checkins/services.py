@@ -48,22 +48,6 @@ class CheckinError(Exception):
     """A check-in change the rules do not allow; the message is for people."""
 
 
-def cadence_for(match: Match, programme: CheckinSettings) -> schedule.Cadence:
-    """Return the match's cadence: its staff override, else the programme's."""
-    override = getattr(match, "cadence", None)
-    return schedule.Cadence(
-        first_after_days=override.first_after_days if override else programme.first_after_days,
-        every_days=override.every_days if override else programme.every_days,
-        quiet_start=programme.quiet_start,
-        quiet_end=programme.quiet_end,
-    )
-
-
-def member_time_zone(member: Member) -> str:
-    """Return the member's time zone, or UTC when it is unknown to this machine."""
-    return member.time_zone_name()
-
-
 # --- Check-ins -------------------------------------------------------------------
 
 
@@ -106,10 +90,8 @@ def checkin_record(
     )
     _record_steps(author, checkin, step_answers or {}, retire_step_ids, new_step)
     if concern:
-        from .tasks import alert_staff_of_concern
-
         hold_for_concern(checkin=checkin)
-        transaction.on_commit(lambda: enqueue(alert_staff_of_concern, checkin.pk))
+        transaction.on_commit(lambda: enqueue("checkins.alert_staff_of_concern", checkin.pk))
     return checkin
 
 
@@ -201,9 +183,9 @@ def reminders_create_due(*, now: datetime.datetime | None = None) -> int:
     }
     rows = []
     for match in matches.iterator(chunk_size=2000):
-        cadence = cadence_for(match, programme)
+        cadence = selectors.cadence_for(match, programme)
         for recipient in (match.newcomer, match.mentor):
-            time_zone = member_time_zone(recipient)
+            time_zone = selectors.member_time_zone(recipient)
             # Only the newest due slot gets a reminder: never send a backlog.
             newest = schedule.next_slot(match.decided_at, now, time_zone, cadence)[0] - 1
             if newest > last_slots.get((match.pk, recipient.pk), -1):
@@ -245,9 +227,9 @@ def reminder_snooze(*, reminder_id: int, member: Member) -> Reminder:
         if reminder.snoozed:
             raise CheckinError("You have already snoozed this reminder once.")
         programme = CheckinSettings.current()
-        cadence = cadence_for(reminder.match, programme)
+        cadence = selectors.cadence_for(reminder.match, programme)
         base = max(timezone.now(), reminder.due_at) + datetime.timedelta(days=1)
-        reminder.due_at = schedule.next_allowed(base, member_time_zone(member), cadence)
+        reminder.due_at = schedule.next_allowed(base, selectors.member_time_zone(member), cadence)
         reminder.snoozed = True
         reminder.enqueued_at = None
         reminder.save(update_fields=["due_at", "snoozed", "enqueued_at"])

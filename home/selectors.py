@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from checkins import schedule
 from checkins.models import CheckIn
-from checkins.selectors import upcoming_for
-from checkins.services import member_time_zone
+from checkins.selectors import member_time_zone, upcoming_for
 from matching.deadlines import request_deadline
 from matching.models import (
     OPEN_STATES,

@@ -82,10 +82,8 @@ NO_LONGER_OPEN = "This request is no longer open."
 
 def _notify(match: Match, event: str) -> None:
     """Record the email to send (the outbox row) and enqueue it after commit."""
-    from .tasks import send_match_notification
-
     MatchNotification.objects.get_or_create(match=match, event=event)
-    transaction.on_commit(lambda: enqueue(send_match_notification, match.pk, event))
+    transaction.on_commit(lambda: enqueue("matching.send_match_notification", match.pk, event))
 
 
 def _participation_refusal(match: Match, *, count_room: bool = True) -> str | None:
@@ -168,8 +166,6 @@ def requests_insert(matches: list[Match]) -> list[Match]:
     records what the other may now see, and each mentor asked now gets the
     request email. A fixed number of queries whatever the number of requests.
     """
-    from .tasks import send_match_notification
-
     created = Match.objects.bulk_create(matches, batch_size=1000)
     record_matches_disclosures(created)
     asked = [match.pk for match in created if match.state == MatchState.AWAITING_MENTOR]
@@ -182,7 +178,7 @@ def requests_insert(matches: list[Match]) -> list[Match]:
 
         def enqueue_all() -> None:
             for match_id in asked:
-                enqueue(send_match_notification, match_id, "requested")
+                enqueue("matching.send_match_notification", match_id, "requested")
 
         transaction.on_commit(enqueue_all)
     return created
@@ -614,8 +610,6 @@ def answer_reminders_record(*, now: datetime.datetime | None = None) -> list[int
     email itself checks again, when it is sent, that the request still waits.
     Return the ids of the requests reminded now.
     """
-    from .tasks import send_match_notification
-
     now = now or timezone.now()
     due = list(
         Match.objects.filter(
@@ -634,7 +628,7 @@ def answer_reminders_record(*, now: datetime.datetime | None = None) -> list[int
 
     def enqueue_all() -> None:
         for match_id in due:
-            enqueue(send_match_notification, match_id, "answer_reminder")
+            enqueue("matching.send_match_notification", match_id, "answer_reminder")
 
     transaction.on_commit(enqueue_all)
     return due
@@ -643,19 +637,15 @@ def answer_reminders_record(*, now: datetime.datetime | None = None) -> list[int
 def member_notify(*, member_id: int, event: str, key: str) -> None:
     """Record an email about a member's own standing and enqueue it after commit;
     the same (event, key) again records nothing."""
-    from .tasks import send_member_notification
-
     notification, created = MemberNotification.objects.get_or_create(
         member_id=member_id, event=event, key=key
     )
     if created:
-        transaction.on_commit(lambda: enqueue(send_member_notification, notification.pk))
+        transaction.on_commit(lambda: enqueue("matching.send_member_notification", notification.pk))
 
 
 def _alert_staff_of_report(report: Report) -> None:
-    from .tasks import alert_staff_of_report
-
-    transaction.on_commit(lambda: enqueue(alert_staff_of_report, report.pk))
+    transaction.on_commit(lambda: enqueue("matching.alert_staff_of_report", report.pk))
 
 
 @transaction.atomic
@@ -805,12 +795,10 @@ def suggestions_refresh_later(*, newcomer_id: int | None = None) -> None:
     If the broker is away the beat's next recompute catches up; until then the
     page computes a changed newcomer's suggestions on the spot.
     """
-    from .tasks import recompute_suggestions, recompute_suggestions_for
-
     if newcomer_id is None:
-        transaction.on_commit(lambda: enqueue(recompute_suggestions))
+        transaction.on_commit(lambda: enqueue("matching.recompute_suggestions"))
     else:
-        transaction.on_commit(lambda: enqueue(recompute_suggestions_for, newcomer_id))
+        transaction.on_commit(lambda: enqueue("matching.recompute_suggestions_for", newcomer_id))
 
 
 # A mentor's profile edit takes them off stored lists (their reasons could be stale)
@@ -822,11 +810,9 @@ SUGGESTIONS_SOON_KEY = "matching:suggestions-recompute-soon"
 def suggestions_refresh_soon() -> None:
     """After commit, recompute everyone's suggestions within a minute; edits meanwhile
     share that one recompute."""
-    from .tasks import recompute_suggestions
-
     if cache.add(SUGGESTIONS_SOON_KEY, True, timeout=SUGGESTIONS_SOON_SECONDS):
         transaction.on_commit(
-            lambda: enqueue(recompute_suggestions, countdown=SUGGESTIONS_SOON_SECONDS)
+            lambda: enqueue("matching.recompute_suggestions", countdown=SUGGESTIONS_SOON_SECONDS)
         )
 
 

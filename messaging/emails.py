@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from checkins import schedule
 from checkins.models import CheckinSettings
-from checkins.services import member_time_zone
+from checkins.selectors import member_time_zone
 from members.models import Member
 from members.visibility import peer_view
 from peerlink import mail

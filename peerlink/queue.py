@@ -2,6 +2,7 @@
 
 import logging
 
+from celery import current_app
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -11,9 +12,19 @@ def enqueue(task, *args, countdown: int | None = None) -> bool:
     """Enqueue `task(*args)`, after `countdown` seconds if given; return False and log
     (ids only) if the broker is down.
 
+    `task` is a task or its registered name (`"matching.recompute_suggestions"`):
+    services enqueue by name, so that no service imports a task module (the tasks
+    import the services they call).
+
     Callers keep the work in the database (an outbox row), and a periodic
     sweep enqueues it again, so nothing is lost while the broker is away.
     """
+    if isinstance(task, str):
+        if task not in current_app.tasks:
+            # A web process has not imported the apps' task modules yet: Celery's
+            # autodiscovery imports them on this signal.
+            current_app.loader.import_default_modules()
+        task = current_app.tasks[task]
     try:
         if countdown is None:
             task.delay(*args)

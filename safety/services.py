@@ -67,16 +67,12 @@ def help_request_create(
         may_contact=may_contact,
         how_to_contact=how_to_contact,
     )
-    from .tasks import alert_staff_of_help_request
-
-    transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
+    transaction.on_commit(lambda: enqueue("safety.alert_staff_of_help_request", request.pk))
     return request
 
 
 def _alert_after_commit(request: HelpRequest) -> None:
-    from .tasks import alert_staff_of_help_request
-
-    transaction.on_commit(lambda: enqueue(alert_staff_of_help_request, request.pk))
+    transaction.on_commit(lambda: enqueue("safety.alert_staff_of_help_request", request.pk))
 
 
 @transaction.atomic

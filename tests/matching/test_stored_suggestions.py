@@ -151,7 +151,9 @@ def test_the_staff_switch_chooses_the_ranking_and_recomputes(django_capture_on_c
     # Two newcomers who both fit Ada best; Ada has one free place, Bo has three.
     ada = MentorFactory(display_name="Ada", capacity=1, birth_year=1990)
     bo = MentorFactory(display_name="Bo", capacity=3, birth_year=1960)
-    first, second = NewcomerFactory(), NewcomerFactory()
+    # Born near Ada: with a random birth year, age could be worth nothing to either, and the
+    # two mentors would tie.
+    first, second = NewcomerFactory(birth_year=1991), NewcomerFactory(birth_year=1991)
     services.suggestions_recompute()
     assert SuggestionPlan.objects.get().ranking == SuggestionRanking.DEMAND_AWARE
     firsts = {

@@ -582,6 +582,9 @@ class ComputedLists:
 # Spare places on a list computed for one newcomer, for mentors whose account changed
 # after their features were cached (`still_suggestible` drops them).
 SPARE_SUGGESTIONS = 5
+# Up to this many newcomer-mentor pairs (250 MB of scores and rules), everyone's lists
+# score every pair once; beyond, blocks are scored as they are read (as `batch` does).
+SUGGESTION_DENSE_CELLS = 50_000_000
 
 
 def suggestion_lists(
@@ -614,11 +617,21 @@ def suggestion_lists(
     if demand_aware:
         priority = spread.wait_priority(_days_waiting(newcomer_set, people.ids, computed_at))
     if everyone:
-        # Everyone at once: the (newcomers x mentors) matrix is read a block of rows at a
-        # time and never held whole (about 10 GB at 50,000 x 15,000).
-        def block_rows(rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            part = scoring.score_rows(people, mentors, parameters, rows, blocked)
-            return part.total, part.allowed
+        # Everyone at once: the lists read the (newcomers x mentors) matrix a block of rows
+        # at a time. Up to SUGGESTION_DENSE_CELLS pairs every pair is scored once and the
+        # blocks are read from that; beyond, each block is scored as it is asked for, so
+        # the matrix never exists (about 10 GB at 50,000 x 15,000).
+        if len(people) * len(mentors) <= SUGGESTION_DENSE_CELLS:
+            whole = scoring.score(people, mentors, parameters, blocked)
+
+            def block_rows(rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return whole.total[rows], whole.allowed[rows]
+
+        else:
+
+            def block_rows(rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                part = scoring.score_rows(people, mentors, parameters, rows, blocked)
+                return part.total, part.allowed
 
         if demand_aware:
             lists = spread.demand_aware_blocks(

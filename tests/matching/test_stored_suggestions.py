@@ -315,7 +315,8 @@ def test_everyones_lists_are_read_a_block_of_rows_at_a_time(monkeypatch, ranking
     }
     assert len(whole) == len(newcomers) and any(entries for _, entries in whole.values())
 
-    # Two rows per block against the three mentors.
+    # Two rows per block against the three mentors, each scored as it is read.
+    monkeypatch.setattr(selectors, "SUGGESTION_DENSE_CELLS", 0)
     monkeypatch.setattr(spread, "BLOCK_CELLS", 2 * 3)
     monkeypatch.setattr(solver, "BLOCK_CELLS", 2 * 3)
     rows_scored = []

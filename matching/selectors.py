@@ -582,6 +582,9 @@ class ComputedLists:
 # Spare places on a list computed for one newcomer, for mentors whose account changed
 # after their features were cached (`still_suggestible` drops them).
 SPARE_SUGGESTIONS = 5
+# Up to this many newcomer-mentor pairs (250 MB of scores and rules), everyone's lists
+# score every pair once; beyond, blocks are scored as they are read (as `batch` does).
+SUGGESTION_DENSE_CELLS = 50_000_000
 
 
 def suggestion_lists(
@@ -608,40 +611,61 @@ def suggestion_lists(
     if not len(people) or not len(mentors):
         empty = [ComputedList(int(i), False, []) for i in people.ids.tolist()]
         return ComputedLists(computed_at, ranking, settings_row.suggestion_count, empty, {})
-    scores = scoring.score(people, mentors, parameters, blocked_pairs(people, mentors))
+    blocked = blocked_pairs(people, mentors)
     count = settings_row.suggestion_count
     demand_aware = ranking == SuggestionRanking.DEMAND_AWARE
     if demand_aware:
         priority = spread.wait_priority(_days_waiting(newcomer_set, people.ids, computed_at))
-    if demand_aware and everyone:
-        lists = spread.demand_aware(
-            scores.total, scores.allowed, mentors.capacity_left, count, priority=priority
-        )
-    elif demand_aware:
-        prices = plan_prices(mentors.ids)
-        rows = [
-            spread.for_one(
-                scores.total[row],
-                scores.allowed[row],
-                prices,
-                count + SPARE_SUGGESTIONS,
-                priority=float(priority[row]),
+    if everyone:
+        # Everyone at once: the lists read the (newcomers x mentors) matrix a block of rows
+        # at a time. Up to SUGGESTION_DENSE_CELLS pairs every pair is scored once and the
+        # blocks are read from that; beyond, each block is scored as it is asked for, so
+        # the matrix never exists (about 10 GB at 50,000 x 15,000).
+        if len(people) * len(mentors) <= SUGGESTION_DENSE_CELLS:
+            whole = scoring.score(people, mentors, parameters, blocked)
+
+            def block_rows(rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return whole.total[rows], whole.allowed[rows]
+
+        else:
+
+            def block_rows(rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                part = scoring.score_rows(people, mentors, parameters, rows, blocked)
+                return part.total, part.allowed
+
+        if demand_aware:
+            lists = spread.demand_aware_blocks(
+                block_rows, len(people), mentors.capacity_left, count, priority=priority
             )
-            for row in range(len(people))
-        ]
-        lists = spread.Lists(
-            columns=np.vstack([r.columns for r in rows]),
-            waiting_for_room=np.concatenate([r.waiting_for_room for r in rows]),
-            prices=prices,
-        )
+        else:
+            lists = spread.plain_blocks(block_rows, len(people), len(mentors), count)
     else:
-        extra = 0 if everyone else SPARE_SUGGESTIONS
-        lists = spread.plain(scores.total, scores.allowed, count + extra)
+        # A few newcomers: their rows against every mentor are small.
+        scores = scoring.score(people, mentors, parameters, blocked)
+        if demand_aware:
+            prices = plan_prices(mentors.ids)
+            rows = [
+                spread.for_one(
+                    scores.total[row],
+                    scores.allowed[row],
+                    prices,
+                    count + SPARE_SUGGESTIONS,
+                    priority=float(priority[row]),
+                )
+                for row in range(len(people))
+            ]
+            lists = spread.Lists(
+                columns=np.vstack([r.columns for r in rows]),
+                waiting_for_room=np.concatenate([r.waiting_for_room for r in rows]),
+                prices=prices,
+            )
+        else:
+            lists = spread.plain(scores.total, scores.allowed, count + SPARE_SUGGESTIONS)
     return ComputedLists(
         computed_at=computed_at,
         ranking=ranking,
         shown=count,
-        lists=_entries(lists, scores, index),
+        lists=_entries(lists, people, mentors, parameters, index),
         prices={
             int(mentor_id): round(float(price), 6)
             for mentor_id, price in zip(mentors.ids.tolist(), lists.prices.tolist(), strict=True)
@@ -653,19 +677,27 @@ def suggestion_lists(
 
 
 def _entries(
-    lists: spread.Lists, scores: scoring.Scores, index: VocabularyIndex
+    lists: spread.Lists,
+    newcomers: scoring.People,
+    mentors: scoring.People,
+    parameters: scoring.Parameters,
+    index: VocabularyIndex,
 ) -> list[ComputedList]:
-    """Turn ranked columns into stored entries: mentor, score, price, breakdown, reasons."""
+    """Turn ranked columns into stored entries: mentor, score, price, breakdown, reasons.
+
+    Only the listed pairs are scored (`scoring.pair_totals`, `pair_components`: the same
+    numbers as `scoring.score`), so no (newcomers x mentors) array is needed.
+    """
     rows, places = np.nonzero(lists.columns >= 0)
     columns = lists.columns[rows, places]
-    components = scores.breakdowns(rows, columns)
-    newcomers, mentors = scores.newcomers, scores.mentors
+    components = scoring.pair_components(newcomers, rows, mentors, columns, parameters)
+    totals = scoring.pair_totals(newcomers, rows, mentors, columns, parameters)
     by_row: dict[int, list[dict]] = {}
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist(), strict=True)):
         by_row.setdefault(row, []).append(
             {
                 "mentor": int(mentors.ids[column]),
-                "score": round(float(scores.total[row, column]), 4),
+                "score": round(float(totals[k]), 4),
                 "price": round(float(lists.prices[column]), 4),
                 "breakdown": {
                     name: round(float(value[k]), 4) for name, value in components.items()

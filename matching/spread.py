@@ -26,6 +26,7 @@ newcomer against the last plan's prices, for someone who joined after it was com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,13 +59,38 @@ def wait_priority(days_waiting: np.ndarray) -> np.ndarray:
     return WAIT_PRIORITY * days / WAIT_PRIORITY_DAYS
 
 
+#: Rows -> (float32 total, bool allowed) of those rows against every mentor: the matrix is
+#: only ever read a block of rows at a time (`scoring.score_rows`), never held whole.
+BlockRows = Callable[[slice | np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: Cells read per block (rows x mentors): about 4 million, 16 MB for each float32 array.
+BLOCK_CELLS = 1 << 22
+
+
+def block_spans(n_rows: int, n_columns: int) -> list[slice]:
+    """Return the row blocks a pass over an (n_rows x n_columns) matrix reads in turn."""
+    step = max(1, BLOCK_CELLS // max(int(n_columns), 1))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def _dense(scores: np.ndarray, allowed: np.ndarray) -> BlockRows:
+    return lambda rows: (scores[rows], allowed[rows])
+
+
 def plain(scores: np.ndarray, allowed: np.ndarray, count: int) -> Lists:
     """Return each newcomer's `count` best allowed mentors by score alone."""
-    n, m = scores.shape
+    return plain_blocks(_dense(scores, allowed), scores.shape[0], scores.shape[1], count)
+
+
+def plain_blocks(block_rows: BlockRows, n_rows: int, n_columns: int, count: int) -> Lists:
+    """Return `plain` of a matrix read a block of rows at a time through `block_rows`."""
+    columns = np.full((n_rows, min(count, n_columns)), -1, dtype=np.int64)
+    for span in block_spans(n_rows, n_columns):
+        total, allowed = block_rows(span)
+        columns[span] = _top(np.where(allowed, total, -np.inf), count)
     return Lists(
-        columns=_top(np.where(allowed, scores, -np.inf), count),
-        waiting_for_room=np.zeros(n, dtype=bool),
-        prices=np.zeros(m),
+        columns=columns,
+        waiting_for_room=np.zeros(n_rows, dtype=bool),
+        prices=np.zeros(n_columns),
     )
 
 
@@ -82,27 +108,76 @@ def demand_aware(
     `scores` and `allowed` are (newcomers x mentors); `capacity` is each mentor's free places
     now (requests not yet answered already take theirs); `priority` is each newcomer's bonus.
     """
-    n, m = scores.shape
+    return demand_aware_blocks(
+        _dense(scores, allowed), scores.shape[0], capacity, count, priority=priority, seed=seed
+    )
+
+
+def demand_aware_blocks(
+    block_rows: BlockRows,
+    n_rows: int,
+    capacity: np.ndarray,
+    count: int,
+    *,
+    priority: np.ndarray | None = None,
+    seed: int = 0,
+) -> Lists:
+    """Return `demand_aware` of a matrix read a block of rows at a time through `block_rows`.
+
+    The solver reads every row a few times (`solver.assign_blocks`); one more pass keeps
+    each placed row's best ALTERNATIVE_CANDIDATES mentors and whether anyone fits each row.
+    Memory stays in proportion to a block, the candidates and the lists.
+    """
+    n = int(n_rows)
     capacity = np.maximum(np.asarray(capacity, dtype=np.int64), 0)
-    allowed = allowed & (capacity > 0)[None, :]
+    m = capacity.shape[0]
+    has_room = capacity > 0
     bonus = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)
 
     def solver_rows(rows: slice | np.ndarray) -> np.ndarray:
-        block = scores[rows].astype(np.float64) + FLOOR + bonus[rows, None]
-        return np.where(allowed[rows], block, 0.0)
+        total, allowed = block_rows(rows)
+        block = total.astype(np.float64) + FLOOR + bonus[rows, None]
+        return np.where(allowed & has_room[None, :], block, 0.0)
 
-    # Block by block: no float64 copy of the whole matrix.
     plan = solver.assign_blocks(solver_rows, n, capacity)
     placed = np.full(n, -1, dtype=np.int64)
     placed[plan.pairs[:, 0]] = plan.pairs[:, 1]
     columns = np.full((n, count), -1, dtype=np.int64)
     rows = np.flatnonzero(placed >= 0)
     columns[rows, 0] = placed[rows]
-    if count > 1 and rows.size:
-        _fill_alternatives(scores, allowed, capacity, columns, rows, np.random.default_rng(seed))
+
+    def keys_of(row_ids: np.ndarray, total: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """The alternatives' keys: allowed mentors with room by score, the plan's one out."""
+        keys = np.where(allowed & has_room[None, :], total.astype(np.float64), -np.inf)
+        keys[np.arange(row_ids.size), placed[row_ids]] = -np.inf
+        return keys
+
+    fits = np.zeros(n, dtype=bool)
+    wanted = count > 1 and rows.size > 0
+    candidates = np.full((rows.size, min(ALTERNATIVE_CANDIDATES, m)), -1, dtype=np.int64)
+    for span in block_spans(n, m):
+        total, allowed = block_rows(span)
+        fits[span] = (allowed & has_room[None, :]).any(axis=1)
+        if not wanted:
+            continue
+        mine = slice(*np.searchsorted(rows, [span.start, span.stop]))
+        local = rows[mine] - span.start
+        if local.size:
+            keys = keys_of(rows[mine], total[local], allowed[local])
+            candidates[mine] = _top(keys, candidates.shape[1])
+    if wanted:
+
+        def row_keys(q: int) -> np.ndarray:
+            row = rows[q : q + 1]
+            total, allowed = block_rows(row)
+            return keys_of(row, total, allowed)[0]
+
+        _fill_alternatives(
+            row_keys, candidates, capacity, columns, rows, np.random.default_rng(seed)
+        )
     return Lists(
         columns=columns,
-        waiting_for_room=(placed < 0) & allowed.any(axis=1),
+        waiting_for_room=(placed < 0) & fits,
         prices=plan.column_price,
     )
 
@@ -143,22 +218,23 @@ def _top(keys: np.ndarray, count: int) -> np.ndarray:
 
 
 def _fill_alternatives(
-    scores: np.ndarray,
-    allowed: np.ndarray,
+    row_keys: Callable[[int], np.ndarray],
+    candidates: np.ndarray,
     capacity: np.ndarray,
     columns: np.ndarray,
     rows: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
-    """Fill places 2.. of the placed rows' lists in turns, within each mentor's share."""
+    """Fill places 2.. of the placed rows' lists in turns, within each mentor's share.
+
+    `candidates` holds each placed row's best ALTERNATIVE_CANDIDATES mentors (-1 pads);
+    `row_keys(q)` re-reads the q-th placed row's keys in full, for the rare list still short.
+    """
     count = columns.shape[1]
     average = count * rows.size / max(int(capacity.sum()), 1)
     # With more places than lists, no one is crowded and the share never binds.
     share = np.ceil(EXPOSURE * max(average, 1.0) * capacity).astype(np.int64)
-    shown = np.bincount(columns[rows, 0], minlength=scores.shape[1])
-    keys = np.where(allowed[rows], scores[rows].astype(np.float64), -np.inf)
-    keys[np.arange(rows.size), columns[rows, 0]] = -np.inf
-    candidates = _top(keys, min(ALTERNATIVE_CANDIDATES, keys.shape[1]))
+    shown = np.bincount(columns[rows, 0], minlength=capacity.shape[0])
     filled = np.ones(rows.size, dtype=np.int64)
     cursor = np.zeros(rows.size, dtype=np.int64)
     for _ in range(count - 1):
@@ -176,9 +252,10 @@ def _fill_alternatives(
             cursor[q] = k
     # A list still short ran through its candidates: search the whole row, best first.
     for q in np.flatnonzero((filled < count) & (candidates[:, -1] >= 0)):
+        keys = row_keys(int(q))
         taken = set(columns[rows[q], : filled[q]].tolist())
-        for column in np.argsort(-keys[q], kind="stable"):
-            if filled[q] == count or not np.isfinite(keys[q, column]):
+        for column in np.argsort(-keys, kind="stable"):
+            if filled[q] == count or not np.isfinite(keys[column]):
                 break
             if column not in taken and shown[column] < share[column]:
                 shown[column] += 1

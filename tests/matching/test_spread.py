@@ -132,3 +132,48 @@ def test_assign_with_prices_prices_only_what_is_contested():
     net = scores - plan.column_price
     for row, column in plan.pairs.tolist():
         assert net[row, column] == pytest.approx(net[row].max())
+
+
+def crowded_instance(seed: int):
+    """500 newcomers who all prefer the same 60 mentors (one place each) over 30 with room:
+    the 60 fill their shares, and many lists run through their 40 candidates."""
+    rng = np.random.default_rng(seed)
+    n, m = 500, 90
+    scores = np.empty((n, m), dtype=np.float32)
+    scores[:, :60] = rng.uniform(0.5, 0.9, (n, 60))
+    scores[:, 60:] = rng.uniform(0.0, 0.1, (n, 30))
+    allowed = rng.random((n, m)) < 0.97
+    capacity = np.concatenate([np.ones(60, dtype=np.int64), np.full(30, 10)])
+    capacity[rng.choice(m, 3, replace=False)] = 0
+    priority = spread.wait_priority(rng.uniform(0, 20, n))
+    return scores, allowed, capacity, priority
+
+
+def test_reading_by_blocks_gives_the_same_lists_as_the_dense_matrix(monkeypatch):
+    scores, allowed, capacity, priority = crowded_instance(seed=11)
+    n, m = scores.shape
+    dense = spread.demand_aware(scores, allowed, capacity, count=5, priority=priority)
+    dense_plain = spread.plain(scores, allowed, count=5)
+
+    # Small blocks, so every pass (the solver's and the lists') really goes block by block.
+    monkeypatch.setattr(spread, "BLOCK_CELLS", m * 37)
+    monkeypatch.setattr(solver, "BLOCK_CELLS", m * 37)
+    reads = []
+
+    def block_rows(rows):
+        reads.append(scores[rows].shape[0])
+        return scores[rows].copy(), allowed[rows].copy()
+
+    blocks = spread.demand_aware_blocks(block_rows, n, capacity, count=5, priority=priority)
+    assert blocks.columns.tolist() == dense.columns.tolist()
+    assert blocks.waiting_for_room.tolist() == dense.waiting_for_room.tolist()
+    assert np.allclose(blocks.prices, dense.prices)
+    # Lists that ran through their 40 candidates were filled from their own row, read alone.
+    assert reads.count(1) > 0
+    assert (blocks.columns[blocks.columns[:, 0] >= 0] >= 0).all()
+    assert max(reads) <= 37, "no read may ask for more than a block of rows"
+
+    reads.clear()
+    plain = spread.plain_blocks(block_rows, n, m, count=5)
+    assert plain.columns.tolist() == dense_plain.columns.tolist()
+    assert sum(reads) == n and max(reads) <= 37

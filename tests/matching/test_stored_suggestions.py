@@ -298,3 +298,41 @@ def test_a_mentors_profile_edit_puts_them_back_on_lists_soon(
             {"availability": ["tue-evening"], "capacity": 3},
         )
     assert second == []
+
+
+@pytest.mark.parametrize("ranking", [SuggestionRanking.DEMAND_AWARE, SuggestionRanking.PLAIN])
+def test_everyones_lists_are_read_a_block_of_rows_at_a_time(monkeypatch, ranking):
+    """The beat's recompute never scores every newcomer against every mentor at once (about
+    10 GB at 50,000 x 15,000): it reads blocks of rows, and stores the same lists."""
+    from matching import scoring, solver, spread
+
+    MatchingSettings.objects.update(suggestion_ranking=ranking)
+    # Different ages, so no two pairs tie and there is one best set of lists.
+    newcomers = [NewcomerFactory(birth_year=1960 + 5 * i) for i in range(7)]
+    for capacity, birth_year in ((1, 1975), (2, 1993), (1, 1984)):
+        MentorFactory(capacity=capacity, birth_year=birth_year, share_age_range=True)
+    whole = {
+        item.newcomer_id: (item.waiting_for_room, item.entries)
+        for item in selectors.suggestion_lists().lists
+    }
+    assert len(whole) == len(newcomers) and any(entries for _, entries in whole.values())
+
+    # Two rows per block against the three mentors, each scored as it is read.
+    monkeypatch.setattr(selectors, "SUGGESTION_DENSE_CELLS", 0)
+    monkeypatch.setattr(spread, "BLOCK_CELLS", 2 * 3)
+    monkeypatch.setattr(solver, "BLOCK_CELLS", 2 * 3)
+    rows_scored = []
+    score = scoring.score
+
+    def counted(newcomers, *args, **kwargs):
+        rows_scored.append(len(newcomers))
+        return score(newcomers, *args, **kwargs)
+
+    monkeypatch.setattr(scoring, "score", counted)
+    by_blocks = {
+        item.newcomer_id: (item.waiting_for_room, item.entries)
+        for item in selectors.suggestion_lists().lists
+    }
+
+    assert by_blocks == whole
+    assert rows_scored and max(rows_scored) <= 2, "no read may score more than a block of rows"

@@ -10,6 +10,7 @@ from django.db import transaction
 from peerlink.queue import enqueue
 
 from . import services
+from .notifications import send_concern_alert, send_staff_digest
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,6 @@ def send_reminders(self, reminder_ids: list[int]) -> int:
 )
 def alert_staff_of_concern(checkin_id: int) -> None:
     """Tell staff at once that a check-in raised a concern."""
-    from .notifications import send_concern_alert
 
     send_concern_alert(checkin_id=checkin_id)
 
@@ -84,6 +84,5 @@ def alert_staff_of_concern(checkin_id: int) -> None:
 )
 def staff_digest() -> int:
     """Email staff the daily list of matches that need attention."""
-    from .notifications import send_staff_digest
 
     return send_staff_digest()

@@ -93,15 +93,13 @@ def batch_run_preview(*, user: User | None, progress: Progress | None = None) ->
 
 def batch_run_start(*, user: User | None) -> BatchRun:
     """Record a run as working and enqueue the task that computes it, after commit."""
-    from .tasks import compute_batch_run
-
     run = BatchRun.objects.create(
         created_by=user,
         state=BatchRunState.RUNNING,
         stage="Waiting for its turn",
         stage_at=timezone.now(),
     )
-    transaction.on_commit(lambda: enqueue(compute_batch_run, run.pk))
+    transaction.on_commit(lambda: enqueue("matching.compute_batch_run", run.pk))
     return run
 
 
@@ -351,8 +349,6 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
 def _tell_newcomers(matches: list[Match]) -> None:
     """Record and enqueue, after commit, the email telling each newcomer our team
     suggested a peer: they never asked, so they would not know otherwise."""
-    from .tasks import send_match_notification
-
     match_ids = [match.pk for match in matches]
     MatchNotification.objects.bulk_create(
         [MatchNotification(match_id=pk, event=SUGGESTED) for pk in match_ids],
@@ -362,6 +358,6 @@ def _tell_newcomers(matches: list[Match]) -> None:
 
     def enqueue_all() -> None:
         for match_id in match_ids:
-            enqueue(send_match_notification, match_id, SUGGESTED)
+            enqueue("matching.send_match_notification", match_id, SUGGESTED)
 
     transaction.on_commit(enqueue_all)

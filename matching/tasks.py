@@ -1,5 +1,6 @@
 """Celery tasks for matching. Tasks take ids only and are idempotent."""
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -7,6 +8,18 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
+
+from peerlink.queue import enqueue
+
+from .batch import batch_run_compute, batch_run_fail, stalled_runs
+from .models import Match, MatchNotification, MatchState, MemberNotification, Report
+from .notifications import send_match_email, send_member_email, send_report_alert
+from .services import (
+    answer_reminders_record,
+    match_expire,
+    suggestions_recompute,
+    suggestions_recompute_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +40,6 @@ def ping() -> str:
 )
 def send_match_notification(self, match_id: int, event: str) -> None:
     """Email the person a match event concerns (request, accept, decline, expiry)."""
-    from .notifications import send_match_email
 
     send_match_email(match_id=match_id, event=event)
 
@@ -41,7 +53,6 @@ def send_match_notification(self, match_id: int, event: str) -> None:
 )
 def send_member_notification(notification_id: int) -> None:
     """Email a member about their own standing (staff approved them as a mentor)."""
-    from .notifications import send_member_email
 
     send_member_email(notification_id=notification_id)
 
@@ -61,7 +72,6 @@ TRANSIENT_ERRORS = (DatabaseOperationalError, InterfaceError, OSError)
 )
 def compute_batch_run(self, run_id: int) -> None:
     """Compute a matching run staff started; a run already done or failed is left alone."""
-    from .batch import batch_run_compute, batch_run_fail
 
     try:
         batch_run_compute(run_id=run_id)
@@ -82,7 +92,6 @@ def compute_batch_run(self, run_id: int) -> None:
 @shared_task(name="matching.remind_mentors_of_answers_due")
 def remind_mentors_of_answers_due() -> int:
     """Record and enqueue one reminder for each request that moves on within a day."""
-    from .services import answer_reminders_record
 
     match_ids = answer_reminders_record()
     logger.info("Reminded mentors of %d requests", len(match_ids))
@@ -98,7 +107,6 @@ def remind_mentors_of_answers_due() -> int:
 )
 def alert_staff_of_report(report_id: int) -> None:
     """Tell staff at once that a member reported a concern."""
-    from .notifications import send_report_alert
 
     send_report_alert(report_id=report_id)
 
@@ -106,8 +114,6 @@ def alert_staff_of_report(report_id: int) -> None:
 @shared_task(name="matching.expire_requests")
 def expire_requests() -> int:
     """Expire requests whose time is up; each moves to the newcomer's next choice."""
-    from .models import Match, MatchState
-    from .services import match_expire
 
     due = Match.objects.filter(
         state=MatchState.AWAITING_MENTOR, expires_at__lte=timezone.now()
@@ -123,12 +129,6 @@ def expire_requests() -> int:
 def send_pending_notifications() -> int:
     """Enqueue match emails that were recorded but never sent (the broker was down),
     and matching runs whose task was lost."""
-    import datetime
-
-    from peerlink.queue import enqueue
-
-    from .batch import stalled_runs
-    from .models import MatchNotification, MemberNotification, Report
 
     cutoff = timezone.now() - datetime.timedelta(minutes=2)
     pending = list(
@@ -161,7 +161,6 @@ def send_pending_notifications() -> int:
 @shared_task(name="matching.recompute_suggestions", soft_time_limit=300, time_limit=360)
 def recompute_suggestions() -> int:
     """Recompute every waiting newcomer's suggestions (the beat runs it every few minutes)."""
-    from .services import suggestions_recompute
 
     plan = suggestions_recompute()
     logger.info(
@@ -176,6 +175,5 @@ def recompute_suggestions() -> int:
 @shared_task(name="matching.recompute_suggestions_for")
 def recompute_suggestions_for(newcomer_id: int) -> bool:
     """Recompute one newcomer's suggestions after they finished onboarding or edited."""
-    from .services import suggestions_recompute_for
 
     return suggestions_recompute_for(newcomer_id=newcomer_id) is not None

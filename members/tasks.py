@@ -4,13 +4,14 @@ import logging
 
 from celery import shared_task
 
+from .services import retention_purge as purge
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="retention.purge")
 def retention_purge() -> dict:
     """Purge what the programme's retention settings no longer allow us to keep."""
-    from .services import retention_purge as purge
 
     result = purge()
     # Counts only: never an id, a name or an address.

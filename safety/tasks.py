@@ -7,6 +7,7 @@ from celery import shared_task
 from peerlink.queue import enqueue
 
 from . import services
+from .notifications import send_help_request_alert
 
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -20,7 +21,6 @@ SMTP_ERRORS = (smtplib.SMTPException, OSError)
 )
 def alert_staff_of_help_request(help_request_id: int) -> None:
     """Tell staff at once that a member asked for help now."""
-    from .notifications import send_help_request_alert
 
     send_help_request_alert(help_request_id=help_request_id)
 

@@ -601,8 +601,9 @@ def _solve_flow(rows: _Rows, graph: Graph) -> _Solution:
         cols=pair_cols[used],
         amounts=amounts[used],
         total=float(scores[used] @ amounts[used]),
-        row_price=row_price / unit,
-        column_price=column_price / unit,
+        # + 0.0 turns a potential of -0.0 into 0.0: staff read these prices.
+        row_price=row_price / unit + 0.0,
+        column_price=column_price / unit + 0.0,
     )
 
 

@@ -308,3 +308,10 @@ def test_reading_by_blocks_handles_identical_rows_and_calls_back_after_the_first
 def test_a_block_of_the_wrong_width_is_refused():
     with pytest.raises(ValueError, match="one column per capacity entry"):
         solver.assign_blocks(lambda rows: np.ones((2, 3)), 2, [1, 1])
+
+
+def test_a_column_with_room_to_spare_is_priced_plain_zero_never_minus_zero():
+    # Staff read prices in the admin: "-0.00" for a mentor with room would mislead.
+    scores = np.array([[0.9, 0.5], [0.9, 0.5], [0.9, 0.5]])
+    plan = solver.assign_with_prices(scores, [1, 3])
+    assert plan.column_price[1] == 0.0 and not np.signbit(plan.column_price).any()

@@ -20,7 +20,7 @@ from matching.models import (
 )
 from members.models import Language, Member, VettingStatus
 from members.services import delete_account
-from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 from tests.matching.test_views import client_for
 
 pytestmark = pytest.mark.django_db
@@ -149,11 +149,11 @@ def test_new_rules_apply_at_once_and_recompute_everyone(stored, django_capture_o
 
 def test_the_staff_switch_chooses_the_ranking_and_recomputes(django_capture_on_commit_callbacks):
     # Two newcomers who both fit Ada best; Ada has one free place, Bo has three.
-    ada = MentorFactory(display_name="Ada", capacity=1, birth_year=1990)
-    bo = MentorFactory(display_name="Bo", capacity=3, birth_year=1960)
-    # Born near Ada: with a random birth year, age could be worth nothing to either, and the
-    # two mentors would tie.
-    first, second = NewcomerFactory(birth_year=1991), NewcomerFactory(birth_year=1991)
+    # Ada shares their pathway and age; Bo neither. Left to random, the two mentors could tie.
+    pathway = tag("pathway-12-step")
+    ada = MentorFactory(display_name="Ada", capacity=1, birth_year=1990, tags=[pathway])
+    bo = MentorFactory(display_name="Bo", capacity=3, birth_year=1960, tags=[])
+    first, second = (NewcomerFactory(birth_year=1991, tags=[pathway]) for _ in range(2))
     services.suggestions_recompute()
     assert SuggestionPlan.objects.get().ranking == SuggestionRanking.DEMAND_AWARE
     firsts = {

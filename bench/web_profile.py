@@ -1,14 +1,14 @@
 """Where a member page's time goes, one request at a time: cProfile and query counts.
 
-    DATABASE_URL=postgres://… python -m bench.web_profile [--repeat 40] [--top 40] [--small]
+    DATABASE_URL=postgres://… python -m bench.web_profile [--repeat 40] [--top 40] [--sql] [--small]
 
 It seeds a throwaway database of its own as `python -m bench.web` does (10,000
 newcomers and 3,000 mentors; `--small`: 600 and 200), never real data, then
 asks for each member page `--repeat` times through Django's test client, as
 rotating members of the same plan. The last line is one JSON object, per page:
 milliseconds per request (without the profiler), queries, and the time inside
-the database driver. `--top` prints cProfile's heaviest calls per page
-(cumulative) to standard error.
+the database driver. `--sql` prints one request's queries per page, and `--top`
+cProfile's heaviest calls per page (cumulative), to standard error.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--top", type=int, default=0)
     parser.add_argument("--small", action="store_true", help="600 newcomers, 200 mentors")
+    parser.add_argument(
+        "--sql", action="store_true", help="print each page's queries (one request) to stderr"
+    )
     args = parser.parse_args(argv)
     people = (600, 200) if args.small else (10_000, 3_000)
 
@@ -106,6 +109,14 @@ def profile(args, plan: dict) -> dict:
             "queries": round(sql.queries / args.repeat, 1),
             "sql_ms": round(sql.seconds * 1000 / args.repeat, 1),
         }
+        if args.sql:
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                ask(0)
+            print(f"===== {label} {path}: {len(captured)} queries", file=sys.stderr)
+            for query in captured:
+                print(f"{query['time']}s  {query['sql'][:400]}", file=sys.stderr)
         if args.top:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)

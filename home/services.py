@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member
@@ -16,18 +15,22 @@ from .models import HomeVisit
 SAME_VISIT = datetime.timedelta(minutes=30)
 
 
-@transaction.atomic
 def home_visit_record(
     *, member: Member, now: datetime.datetime | None = None
 ) -> datetime.datetime | None:
-    """Record a visit to the home page; return the last visit before it, or None the first time."""
+    """Record a visit to the home page; return the last visit before it, or None the first time.
+
+    Two small queries, no lock: two loads of the page at the same moment both
+    record the same visit.
+    """
     now = now or timezone.now()
-    visit = HomeVisit.objects.select_for_update().filter(member=member).first()
-    if visit is None:
+    visits = HomeVisit.objects.filter(member=member)
+    try:
+        visited_at, previous = visits.values_list("visited_at", "previous_visited_at").get()
+    except HomeVisit.DoesNotExist:
         HomeVisit.objects.get_or_create(member=member, defaults={"visited_at": now})
         return None
-    if now - visit.visited_at >= SAME_VISIT:
-        visit.previous_visited_at = visit.visited_at
-    visit.visited_at = now
-    visit.save(update_fields=["visited_at", "previous_visited_at"])
-    return visit.previous_visited_at
+    if now - visited_at >= SAME_VISIT:
+        previous = visited_at
+    visits.update(visited_at=now, previous_visited_at=previous)
+    return previous

@@ -31,7 +31,6 @@ def me(request):
         return redirect("admin:index" if request.user.is_staff else "home")
     if not member.is_onboarded:
         return redirect("members:onboarding")
-    request.user.member = member  # the page header reads it
     since = services.home_visit_record(member=member)
     page = selectors.home_page(member, since=since)
     return render(

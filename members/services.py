@@ -3,6 +3,7 @@
 import datetime
 import re
 from dataclasses import dataclass
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -209,6 +210,12 @@ DELETED_NAME = "Deleted member"
 REMOVED_TEXT = "[removed]"
 # The earliest birth year the database accepts: a deleted member has none.
 PLACEHOLDER_BIRTH_YEAR = 1900
+# The session engines that keep every session in the database (`cached_db` in the
+# cache as well): deletion finds a member's sessions there.
+SESSIONS_IN_DATABASE = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+)
 
 
 def deleted_email(user_id: int) -> str:
@@ -355,17 +362,15 @@ def _anonymise_member(member: Member) -> None:
 
 
 def _end_sessions_of(user: User) -> None:
-    """Delete the user's stored sessions (their password hash changed too, which
-    already ends every session at its next request)."""
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    """Delete the user's stored sessions, from the cache too (their password hash
+    changed as well, which already ends every session at its next request)."""
+    if settings.SESSION_ENGINE not in SESSIONS_IN_DATABASE:
         return
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     user_id = str(user.pk)
-    stale = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if session.get_decoded().get("_auth_user_id") == user_id
-    ]
-    Session.objects.filter(pk__in=stale).delete()
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == user_id:
+            store(session_key=session.pk).delete()
 
 
 @dataclass(frozen=True)

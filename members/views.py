@@ -41,13 +41,9 @@ class SignupView(AllauthSignupView):
 
 
 def _member_or_none(request) -> Member | None:
-    try:
-        member = selectors.member_with_profile(user_id=request.user.pk)
-    except Member.DoesNotExist:
-        return None
-    # Cache it on the user so the page header does not load it a second time.
-    request.user.member = member
-    return member
+    """The signed-in member with the languages and tags their profile shows."""
+    member = selectors.current_member(request)
+    return None if member is None else selectors.with_profile(member)
 
 
 @login_required

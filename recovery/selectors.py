@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,17 +82,23 @@ def status_for(
     dates = RecoveryCheck.objects.filter(member=member).aggregate(last=Max("taken_at"))
     dismissed = Dismissal.objects.filter(member=member).aggregate(last=Max("at"))
     every_days = version.instrument.cadence_days if version else DEFAULT_CADENCE_DAYS
-    due = (
+    due = _offered(member, version, dates["last"], dismissed["last"], now)
+    return CheckStatus(version, due, dates["last"], dismissed["last"], every_days)
+
+
+def _offered(member, version, last_taken, last_dismissed, now=None) -> bool:
+    """The rule: the check is offered to newcomers, while a version is live, once its
+    cadence has passed since they last took or dismissed it."""
+    return (
         version is not None
         and member.is_newcomer
         and scoring.is_due(
             now=now or timezone.now(),
-            last_taken=dates["last"],
-            last_dismissed=dismissed["last"],
-            every_days=every_days,
+            last_taken=last_taken,
+            last_dismissed=last_dismissed,
+            every_days=version.instrument.cadence_days,
         )
     )
-    return CheckStatus(version, due, dates["last"], dismissed["last"], every_days)
 
 
 def offered_to(member: Member | None) -> bool:
@@ -102,13 +108,16 @@ def offered_to(member: Member | None) -> bool:
     """
     if member is None or member.is_deleted:
         return False
-    return status_for(member).due
+    version = _live_version_with_latest(member)
+    if version is None:
+        return False
+    return _offered(member, version, version.last_taken, version.last_dismissed)
 
 
 def offered_to_each(members: list[Member], *, now=None) -> set[int]:
     """Return the ids of those among `members` to offer the check to now: `offered_to`
     for a batch (a batch of reminders), in three queries whatever its size."""
-    newcomers = [m.pk for m in members if m is not None and not m.is_deleted and m.is_newcomer]
+    newcomers = {m.pk for m in members if m is not None and not m.is_deleted and m.is_newcomer}
     if not newcomers:
         return set()
     version = live_versions().select_related("instrument").order_by("-made_live_at", "-pk").first()
@@ -128,24 +137,44 @@ def offered_to_each(members: list[Member], *, now=None) -> set[int]:
     )
     now = now or timezone.now()
     return {
-        member_id
-        for member_id in newcomers
-        if scoring.is_due(
-            now=now,
-            last_taken=taken.get(member_id),
-            last_dismissed=dismissed.get(member_id),
-            every_days=version.instrument.cadence_days,
-        )
+        member.pk
+        for member in members
+        if member is not None
+        and member.pk in newcomers
+        and _offered(member, version, taken.get(member.pk), dismissed.get(member.pk), now)
     }
 
 
-def home_summary(member) -> dict:
-    """Return what the member's home page shows of the recovery check."""
-    status = status_for(member)
+def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
+    """Return the live version, annotated with when `member` last took the check and
+    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live."""
+    return (
+        live_versions()
+        .select_related("instrument")
+        .annotate(
+            last_taken=Subquery(
+                RecoveryCheck.objects.filter(member=member)
+                .order_by("-taken_at")
+                .values("taken_at")[:1]
+            ),
+            last_dismissed=Subquery(
+                Dismissal.objects.filter(member=member).order_by("-at").values("at")[:1]
+            ),
+        )
+        .order_by("-made_live_at", "-pk")
+        .first()
+    )
+
+
+def home_summary(member, *, now=None) -> dict:
+    """Return what the member's home page shows of the recovery check, in one query."""
+    version = _live_version_with_latest(member)
+    if version is None:
+        return {"available": False, "due": False, "last_taken": None}
     return {
-        "available": status.version is not None,
-        "due": status.due,
-        "last_taken": status.last_taken,
+        "available": True,
+        "due": _offered(member, version, version.last_taken, version.last_dismissed, now),
+        "last_taken": version.last_taken,
         "check_url": reverse("recovery:check"),
         "trend_url": reverse("recovery:trend"),
     }

@@ -166,6 +166,19 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://peerlink")}
+# Every signed-in request reads its session: from a shared cache (Redis), written
+# through to the database, when there is one. A cache of each process's own would
+# keep a session there after sign-out in another process, so without a shared
+# cache sessions are read from the database.
+SHARED_CACHE = CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -211,7 +224,8 @@ MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # password for an unknown email, so a failure costs the same as a success.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, reading the member with the user on every signed-in request.
+    "members.backends.AuthenticationBackend",
 ]
 # A person guessing one account's password from one address is stopped; the
 # account's owner elsewhere can still sign in (never lock everyone out).

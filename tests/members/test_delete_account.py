@@ -2,11 +2,13 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from checkins.models import CheckIn, Connected, Reminder, ReminderState
@@ -270,3 +272,22 @@ def test_a_mentor_staff_reassigned_a_request_to_is_not_named_after_they_leave():
 
     stored = " ".join(str(row) for row in Match.objects.values())
     assert "Quillfeather" not in stored
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_deleting_removes_the_sessions_from_the_shared_cache_too(
+    django_capture_on_commit_callbacks,
+):
+    """With sessions read from the cache (a shared cache is configured), a deleted
+    member's other sessions leave the cache as well as the database."""
+    newcomer, _ = populated_newcomer()
+    client = signed_in(newcomer)
+    other_session = signed_in(newcomer)
+    other_key = other_session.cookies[settings.SESSION_COOKIE_NAME].value
+    assert cached_db.SessionStore(session_key=other_key).load().get("_auth_user_id")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DELETE, {"password": PASSWORD})
+
+    assert cached_db.SessionStore(session_key=other_key).load() == {}
+    assert other_session.get(reverse("members:profile")).status_code == 302

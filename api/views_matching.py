@@ -41,9 +41,6 @@ from .serializers_matching import (
 )
 from .throttling import MemberRateThrottle, SuggestionsRateThrottle
 
-BLOCKED = "Done. You won't be suggested or matched with each other again."
-REPORTED = "Thank you. Our staff will look at this soon."
-
 
 class IsNewcomer(IsMember):
     message = "Only newcomers have suggestions and make requests."
@@ -261,13 +258,6 @@ class MatchEnd(MatchActionView):
 # --- Safety: block, report, help now --------------------------------------------
 
 
-def _peer_or_404(member: Member, member_id: int) -> Member:
-    other = matching_selectors.peer_of(member, member_id)
-    if other is None:
-        raise Http404
-    return other
-
-
 class BlockCreate(APIView):
     """Block someone who is or was your peer (or is suggested to you): open requests
     and matches between you end at once, and you are never paired again. They are
@@ -280,12 +270,12 @@ class BlockCreate(APIView):
         member = member_of(request)
         data = BlockSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = _peer_or_404(member, data.validated_data["member"])
+        other = matching_selectors.peer_of_or_404(member, data.validated_data["member"])
         matching_services.member_block(
             blocker=member, blocked=other, reason=data.validated_data.get("reason", "")
         )
         return Response(
-            BlockResultSerializer({"member": other.pk, "message": BLOCKED}).data,
+            BlockResultSerializer({"member": other.pk, "message": matching_services.BLOCKED}).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -301,7 +291,7 @@ class ReportCreate(APIView):
         member = member_of(request)
         data = ReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = _peer_or_404(member, data.validated_data["member"])
+        other = matching_selectors.peer_of_or_404(member, data.validated_data["member"])
         report = matching_services.report_create(
             reporter=member, reported=other, text=data.validated_data["text"]
         )
@@ -311,7 +301,7 @@ class ReportCreate(APIView):
                     "id": report.pk,
                     "reported_id": report.reported_id,
                     "created_at": report.created_at,
-                    "message": REPORTED,
+                    "message": matching_services.REPORTED,
                 }
             ).data,
             status=status.HTTP_201_CREATED,

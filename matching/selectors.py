@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 
 from members import visibility
@@ -924,6 +925,14 @@ def peer_of(member: Member, other_id: int) -> Member | None:
     if suggestible and member.is_onboarded:
         return next((s.mentor for s in suggestions_for(member) if s.mentor.pk == other.pk), None)
     return None
+
+
+def peer_of_or_404(member: Member, other_id: int) -> Member:
+    """Return `peer_of`, or answer 404: the block and report page and the API alike."""
+    other = peer_of(member, other_id)
+    if other is None:
+        raise Http404("No such peer.")
+    return other
 
 
 def open_match_for(newcomer: Member) -> Match | None:

@@ -477,6 +477,11 @@ def match_reassign(*, match_id: int, mentor: Member, staff_user: User) -> Match:
 NEUTRAL_END_REASON = "This match has ended."
 
 
+# What the member who blocks or reports is told, on the page and by the API.
+BLOCKED = "Done. You won't be suggested or matched with each other again."
+REPORTED = "Thank you. Our staff will look at this soon."
+
+
 @transaction.atomic
 def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block:
     """Block a member: open requests or matches between the two end at once.

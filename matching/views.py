@@ -226,11 +226,8 @@ def end(request, match_id: int):
 
 def _peer_or_404(request, member_id: int) -> tuple[Member, Member]:
     """Return (the signed-in member, their peer); 404 for anyone never their peer."""
-    member = member_selectors.current_member(request)
-    other = None if member is None else selectors.peer_of(member, member_id)
-    if other is None:
-        raise Http404
-    return member, other
+    member = member_selectors.current_member_or_404(request)
+    return member, selectors.peer_of_or_404(member, member_id)
 
 
 def _home(member: Member) -> str:
@@ -247,7 +244,7 @@ def block(request, member_id: int):
     form = BlockForm(request.POST if confirmed else None)
     if confirmed and form.is_valid():
         services.member_block(blocker=member, blocked=other, reason=form.cleaned_data["reason"])
-        messages.success(request, "Done. You won't be suggested or matched with each other again.")
+        messages.success(request, services.BLOCKED)
         return redirect(_home(member))
     peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
     return render(request, "matching/block.html", {"peer": peer, "other": other, "form": form})
@@ -266,7 +263,7 @@ def report(request, member_id: int):
         except services.MatchError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Thank you. Our staff will look at this soon.")
+            messages.success(request, services.REPORTED)
             return redirect(_home(member))
     peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
     return render(request, "matching/report.html", {"peer": peer, "other": other, "form": form})

@@ -7,5 +7,6 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        # Registers the bearer token scheme with the OpenAPI schema.
-        from . import schema  # noqa: F401
+        # Register the bearer token scheme with the OpenAPI schema, and this app's
+        # part of a member's export, deletion and retention.
+        from . import privacy, schema  # noqa: F401

@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from audit.selectors import accounting_for
 from checkins import selectors as checkin_selectors
 from checkins import services as checkin_services
 from members import services as member_services
-from members.export import accounting_of_disclosures, member_data_export
+from members.export import member_data_export
 from members.forms import DeleteAccountForm
 from members.visibility import peer_view
 from messaging import selectors as message_selectors
@@ -196,7 +197,7 @@ class MyDisclosures(APIView):
 
     @extend_schema(responses=AccountingSerializer)
     def get(self, request):
-        return Response(accounting_of_disclosures(member_of(request)))
+        return Response(accounting_for(member_of(request)))
 
 
 class MyExport(APIView):

@@ -7,4 +7,5 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the retention check)
+        # Register the retention check, and this app's part of a member's export.
+        from . import checks, privacy  # noqa: F401

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -1029,4 +1031,16 @@ def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
         .select_related("user")
         .distinct()
         .order_by("onboarded_at")
+    )
+
+
+def matches_past_retention(now: datetime.datetime) -> QuerySet:
+    """Return the ids of the requests and matches closed longer than
+    `PEERLINK_RETENTION_ENDED_MATCH_DAYS` before `now`: their free text goes."""
+    cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_ENDED_MATCH_DAYS)
+    return (
+        Match.objects.exclude(state__in=OPEN_STATES)
+        .annotate(closed_at=Coalesce("ended_at", "decided_at", "created_at"))
+        .filter(closed_at__lt=cutoff)
+        .values("pk")
     )

@@ -1,8 +1,6 @@
 """Writes to members. Each function is one transaction."""
 
 import datetime
-import re
-from dataclasses import dataclass
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -13,29 +11,18 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from api.models import PersonalToken
 from audit.services import record_disclosures_to_current_peers
-from checkins.models import CheckIn, Reminder, ReminderState
-from home.models import HomeVisit
-from matching.models import OPEN_STATES, Block, EndedBy, Match, Report, ReportStatus
 from matching.services import (
-    NEUTRAL_END_REASON,
-    matches_close_for_leaving_member,
     member_notify,
     open_requests_recheck,
-    suggestions_delete_for,
     suggestions_refresh_later,
     suggestions_refresh_soon,
 )
-from messaging.models import Conversation, Message
-from recovery.services import checks_delete_for
-from safety.models import HelpRequest
-from steps.services import steps_delete_for
 
+from . import privacy
 from .models import (
     SHARING_CATEGORIES,
     ConsentRecord,
@@ -205,9 +192,6 @@ def mentor_set_vetting(
 
 
 DELETED_NAME = "Deleted member"
-# What replaces free text a deleted member wrote, so staff still see that
-# something was written without reading it.
-REMOVED_TEXT = "[removed]"
 # The earliest birth year the database accepts: a deleted member has none.
 PLACEHOLDER_BIRTH_YEAR = 1900
 # The session engines that keep every session in the database (`cached_db` in the
@@ -227,8 +211,10 @@ def deleted_email(user_id: int) -> str:
 def delete_account(*, member: Member) -> bool:
     """Delete a member's account: close their matches and anonymise what names them.
 
-    Open requests are withdrawn and active matches end with the neutral reason
-    (the peer is told only that the match ended). The rows stay, reduced to ids
+    Each app's registered part erases its rows first, in `privacy.ORDER` (matching
+    first: open requests are withdrawn and active matches end with the neutral
+    reason, the peer told only that the match ended), while the member's name is
+    still there to remove from what others wrote. The rows stay, reduced to ids
     and flags, so that matches, consent records and audit rows keep their shape.
     Return False, changing nothing, when the account is already deleted.
     """
@@ -237,9 +223,9 @@ def delete_account(*, member: Member) -> bool:
         return False
     user = member.user
     old_email = user.email
-    matches_close_for_leaving_member(member=member)
-    _remove_text_written_by(member)
-    _remove_name_from_text_about(member)
+    for part in privacy.registered():
+        if part.erase is not None:
+            part.erase(member)
     _anonymise_member(member)
 
     user.email = deleted_email(user.pk)
@@ -249,16 +235,6 @@ def delete_account(*, member: Member) -> bool:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    # Their steps and how each went are theirs alone: gone with the account.
-    steps_delete_for(member=member)
-    # Their API tokens stop working and their names go.
-    PersonalToken.objects.filter(member=member).delete()
-    HomeVisit.objects.filter(member=member).delete()
-    # Their recovery checks go with the account: answers and every "not now".
-    checks_delete_for(member=member)
-    # Their suggestions go; as a mentor they leave everyone else's at the next recompute,
-    # which starts now (until then the page drops a deleted mentor when it reads a list).
-    suggestions_delete_for(member=member)
     _end_sessions_of(user)
     # Sign-in security records stay, under the new address.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
@@ -269,70 +245,6 @@ def delete_account(*, member: Member) -> bool:
             content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
         ).update(object_repr=f"{DELETED_NAME} {member.pk}")
     return True
-
-
-def _remove_text_written_by(member: Member) -> None:
-    # The peer keeps the conversation, with "message removed" in place of each.
-    Message.objects.filter(sender=member, removed_at__isnull=True).update(
-        text="", removed_at=timezone.now()
-    )
-    CheckIn.objects.filter(author=member).exclude(note="").update(note=REMOVED_TEXT)
-    Report.objects.filter(reporter=member).update(text=REMOVED_TEXT)
-    Block.objects.filter(blocker=member).exclude(reason="").update(reason=REMOVED_TEXT)
-    HelpRequest.objects.filter(member=member).update(how_to_contact="")
-    Match.objects.filter(mentor=member).exclude(decline_note="").update(decline_note=REMOVED_TEXT)
-    for side, ended_by in (("newcomer", EndedBy.NEWCOMER), ("mentor", EndedBy.MENTOR)):
-        Match.objects.filter(**{side: member}, ended_by=ended_by).exclude(
-            end_reason__in=["", NEUTRAL_END_REASON]
-        ).update(end_reason=REMOVED_TEXT)
-    # The reasons shown for a suggestion name tags the two have in common.
-    Match.objects.filter(newcomer=member).update(reasons=[])
-    Match.objects.filter(mentor=member).update(reasons=[])
-    Reminder.objects.filter(recipient=member, state=ReminderState.DUE).update(
-        state=ReminderState.SKIPPED, last_error="account deleted"
-    )
-
-
-def _name_pattern(display_name: str) -> re.Pattern | None:
-    """The display name as a whole word, in any case; None for a name too short to
-    tell from ordinary words."""
-    name = display_name.strip()
-    if len(name) < 2:
-        return None
-    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
-
-
-def _remove_name_from_text_about(member: Member) -> None:
-    """Replace the member's display name with "[removed]" in what others wrote about
-    their pairs: the peers' check-in notes and messages, the texts of reports about
-    them or their pairs, reasons for blocking them, and the peers' decline notes and
-    end reasons on their matches."""
-    pattern = _name_pattern(member.display_name)
-    if pattern is None:
-        return
-    theirs = Match.objects.filter(Q(newcomer=member) | Q(mentor=member))
-    reports = Report.objects.filter(Q(reported=member) | Q(match__in=theirs))
-    for queryset, field in (
-        (CheckIn.objects.filter(match__in=theirs).exclude(author=member), "note"),
-        (
-            Message.objects.filter(conversation__match__in=theirs, removed_at__isnull=True).exclude(
-                sender=member
-            ),
-            "text",
-        ),
-        (reports.exclude(reporter=member), "text"),
-        (Block.objects.filter(blocked=member), "reason"),
-        (theirs, "decline_note"),
-        (theirs, "end_reason"),
-    ):
-        changed = []
-        for row in queryset.exclude(**{field: ""}).only("pk", field).iterator():
-            text = getattr(row, field)
-            redacted = pattern.sub(REMOVED_TEXT, text)
-            if redacted != text:
-                setattr(row, field, redacted)
-                changed.append(row)
-        queryset.model.objects.bulk_update(changed, [field], batch_size=500)
 
 
 def _anonymise_member(member: Member) -> None:
@@ -373,53 +285,24 @@ def _end_sessions_of(user: User) -> None:
             store(session_key=session.pk).delete()
 
 
-@dataclass(frozen=True)
-class RetentionResult:
-    matches_purged: int
-    checkins_purged: int
-    reports_purged: int
-    messages_purged: int
-    signups_deleted: int
-    sign_in_records_deleted: int
-
-
 @transaction.atomic
-def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
+def retention_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Apply the programme's retention settings; a second run changes nothing.
+    Return how many rows each step changed, by name (counts only).
 
-    Requests and matches closed longer than `PEERLINK_RETENTION_ENDED_MATCH_DAYS`
-    lose their free text (notes, reasons) and so do their check-ins, the
-    reports staff have dealt with and the messages of their conversations
-    (unless a report on one of them is still open). Accounts that never verified their email nor
-    signed in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted, and
-    sign-in records after `PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS`.
+    Each app's registered part purges first, in `privacy.ORDER`: requests and
+    matches closed longer than `PEERLINK_RETENTION_ENDED_MATCH_DAYS` lose their
+    free text (notes, reasons) and so do their check-ins, the reports staff have
+    dealt with and the messages of their conversations (unless a report on one of
+    them is still open). Then accounts that never verified their email nor signed
+    in within `PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS` are deleted, and sign-in
+    records after `PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS`.
     """
     now = now or timezone.now()
-    match_cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_ENDED_MATCH_DAYS)
-    closed = (
-        Match.objects.exclude(state__in=OPEN_STATES)
-        .annotate(closed_at=Coalesce("ended_at", "decided_at", "created_at"))
-        .filter(closed_at__lt=match_cutoff)
-    )
-    closed_ids = closed.values("pk")
-    matches_purged = (
-        Match.objects.filter(pk__in=closed_ids)
-        .filter(~Q(decline_note="") | ~Q(end_reason="") | ~Q(reasons=[]))
-        .update(decline_note="", end_reason="", reasons=[])
-    )
-    checkins_purged = CheckIn.objects.filter(match__in=closed_ids).exclude(note="").update(note="")
-    reports_purged = (
-        Report.objects.filter(match__in=closed_ids)
-        .exclude(status=ReportStatus.OPEN)
-        .exclude(text=REMOVED_TEXT)
-        .update(text=REMOVED_TEXT)
-    )
-    conversations = Conversation.objects.filter(match__in=closed_ids).exclude(
-        messages__reports__status=ReportStatus.OPEN
-    )
-    messages_purged = Message.objects.filter(
-        conversation__in=conversations.values("pk"), removed_at__isnull=True
-    ).update(text="", removed_at=now)
+    counts: dict[str, int] = {}
+    for part in privacy.registered():
+        if part.purge is not None:
+            counts.update(part.purge(now))
 
     signup_cutoff = now - datetime.timedelta(
         days=settings.PEERLINK_RETENTION_UNVERIFIED_SIGNUP_DAYS
@@ -435,19 +318,12 @@ def retention_purge(*, now: datetime.datetime | None = None) -> RetentionResult:
         is_staff=False,
     )
     _, deleted = stale.delete()
-    signups_deleted = deleted.get(User._meta.label, 0)
+    counts["signups_deleted"] = deleted.get(User._meta.label, 0)
 
     # django-axes keeps the email tried and the address of every sign-in.
     sign_in_cutoff = now - datetime.timedelta(days=settings.PEERLINK_RETENTION_SIGN_IN_RECORDS_DAYS)
-    sign_in_records_deleted = sum(
+    counts["sign_in_records_deleted"] = sum(
         model.objects.filter(attempt_time__lt=sign_in_cutoff).delete()[0]
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
-    return RetentionResult(
-        matches_purged,
-        checkins_purged,
-        reports_purged,
-        messages_purged,
-        signups_deleted,
-        sign_in_records_deleted,
-    )
+    return counts

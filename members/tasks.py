@@ -13,16 +13,9 @@ logger = logging.getLogger(__name__)
 def retention_purge() -> dict:
     """Purge what the programme's retention settings no longer allow us to keep."""
 
-    result = purge()
+    counts = purge()
     # Counts only: never an id, a name or an address.
     logger.info(
-        "Retention purge: %d matches, %d check-ins, %d reports, %d messages, "
-        "%d stale sign-ups, %d sign-in records",
-        result.matches_purged,
-        result.checkins_purged,
-        result.reports_purged,
-        result.messages_purged,
-        result.signups_deleted,
-        result.sign_in_records_deleted,
+        "Retention purge: %s", ", ".join(f"{name} {count}" for name, count in counts.items())
     )
-    return result.__dict__
+    return counts

@@ -7,5 +7,6 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messages between matched peers"
 
     def ready(self):
-        # Register the crisis-phrase alert task in web, worker and beat processes.
-        from . import alerts  # noqa: F401
+        # Register the crisis-phrase alert task in web, worker and beat processes, and
+        # this app's part of a member's export, deletion and retention.
+        from . import alerts, privacy  # noqa: F401

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_celery_beat",
+    "peerlink.apps.PeerLinkConfig",
     "solo",
     "allauth",
     "allauth.account",

@@ -14,7 +14,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 
@@ -104,5 +104,6 @@ def sync_periodic_tasks(*, entries: list[Periodic] | None = None, using: str = "
 
 
 def sync_after_migrate(sender, using="default", **kwargs) -> None:
-    """Receive post_migrate for django-celery-beat, once its tables are there."""
-    sync_periodic_tasks(using=using)
+    """Receive post_migrate for django-celery-beat, unless its tables were just removed."""
+    if PeriodicTask._meta.db_table in connections[using].introspection.table_names():
+        sync_periodic_tasks(using=using)

@@ -144,7 +144,7 @@ def run(args, call_command, connection) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
-    parameters = selectors.parameters_from(MatchingSettings.current())
+    parameters = selectors.parameters_from(MatchingSettings.get_solo())
     index = selectors.VocabularyIndex.load()
     started = time.perf_counter()
     newcomers = selectors.load_people(selectors.newcomers_waiting(), index)
@@ -207,7 +207,7 @@ def run(args, call_command, connection) -> dict:
     waiting = list(selectors.newcomers_waiting().order_by("pk"))
     sampled = len(waiting) > args.reads
     readers = random.Random(args.seed).sample(waiting, args.reads) if sampled else waiting
-    settings_row = MatchingSettings.current()
+    settings_row = MatchingSettings.get_solo()
     measured = {}
     rankings = (SuggestionRanking.PLAIN, SuggestionRanking.DEMAND_AWARE)
     for ranking in () if args.no_suggestions else rankings:

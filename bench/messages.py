@@ -86,7 +86,7 @@ def create_conversations(count: int) -> list[tuple[int, int, int, int]]:
     from members.models import Member, Role, User, VettingStatus
     from messaging.models import Conversation, Message, MessagingSettings, Participant
 
-    MessagingSettings.current()
+    MessagingSettings.get_solo()
     now = timezone.now()
     users = User.objects.bulk_create(
         User(email=f"bench{i}@example.org", password="!") for i in range(2 * count)

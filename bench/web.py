@@ -191,7 +191,7 @@ def prepare(args, connection) -> dict:
         acceptors.append((match, mentor))
 
     # Active matches with a conversation of a few messages, for mentors not used above.
-    MessagingSettings.current()
+    MessagingSettings.get_solo()
     now = timezone.now()
     pair_newcomers = rest[:share]
     browsers = rest[share : share + 5 * share]

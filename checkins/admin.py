@@ -6,20 +6,12 @@ from django.urls import path
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
+from peerlink.admin_site import ProgrammeSettingsAdmin
 
 from . import services
 from .models import CheckIn, CheckinSettings, MatchCadence, Reminder
 
-
-@admin.register(CheckinSettings)
-class CheckinSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "first_after_days", "every_days", "quiet_start", "quiet_end"]
-
-    def has_add_permission(self, request):
-        return not CheckinSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(CheckinSettings, ProgrammeSettingsAdmin)
 
 
 @admin.register(MatchCadence)

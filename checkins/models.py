@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from solo.models import SingletonModel
 
 from matching.models import Match
 from members.models import Member
 
 
-class CheckinSettings(models.Model):
+class CheckinSettings(SingletonModel):
     """The programme's check-in cadence; one row, edited by staff in the admin."""
 
     first_after_days = models.PositiveSmallIntegerField(
@@ -54,11 +55,6 @@ class CheckinSettings(models.Model):
 
     def __str__(self):
         return "Check-in settings"
-
-    @classmethod
-    def current(cls) -> "CheckinSettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
 
 
 class MatchCadence(models.Model):

@@ -103,7 +103,7 @@ def matches_missing_checkins(*, now: datetime.datetime | None = None) -> list[Mi
     """Return active matches whose last check-ins were missed, as many in a row as the
     programme's limit or more, oldest run first; four queries whatever their number."""
     now = now or timezone.now()
-    limit = CheckinSettings.current().missed_in_a_row
+    limit = CheckinSettings.get_solo().missed_in_a_row
     flagged = [_missed_for(match, now, limit) for match in _active_matches_with_checkins()]
     return sorted(
         (item for item in flagged if item is not None),
@@ -114,7 +114,7 @@ def matches_missing_checkins(*, now: datetime.datetime | None = None) -> list[Mi
 def needs_attention(*, now: datetime.datetime | None = None) -> list[Attention]:
     """Return active matches with an open concern or too many missed check-ins."""
     now = now or timezone.now()
-    limit = CheckinSettings.current().missed_in_a_row
+    limit = CheckinSettings.get_solo().missed_in_a_row
     flagged = []
     for match in _active_matches_with_checkins():
         reasons = []
@@ -169,7 +169,7 @@ def upcoming_for(
     ]
     if not matches:
         return []
-    programme = CheckinSettings.current()
+    programme = CheckinSettings.get_solo()
     time_zone = member_time_zone(member)
     pending = {
         reminder.match_id: reminder

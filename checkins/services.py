@@ -125,7 +125,7 @@ def link_reminder(*, token: str) -> Reminder:
     Raises CheckinError with a message for the member otherwise. Reads only:
     opening the link (which mail scanners do too) records nothing.
     """
-    max_age = datetime.timedelta(days=CheckinSettings.current().link_valid_days)
+    max_age = datetime.timedelta(days=CheckinSettings.get_solo().link_valid_days)
     try:
         payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired as exc:
@@ -170,7 +170,7 @@ def checkin_from_link(*, token: str) -> CheckIn:
 def reminders_create_due(*, now: datetime.datetime | None = None) -> int:
     """Add outbox rows for every reminder slot that has come due; return how many."""
     now = now or timezone.now()
-    programme = CheckinSettings.current()
+    programme = CheckinSettings.get_solo()
     matches = Match.objects.filter(
         state=MatchState.ACTIVE, decided_at__isnull=False
     ).select_related("newcomer", "mentor", "cadence")
@@ -226,7 +226,7 @@ def reminder_snooze(*, reminder_id: int, member: Member) -> Reminder:
             raise CheckinError("This reminder has already gone out.")
         if reminder.snoozed:
             raise CheckinError("You have already snoozed this reminder once.")
-        programme = CheckinSettings.current()
+        programme = CheckinSettings.get_solo()
         cadence = selectors.cadence_for(reminder.match, programme)
         base = max(timezone.now(), reminder.due_at) + datetime.timedelta(days=1)
         reminder.due_at = schedule.next_allowed(base, selectors.member_time_zone(member), cadence)

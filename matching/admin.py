@@ -26,7 +26,7 @@ from audit.models import RecordPart
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
 from messaging.reports import context_for_staff
-from peerlink.admin_site import ReadOnlyAdmin
+from peerlink.admin_site import ProgrammeSettingsAdmin, ReadOnlyAdmin
 
 from . import batch, scoring, selectors, services
 from .models import (
@@ -141,7 +141,7 @@ class MatchingSettingsForm(forms.ModelForm):
 
 
 @admin.register(MatchingSettings)
-class MatchingSettingsAdmin(admin.ModelAdmin):
+class MatchingSettingsAdmin(ProgrammeSettingsAdmin):
     form = MatchingSettingsForm
     readonly_fields = ["updated_at", "updated_by"]
     fieldsets = [
@@ -186,17 +186,6 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
         ),
         ("Last change", {"fields": ["updated_at", "updated_by"]}),
     ]
-
-    def has_add_permission(self, request):
-        # One row holds the programme's rules.
-        return super().has_add_permission(request) and not MatchingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        settings_row = MatchingSettings.current()
-        return redirect("admin:matching_matchingsettings_change", settings_row.pk)
 
     def save_model(self, request, obj, form, change):
         services.matching_settings_save(settings_row=obj, user=request.user)
@@ -559,7 +548,7 @@ class MatchAdmin(AuditedReads, admin.ModelAdmin):
     def queue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        programme = MatchingSettings.current()
+        programme = MatchingSettings.get_solo()
         last_match = Match.objects.filter(newcomer=OuterRef("pk")).order_by("-created_at", "-pk")
         newcomers = (
             selectors.unmatched_queue(programme.unmatched_queue_days)
@@ -784,7 +773,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
         if request.method == "POST":
             run = batch.batch_run_start(user=request.user)
             return redirect("admin:matching_batchrun_preview", run.pk)
-        programme = MatchingSettings.current()
+        programme = MatchingSettings.get_solo()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -881,7 +870,7 @@ class BatchRunAdmin(ReadOnlyAdmin):
             "mentors": mentors,
             "newcomers": newcomers,
             # With staff approval on, mentors are asked only once staff approve each one.
-            "staff_approval": MatchingSettings.current().require_staff_approval,
+            "staff_approval": MatchingSettings.get_solo().require_staff_approval,
         }
         return TemplateResponse(request, "admin/matching/batchrun/confirm_apply.html", context)
 

@@ -164,7 +164,7 @@ def _compute(report: Report) -> tuple[dict, list, dict]:
     # it long enough to make members' own requests wait.
     report("Loading newcomers and mentors", 5)
     mark = time.perf_counter()
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     parameters = selectors.parameters_from(programme)
     index = selectors.VocabularyIndex.load()
     newcomers = selectors.load_people(selectors.newcomers_waiting(), index)
@@ -308,7 +308,7 @@ def batch_run_apply(*, run_id: int, user: User | None) -> BatchRun:
 
     # The same check and the same writes as a single request, once for the whole run.
     check = selectors.PairCheck(newcomer_ids, mentor_ids)
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     now = timezone.now()
     matches: list[Match] = []
     skipped: Counter[str] = Counter()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from solo.models import SingletonModel
 
 from members.models import Member
 
@@ -37,7 +38,7 @@ class SuggestionRanking(models.TextChoices):
     PLAIN = "plain", "Each newcomer's best scores only"
 
 
-class MatchingSettings(models.Model):
+class MatchingSettings(SingletonModel):
     """The programme's matching rules; one row, edited by staff in the admin."""
 
     # Defaults follow the peer-support evidence: pathway, age and family or
@@ -131,11 +132,6 @@ class MatchingSettings(models.Model):
 
     def __str__(self):
         return "Matching settings"
-
-    @classmethod
-    def current(cls) -> "MatchingSettings":
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
 
     def weights(self) -> dict[str, float]:
         return {name: float(getattr(self, field)) for name, field in WEIGHT_FIELDS.items()}

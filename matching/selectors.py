@@ -463,7 +463,7 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
 def _current_list(newcomer: Member) -> SuggestionList | None:
     """Return the newcomer's stored list if it is newer than their profile and the
     matching settings, and was ranked the way the settings say now (one query)."""
-    rules = MatchingSettings.objects.filter(pk=1)
+    rules = MatchingSettings.objects.filter(pk=MatchingSettings.singleton_instance_id)
     return (
         SuggestionList.objects.filter(
             newcomer_id=newcomer.pk,
@@ -535,7 +535,7 @@ def still_suggestible(
 
 def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
     """Rank the newcomer against every mentor now, as the stored list would have."""
-    settings_row = MatchingSettings.current()
+    settings_row = MatchingSettings.get_solo()
     limit = limit or settings_row.suggestion_count
     computed = suggestion_lists(Member.objects.filter(pk=newcomer.pk), settings_row)
     if not computed.lists:
@@ -600,7 +600,7 @@ def suggestion_lists(
     demand-aware ranking (the default) the lists spread newcomers over the mentors with
     room (`matching.spread`); with the plain one each list is the newcomer's top scores.
     """
-    settings_row = settings_row or MatchingSettings.current()
+    settings_row = settings_row or MatchingSettings.get_solo()
     computed_at = timezone.now()
     parameters = parameters_from(settings_row)
     index = VocabularyIndex.load()
@@ -761,7 +761,7 @@ class PairCheck:
     """
 
     def __init__(self, newcomer_ids: list[int], mentor_ids: list[int]):
-        self.parameters = parameters_from(MatchingSettings.current())
+        self.parameters = parameters_from(MatchingSettings.get_solo())
         index = VocabularyIndex.load()
         self.vocabulary = index.vocabulary
         self.newcomers = load_people(Member.objects.filter(pk__in=newcomer_ids), index)
@@ -1016,7 +1016,7 @@ def unmatched_queue(days: int | None = None) -> QuerySet[Member]:
     """Return the newcomers nobody has matched, a subset of `newcomers_waiting`: those
     waiting more than `days` days since onboarding, and at once those whose requests
     ran out (declined, expired, rejected) with no open request left."""
-    days = MatchingSettings.current().unmatched_queue_days if days is None else days
+    days = MatchingSettings.get_solo().unmatched_queue_days if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
     dead_end = Q(
         matches_as_newcomer__state__in=[

@@ -211,7 +211,7 @@ def _create(
             mentor=mentor,
             origin=origin,
             created_by=created_by,
-            programme=MatchingSettings.current(),
+            programme=MatchingSettings.get_solo(),
             now=timezone.now(),
             next_choices=next_choices,
             choice_rank=choice_rank,
@@ -308,7 +308,7 @@ def match_approve(*, match_id: int, staff_user: User) -> Match:
     match.approved_by = staff_user
     match.sent_to_mentor_at = now
     match.expires_at = now + datetime.timedelta(
-        hours=MatchingSettings.current().request_expiry_hours
+        hours=MatchingSettings.get_solo().request_expiry_hours
     )
     match.save()
     record_match_disclosures(match)

@@ -8,17 +8,16 @@ admin), after staff say why and with the read recorded.
 
 from django.contrib import admin
 from django.db.models import Count, F, Max, Min, Q
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from peerlink.admin_site import ReadOnlyAdmin
+from peerlink.admin_site import ProgrammeSettingsAdmin, ReadOnlyAdmin
 
 from .models import Conversation, MessagingSettings
 
 
 @admin.register(MessagingSettings)
-class MessagingSettingsAdmin(admin.ModelAdmin):
+class MessagingSettingsAdmin(ProgrammeSettingsAdmin):
     fields = [
         "email_every_minutes",
         "crisis_phrases",
@@ -27,16 +26,6 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = ["updated_at"]
-
-    def has_add_permission(self, request):
-        # One row holds the programme's choices; the list opens it, creating it if need be.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        return redirect("admin:messaging_messagingsettings_change", MessagingSettings.current().pk)
 
 
 @admin.register(Conversation)

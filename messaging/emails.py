@@ -51,7 +51,7 @@ READING_SECONDS = 60
 
 def quiet_hours() -> schedule.Cadence:
     """The programme's quiet hours (from the check-in settings): no email then."""
-    programme = CheckinSettings.current()
+    programme = CheckinSettings.get_solo()
     return schedule.Cadence(quiet_start=programme.quiet_start, quiet_end=programme.quiet_end)
 
 
@@ -112,7 +112,7 @@ def _queue_for(conversation: Conversation, recipient_id: int) -> MessageEmail | 
         due_at = email_due_at(
             now=timezone.now(),
             last_emailed_at=participant.last_emailed_at,
-            every_minutes=MessagingSettings.current().email_every_minutes,
+            every_minutes=MessagingSettings.get_solo().email_every_minutes,
             time_zone=member_time_zone(recipient),
             quiet=quiet_hours(),
         )
@@ -272,7 +272,7 @@ def _email(email: MessageEmail) -> None:
         "peer_name": peer_view(peer, viewer=recipient, match=match).display_name,
         "conversation_url": site + reverse("messaging:conversation", args=[match.pk]),
         "profile_url": site + reverse("members:profile"),
-        "every_minutes": MessagingSettings.current().email_every_minutes,
+        "every_minutes": MessagingSettings.get_solo().email_every_minutes,
     }
     message = EmailMultiAlternatives(
         subject=SUBJECT,

@@ -9,6 +9,7 @@ before it, and that read is audited. The `MessageEmail` row is the outbox of the
 
 from django.db import models
 from django.db.models import Q
+from solo.models import SingletonModel
 
 from matching.models import Match
 from members.models import Member
@@ -38,7 +39,7 @@ DEFAULT_FIRST_STEPS = "\n".join(
 )
 
 
-class MessagingSettings(models.Model):
+class MessagingSettings(SingletonModel):
     """The programme's messaging choices; one row, edited by staff in the admin."""
 
     email_every_minutes = models.PositiveSmallIntegerField(
@@ -76,11 +77,6 @@ class MessagingSettings(models.Model):
 
     def __str__(self):
         return "Messaging settings"
-
-    @classmethod
-    def current(cls) -> "MessagingSettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
 
     @staticmethod
     def lines(text: str) -> list[str]:

@@ -184,7 +184,7 @@ def send_message(*, member: Member, match_id: int, text: str, token: str = "") -
 def _send(*, member: Member, match: Match, text: str) -> Message:
     _count_against_rate_limit(member)
     conversation = conversation_start(match=match)
-    programme = MessagingSettings.current()
+    programme = MessagingSettings.get_solo()
     crisis = contains_crisis_phrase(text, MessagingSettings.lines(programme.crisis_phrases))
     message = Message.objects.create(
         conversation=conversation, sender=member, text=text, crisis_phrase=crisis

@@ -48,7 +48,7 @@ def _page(request, member, match, *, form=None, status=200, before=None):
     # with the request does not start the conversation.
     if writable and before is None and all(message.is_request_note for message in messages):
         first_steps = first_step_prompts(
-            MessagingSettings.lines(MessagingSettings.current().first_steps)
+            MessagingSettings.lines(MessagingSettings.get_solo().first_steps)
         )
     peer_seen = peer_view(peer, viewer=member, match=match)
     if form is None and writable:

@@ -25,6 +25,7 @@ from django.db.models.base import ModelBase
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from solo.admin import SingletonModelAdmin
 
 from .ids import parse_id
 
@@ -60,6 +61,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ProgrammeSettingsAdmin(SingletonModelAdmin):
+    """A programme's settings: one row, never added or deleted (django-solo); the list
+    opens that row, creating it with the defaults if need be."""
+
+    def changelist_view(self, request, extra_context=None):
+        opts = self.model._meta
+        settings_row = self.model.get_solo()
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", settings_row.pk)
 
 
 class SelectedIdsChecked:

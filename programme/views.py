@@ -110,6 +110,6 @@ def queue(request):
         "queue": found,
         "unmatched": found.count_of(Kind.UNMATCHED),
         "waiting": matching_selectors.newcomers_waiting_count(),
-        "unmatched_days": MatchingSettings.current().unmatched_queue_days,
+        "unmatched_days": MatchingSettings.get_solo().unmatched_queue_days,
     }
     return TemplateResponse(request, "admin/programme/queue.html", context)

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from audit.admin import AuditedReads
 from audit.models import RecordPart
-from peerlink.admin_site import is_possible_pk
+from peerlink.admin_site import ProgrammeSettingsAdmin, is_possible_pk
 
 from . import services
 from .forms import ClearHoldForm
@@ -35,15 +35,7 @@ def local_time(value) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
 
 
-@admin.register(SafetySettings)
-class SafetySettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "hold_on_checkin_concern"]
-
-    def has_add_permission(self, request):
-        return False if SafetySettings.objects.exists() else super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(SafetySettings, ProgrammeSettingsAdmin)
 
 
 @admin.register(ResourcesPage)

@@ -7,12 +7,13 @@ so that staff are told once.
 
 from django.conf import settings
 from django.db import models
+from solo.models import SingletonModel
 
 from checkins.models import CheckIn
 from members.models import Member
 
 
-class SafetySettings(models.Model):
+class SafetySettings(SingletonModel):
     """The programme's crisis-safety choices; one row, edited by staff in the admin."""
 
     hold_on_checkin_concern = models.BooleanField(
@@ -30,11 +31,6 @@ class SafetySettings(models.Model):
 
     def __str__(self):
         return "Crisis safety settings"
-
-    @classmethod
-    def current(cls) -> "SafetySettings":
-        row, _ = cls.objects.get_or_create(pk=1)
-        return row
 
 
 class HoldReason(models.TextChoices):

@@ -120,7 +120,7 @@ def help_request_is_open(*, member: Member) -> bool:
 def hold_for_concern(*, checkin: CheckIn) -> HelpRequest | None:
     """Hold a check-in's author when the programme says a concern should; staff
     already get the concern's own alert, so no second email goes out."""
-    if not SafetySettings.current().hold_on_checkin_concern:
+    if not SafetySettings.get_solo().hold_on_checkin_concern:
         return None
     now = timezone.now()
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from peerlink import mail
+from peerlink.periodic_tasks import sync_periodic_tasks
 from tests.factories import MentorFactory, NewcomerFactory, UserFactory
 from tests.second_factor import (
     add_authenticator_app,
@@ -118,12 +119,9 @@ def unreachable_broker(monkeypatch):
 # put back after the flush. The reminder pipeline and the log canary use it.
 
 # The data migrations whose forward functions are idempotent (get_or_create),
-# as (module, function).
+# as (module, function). Beat's schedule is written by `sync_periodic_tasks`.
 SEED_MIGRATIONS = [
     ("members.migrations.0002_seed_taxonomy", "seed"),
-    ("checkins.migrations.0002_schedule_periodic_tasks", "schedule"),
-    ("matching.migrations.0002_schedule_periodic_tasks", "schedule"),
-    ("messaging.migrations.0002_schedule_periodic_tasks", "schedule"),
     ("programme.migrations.0002_staff_groups", "create_staff_groups"),
 ]
 
@@ -133,6 +131,7 @@ _BLOCKER = pytest.StashKey[tuple]()
 def seed_migration_data() -> None:
     for module, function in SEED_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
+    sync_periodic_tasks()
 
 
 @pytest.fixture

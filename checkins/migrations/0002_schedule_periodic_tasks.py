@@ -1,33 +1,8 @@
-"""Schedule check-in work in django-celery-beat's database scheduler.
-
-Idempotent: an existing task of the same name is left as staff configured it.
+"""Empty: it once scheduled periodic tasks, which `peerlink/periodic_tasks.py` now
+writes into beat's schedule after every migrate. Later migrations depend on it.
 """
 
 from django.db import migrations
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.get_or_create(
-        name="Send due check-in reminders",
-        defaults={"task": "checkins.tick", "interval": every_minute},
-    )
-    morning, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="8", day_of_week="*", day_of_month="*", month_of_year="*",
-        timezone="UTC",
-    )
-    PeriodicTask.objects.get_or_create(
-        name="Daily digest of matches needing attention",
-        defaults={"task": "checkins.staff_digest", "crontab": morning},
-    )
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(task__in=["checkins.tick", "checkins.staff_digest"]).delete()
 
 
 class Migration(migrations.Migration):
@@ -36,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = []

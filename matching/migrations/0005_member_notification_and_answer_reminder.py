@@ -3,29 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-PERIODIC_TASKS = [
-    # (name, task, every, period)
-    (
-        "Remind mentors of requests that move on tomorrow",
-        "matching.remind_mentors_of_answers_due",
-        5,
-        "minutes",
-    ),
-]
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, every, period in PERIODIC_TASKS:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, *_ in PERIODIC_TASKS]).delete()
-
 
 class Migration(migrations.Migration):
 
@@ -50,5 +27,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('member', 'event', 'key'), name='one_member_notification_per_occasion')],
             },
         ),
-        migrations.RunPython(schedule, unschedule),
     ]

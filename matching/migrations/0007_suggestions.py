@@ -3,25 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Everyone's suggestions are recomputed every few minutes (idempotent: a task of the
-# same name is left as staff configured it).
-PERIODIC_TASKS = [
-    ("Recompute newcomers' suggestions", "matching.recompute_suggestions", 5, "minutes"),
-]
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, every, period in PERIODIC_TASKS:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, *_ in PERIODIC_TASKS]).delete()
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -127,5 +108,4 @@ class Migration(migrations.Migration):
                 max_length=20,
             ),
         ),
-        migrations.RunPython(schedule, unschedule),
     ]

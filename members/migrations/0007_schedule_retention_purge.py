@@ -1,27 +1,8 @@
-"""Schedule the daily retention purge in django-celery-beat's database scheduler.
-
-Idempotent: an existing task of the same name is left as staff configured it.
+"""Empty: it once scheduled periodic tasks, which `peerlink/periodic_tasks.py` now
+writes into beat's schedule after every migrate. Later migrations depend on it.
 """
 
 from django.db import migrations
-
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*",
-        timezone="UTC",
-    )
-    PeriodicTask.objects.get_or_create(
-        name="Purge data past its retention period",
-        defaults={"task": "retention.purge", "crontab": nightly},
-    )
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(task="retention.purge").delete()
 
 
 class Migration(migrations.Migration):
@@ -30,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = []

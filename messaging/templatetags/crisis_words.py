@@ -20,7 +20,7 @@ CACHE_SECONDS = 60
 def _phrases() -> tuple[str, ...]:
     phrases = cache.get(CACHE_KEY)
     if phrases is None:
-        phrases = tuple(MessagingSettings.lines(MessagingSettings.current().crisis_phrases))
+        phrases = tuple(MessagingSettings.lines(MessagingSettings.get_solo().crisis_phrases))
         cache.set(CACHE_KEY, phrases, CACHE_SECONDS)
     return phrases
 

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_celery_beat",
+    "peerlink.apps.PeerLinkConfig",
+    "solo",
     "allauth",
     "allauth.account",
     "members",
@@ -179,6 +181,14 @@ SESSION_ENGINE = (
     if SHARED_CACHE
     else "django.contrib.sessions.backends.db"
 )
+
+# The programme's settings rows (django-solo) are read from the database, one
+# indexed query: a cached copy would outlive a change made by another process
+# (the local-memory cache is per process) or by an `update()`, which skips save().
+SOLO_CACHE = None
+# The settings' admin list opens the one row (`ProgrammeSettingsAdmin`), so its
+# address keeps its name and stays a redirect.
+SOLO_ADMIN_SKIP_OBJECT_LIST_PAGE = False
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"

@@ -45,7 +45,7 @@ def reporting_api(reporting_token):
 
 def pending_request(newcomer=None, mentor=None):
     """A newcomer's request waiting for staff approval."""
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
     newcomer = newcomer or NewcomerFactory()

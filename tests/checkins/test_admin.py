@@ -65,7 +65,7 @@ def test_outbox_list_runs_a_fixed_number_of_queries(staff_client, django_assert_
 
 
 def test_programme_cadence_is_edited_once_and_validated(staff_client):
-    CheckinSettings.current()
+    CheckinSettings.get_solo()
     url = reverse("admin:checkins_checkinsettings_change", args=[1])
     response = staff_client.post(
         url,
@@ -79,7 +79,7 @@ def test_programme_cadence_is_edited_once_and_validated(staff_client):
         },
     )
     assert "first_after_days" in response.context["adminform"].form.errors
-    assert CheckinSettings.current().first_after_days == 7
+    assert CheckinSettings.get_solo().first_after_days == 7
     assert staff_client.get(reverse("admin:checkins_checkinsettings_add")).status_code == 403
 
 

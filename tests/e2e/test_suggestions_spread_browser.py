@@ -101,7 +101,7 @@ def test_two_newcomers_who_fit_the_same_popular_mentor_are_first_shown_different
 ):
     base = live_server.url
     # The programme's rules exist before anyone's suggestions are computed, as on a running site.
-    MatchingSettings.current()
+    MatchingSettings.get_solo()
     a_popular_mentor_and_two_others()
     newcomer("Robin", waiting_days=1)
     newcomer("Alex", waiting_days=1)
@@ -123,7 +123,7 @@ def test_two_newcomers_who_fit_the_same_popular_mentor_are_first_shown_different
     expect(led_elsewhere.get_by_role("button", name="Ask Casey")).to_be_visible()
 
     # Staff switch back to each newcomer's best scores only: both are led to Casey again.
-    settings_row = MatchingSettings.current()
+    settings_row = MatchingSettings.get_solo()
     settings_row.suggestion_ranking = SuggestionRanking.PLAIN
     matching_settings_save(settings_row=settings_row, user=None)
     for page in (robin, alex):
@@ -135,7 +135,7 @@ def test_a_newcomer_whose_fitting_mentors_are_all_planned_for_others_is_told_to_
     live_server, browser: Browser
 ):
     base = live_server.url
-    MatchingSettings.current()
+    MatchingSettings.get_solo()
     MentorFactory(display_name="Casey", capacity=1, tags=[tag("pathway-smart")])
     MentorFactory(display_name="Jordan", capacity=1, tags=[tag("pathway-smart")])
     # Two places for three newcomers who fit alike: those who have waited longer come first.

@@ -28,7 +28,7 @@ RUN = reverse("admin:matching_batchrun_run")
 
 
 def settings_url() -> str:
-    return reverse("admin:matching_matchingsettings_change", args=[MatchingSettings.current().pk])
+    return reverse("admin:matching_matchingsettings_change", args=[MatchingSettings.get_solo().pk])
 
 
 def settings_form(**changes) -> dict:
@@ -52,7 +52,7 @@ def settings_form(**changes) -> dict:
 
 
 def require_staff_approval():
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
 
@@ -95,7 +95,7 @@ def test_saving_settings_records_the_new_weight_and_who_changed_it(staff_client,
     response = staff_client.post(settings_url(), settings_form(weight_age="4.5"))
 
     assert response.status_code == 302
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     assert programme.weight_age == 4.5
     assert programme.updated_by == staff_user
 
@@ -115,7 +115,7 @@ def test_settings_refuse_a_weight_that_is_negative_or_not_a_number(staff_client,
     errors = response.context["adminform"].form.errors
     assert list(errors) == ["weight_pathway"]
     assert message in errors["weight_pathway"][0]
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     assert programme.weight_pathway == 3.0
     assert programme.updated_by is None
 
@@ -126,7 +126,7 @@ def test_settings_refuse_all_weights_at_zero(staff_client):
 
     assert response.status_code == 200
     assert "At least one weight must be above zero." in page(response)
-    assert MatchingSettings.current().weight_pathway == 3.0
+    assert MatchingSettings.get_solo().weight_pathway == 3.0
 
 
 # --- Match list and detail ----------------------------------------------------------

@@ -167,7 +167,7 @@ def test_the_pairing_page_says_when_no_price_was_computed_yet(staff_client):
 
 
 def test_the_pairing_page_says_the_plain_ranking_prices_nobody(staff_client):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.suggestion_ranking = SuggestionRanking.PLAIN
     programme.save()
     newcomer, mentor = NewcomerFactory(), MentorFactory()
@@ -228,13 +228,13 @@ def test_no_one_adds_or_deletes_a_list_in_the_admin(staff_client, crowd):
 
 
 def test_staff_switch_the_ranking_in_matching_settings(staff_client):
-    url = reverse("admin:matching_matchingsettings_change", args=[MatchingSettings.current().pk])
+    url = reverse("admin:matching_matchingsettings_change", args=[MatchingSettings.get_solo().pk])
     assert "Suggestion ranking" in staff_client.get(url).content.decode()
 
     response = staff_client.post(url, settings_form(suggestion_ranking=SuggestionRanking.PLAIN))
 
     assert response.status_code == 302
-    assert MatchingSettings.current().suggestion_ranking == SuggestionRanking.PLAIN
+    assert MatchingSettings.get_solo().suggestion_ranking == SuggestionRanking.PLAIN
 
 
 # --- Members never see a score or a price ----------------------------------------

@@ -81,7 +81,7 @@ def test_preview_never_pairs_people_without_a_shared_language(staff_user):
 
 
 def test_preview_records_who_the_parameters_the_scores_and_a_summary(staff_user):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.weight_substance = 0
     programme.min_gap_months = 18
     programme.save()
@@ -142,7 +142,7 @@ def test_applying_sends_each_proposal_to_the_mentor_and_records_who_and_when(sta
 
 
 def test_applying_waits_for_staff_approval_when_the_programme_requires_it(staff_user):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
     MentorFactory()

@@ -104,7 +104,7 @@ def test_the_confirmation_counts_proposals_mentors_and_newcomers(staff_client, s
 def test_with_staff_approval_the_confirmation_says_mentors_are_asked_later(
     staff_client, staff_user
 ):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
     MentorFactory()

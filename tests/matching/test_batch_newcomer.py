@@ -108,7 +108,7 @@ def test_home_page_says_our_team_suggested_the_peer_and_what_changed(
 def test_a_suggestion_waiting_for_staff_says_staff_check_it_before_the_peer_is_asked(
     javier, robin, staff_user, django_capture_on_commit_callbacks
 ):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
 

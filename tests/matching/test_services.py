@@ -44,7 +44,7 @@ def test_request_waits_for_the_mentor_and_emails_them(
         match = request(newcomer, mentor)
     assert match.state == MatchState.AWAITING_MENTOR
     assert match.expires_at - match.sent_to_mentor_at == datetime.timedelta(hours=72)
-    assert match.weights == MatchingSettings.current().weights()
+    assert match.weights == MatchingSettings.get_solo().weights()
     assert set(match.breakdown) == {
         "pathway",
         "age",

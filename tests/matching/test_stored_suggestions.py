@@ -137,7 +137,7 @@ def test_a_newcomer_with_no_stored_list_gets_one_computed_on_the_spot():
 
 def test_new_rules_apply_at_once_and_recompute_everyone(stored, django_capture_on_commit_callbacks):
     newcomer, mentor, other = stored
-    settings_row = MatchingSettings.current()
+    settings_row = MatchingSettings.get_solo()
     settings_row.min_gap_months = 60  # both mentors are three years along
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.matching_settings_save(settings_row=settings_row, user=None)
@@ -161,7 +161,7 @@ def test_the_staff_switch_chooses_the_ranking_and_recomputes(django_capture_on_c
     }
     assert firsts == {ada.pk, bo.pk}
 
-    settings_row = MatchingSettings.current()
+    settings_row = MatchingSettings.get_solo()
     settings_row.suggestion_ranking = SuggestionRanking.PLAIN
     with django_capture_on_commit_callbacks(execute=True):
         services.matching_settings_save(settings_row=settings_row, user=None)

@@ -33,7 +33,7 @@ def test_staff_edit_the_programmes_messaging_settings(staff_client):
     )
 
     assert response.status_code == 302
-    programme = MessagingSettings.current()
+    programme = MessagingSettings.get_solo()
     assert programme.email_every_minutes == 45
     assert MessagingSettings.lines(programme.crisis_phrases) == ["want to die", "relapse tonight"]
     assert programme.alert_staff_on_crisis_phrase is True

@@ -39,7 +39,7 @@ def crisis_message(match, newcomer_client):
 
 
 def test_staff_are_alerted_of_crisis_phrases_by_default():
-    assert MessagingSettings.current().alert_staff_on_crisis_phrase is True
+    assert MessagingSettings.get_solo().alert_staff_on_crisis_phrase is True
 
 
 def test_the_sender_is_told_that_staff_were_told(

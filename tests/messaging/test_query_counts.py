@@ -52,8 +52,8 @@ def test_each_action_runs_the_same_queries_for_5_or_500_messages_and_1_or_20_con
         Message.objects.all().delete()
         match = _world(mentor, messages, conversations)
         # The programme's rows exist, as after the first message.
-        MessagingSettings.current()
-        CheckinSettings.current()
+        MessagingSettings.get_solo()
+        CheckinSettings.get_solo()
         new = reverse("messaging:new", args=[match.pk])
         last = Message.objects.filter(conversation__match=match).latest("id").pk
         if action == "page":

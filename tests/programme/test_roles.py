@@ -113,7 +113,7 @@ def test_reporting_cannot_open_a_members_record_or_list(db):
 
 
 def test_a_coordinator_approves_a_pairing(db):
-    programme = MatchingSettings.current()
+    programme = MatchingSettings.get_solo()
     programme.require_staff_approval = True
     programme.save()
     newcomer = NewcomerFactory()
@@ -181,6 +181,6 @@ def test_a_safety_user_cannot_change_matching_rules_or_run_matching(db):
 
     assert client.get(reverse("admin:matching_batchrun_run")).status_code == 403
     settings_url = reverse(
-        "admin:matching_matchingsettings_change", args=[MatchingSettings.current().pk]
+        "admin:matching_matchingsettings_change", args=[MatchingSettings.get_solo().pk]
     )
     assert client.get(settings_url).status_code == 403

@@ -951,11 +951,14 @@ def open_match_for(newcomer: Member) -> Match | None:
 
 def matches_for_newcomer(newcomer: Member) -> list[Match]:
     """Return every request and match of the newcomer, newest first."""
-    return (
+    matches = (
         Match.objects.filter(newcomer=newcomer)
         .select_related("mentor__user")
         .by_age(newest_first=True)
     )
+    for match in matches:
+        match.newcomer = newcomer
+    return matches
 
 
 def inbox_for(mentor: Member) -> QuerySet[Match]:

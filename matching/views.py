@@ -15,7 +15,7 @@ from messaging import selectors as messaging_selectors
 from . import selectors, services
 from .deadlines import request_deadline
 from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
-from .models import EndedBy, Match
+from .models import OPEN_STATES, EndedBy, Match
 
 
 def _onboarded_newcomer(request):
@@ -85,10 +85,12 @@ def request_mentor(request):
 @login_required
 def status(request):
     newcomer = member_selectors.current_member_or_404(request, role="newcomer")
-    match = selectors.open_match_for(newcomer)
+    matches = selectors.matches_for_newcomer(newcomer)
+    # At most one is open (a constraint says so): the rest are the history.
+    match = next((m for m in matches if m.state in OPEN_STATES), None)
     peer = None if match is None else peer_view(match.mentor, viewer=newcomer, match=match)
     reasons = selectors.reasons_for_newcomer(match) if match and match.is_request else []
-    earlier = [old for old in selectors.matches_for_newcomer(newcomer) if old != match]
+    earlier = [old for old in matches if old is not match]
     history = [(old, peer_view(old.mentor, viewer=newcomer, match=old)) for old in earlier[:10]]
     unread = messaging_selectors.unread_by_match(newcomer)
     return render(

@@ -965,6 +965,25 @@ def peer_of(member: Member, other_id: int) -> Member | None:
     return None
 
 
+def matches_known_to(member: Member) -> QuerySet[Match]:
+    """Return the requests and matches `member` may know of (`Match.objects.visible_to`),
+    latest first, with both people, their tags, languages and steps. A pair closed by a
+    block shows as any other end."""
+    return (
+        Match.objects.visible_to(member)
+        .select_related("newcomer__user", "mentor__user")
+        .prefetch_related(
+            "newcomer__tags",
+            "newcomer__languages",
+            "newcomer__steps",
+            "mentor__tags",
+            "mentor__languages",
+            "mentor__steps",
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
 def open_match_for(newcomer: Member) -> Match | None:
     """Return the newcomer's open request or match (at most one: a constraint says so)."""
     try:

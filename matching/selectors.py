@@ -316,7 +316,7 @@ def mentor_features(index: VocabularyIndex) -> scoring.People:
         _mentor_features_cache["pool"] = cached
     people = cached[1]
     # A mentor who left the pool since the features were cached has no room.
-    free = dict(with_places(pool).values_list("pk", "places_free"))
+    free = dict(with_places(pool).order_by().values_list("pk", "places_free"))
     capacity_left = np.fromiter(
         (free.get(member_id, 0) for member_id in people.ids.tolist()),
         dtype=np.int32,

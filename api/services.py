@@ -3,13 +3,10 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from members.forms import SECTION_FORMS, bind_profile_changes, profile_field_sections
 from members.models import Member, User
-from members.services import member_save_section
 
 from . import tokens
 from .models import IntegrationToken, PersonalToken, Scope
@@ -104,31 +101,3 @@ def token_mark_used(token: PersonalToken | IntegrationToken) -> None:
     token.last_used_at = now
     if isinstance(token, PersonalToken):
         Member.objects.filter(pk=token.member_id).update(last_active_at=now)
-
-
-NOT_EDITABLE = "You cannot change this field."
-
-
-@transaction.atomic
-def member_profile_update(*, member: Member, changes: dict) -> Member:
-    """Apply `changes` to the member's own profile with the profile page's section forms,
-    saving each section through members.services like the page does (so a changed
-    sharing choice writes a consent record). Raises ValidationError with every
-    field's messages, and then changes nothing."""
-    sections = profile_field_sections(member)
-    errors = {name: [NOT_EDITABLE] for name in changes if name not in sections}
-    touched = [slug for slug in SECTION_FORMS if any(sections.get(n) == slug for n in changes)]
-    # Validate every touched section before saving any, each on its own copy of the row.
-    for slug in touched:
-        form = bind_profile_changes(Member.objects.get(pk=member.pk), slug, changes)
-        if not form.is_valid():
-            errors.update({name: list(messages) for name, messages in form.errors.items()})
-    if errors:
-        raise ValidationError(errors)
-    # Save section by section, each from the row as the previous section left it.
-    for slug in touched:
-        fresh = Member.objects.get(pk=member.pk)
-        form = bind_profile_changes(fresh, slug, changes)
-        form.full_clean()
-        member_save_section(member=fresh, form=form)
-    return Member.objects.get(pk=member.pk)

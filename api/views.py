@@ -15,6 +15,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 
 from members import selectors as member_selectors
+from members import services as member_services
 from members.middleware import forget_time_zone
 from members.models import Member
 
@@ -45,7 +46,9 @@ class MeView(generics.GenericAPIView):
     def patch(self, request):
         changes = MeUpdateSerializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
-        services.member_profile_update(member=member_of(request), changes=changes.validated_data)
+        member_services.member_profile_update(
+            member=member_of(request), changes=changes.validated_data
+        )
         if "time_zone" in changes.validated_data:
             forget_time_zone(request)
         return self.respond(self.get_object())

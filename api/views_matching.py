@@ -8,7 +8,6 @@ Anything that is not the requester's is 404, the same as a missing id.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -104,26 +103,8 @@ class MatchRequestView(generics.GenericAPIView):
 # --- My requests and matches ----------------------------------------------------
 
 
-def my_matches(member: Member) -> QuerySet[Match]:
-    """The requests and matches `member` may know of (`Match.objects.visible_to`),
-    latest first. A pair closed by a block shows as any other end."""
-    return (
-        Match.objects.visible_to(member)
-        .select_related("newcomer__user", "mentor__user")
-        .prefetch_related(
-            "newcomer__tags",
-            "newcomer__languages",
-            "newcomer__steps",
-            "mentor__tags",
-            "mentor__languages",
-            "mentor__steps",
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
 def _my_match(member: Member, match_id) -> Match:
-    match = my_matches(member).filter(pk=match_id).first()
+    match = matching_selectors.matches_known_to(member).filter(pk=match_id).first()
     if match is None:
         raise Http404
     return match
@@ -172,7 +153,7 @@ class MatchList(generics.ListAPIView):
     serializer_class = MatchSerializer
 
     def get_queryset(self):
-        return my_matches(member_of(self.request))
+        return matching_selectors.matches_known_to(member_of(self.request))
 
     def list(self, request, *args, **kwargs):
         member = member_of(request)

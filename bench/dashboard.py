@@ -39,8 +39,6 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
     answer the recovery check. Mentors never go over their capacity. Return
     how many rows of each kind were written.
     """
-    from django.db.models import Count, Q
-
     from checkins.models import CheckIn, Reminder, ReminderState
     from matching.models import (
         DeclineReason,
@@ -50,6 +48,7 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
         MatchState,
         Report,
     )
+    from matching.selectors import Places, with_places
     from members.models import Member, Role
     from recovery.models import Instrument, InstrumentVersion, RecoveryCheck, Threshold
     from safety.models import HelpRequest
@@ -67,15 +66,12 @@ def seed_activity(*, seed: int, now: datetime.datetime) -> dict[str, int]:
         .order_by("pk")
     )
     mentors = list(
-        Member.objects.filter(role=Role.MENTOR)
-        .annotate(
-            active=Count("matches_as_mentor", filter=Q(matches_as_mentor__state=MatchState.ACTIVE))
-        )
-        .values_list("pk", "capacity", "active")
+        with_places(Member.objects.filter(role=Role.MENTOR), taken_by=Places.FILLED)
+        .values_list("pk", "places_free")
         .order_by("pk")
     )
-    room = {pk: capacity - active for pk, capacity, active in mentors}
-    mentor_ids = [pk for pk, _, _ in mentors]
+    room = dict(mentors)
+    mentor_ids = [pk for pk, _ in mentors]
     for newcomer in newcomers:
         newcomer.created_at = ago(rng.uniform(0, DAYS))
     Member.objects.bulk_update(newcomers, ["created_at"], batch_size=2000)

@@ -27,7 +27,13 @@ from matching.models import (
     MatchState,
     PairStage,
 )
-from matching.selectors import WAITING_FOR_ROOM, Suggestion, suggestions_with_status
+from matching.selectors import (
+    WAITING_FOR_ROOM,
+    Places,
+    Suggestion,
+    places_free,
+    suggestions_with_status,
+)
 from members.models import Member, VettingStatus
 from members.templatetags.sentences import full_stop
 from members.visibility import PeerView, peer_view
@@ -280,7 +286,8 @@ def home_page(
             key=lambda p: (p.match.sent_to_mentor_at or p.match.created_at, p.match.pk),
         )
         if member.vetting_status == VettingStatus.APPROVED:
-            page.room_left = max(member.capacity - len(active), 0)
+            states = [pair.match.state for pair in active]
+            page.room_left = max(places_free(member.capacity, states, taken_by=Places.FILLED), 0)
     page.checkins = _checkin_cards(member, pairs, now)
     if since is not None:
         page.changes = _changes(member, pairs, page.checkins, since)

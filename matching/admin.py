@@ -11,7 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, OuterRef, Q, Subquery, When
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -30,7 +30,6 @@ from peerlink.admin_site import ProgrammeSettingsAdmin, ReadOnlyAdmin
 
 from . import batch, scoring, selectors, services
 from .models import (
-    OPEN_STATES,
     WEIGHT_FIELDS,
     BatchRun,
     BatchRunState,
@@ -241,15 +240,11 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, match: Match, **kwargs):
         super().__init__(*args, **kwargs)
+        mentors = Member.objects.filter(role=Role.MENTOR, vetting_status=VettingStatus.APPROVED)
         self.fields["mentor"].queryset = (
-            Member.objects.filter(role=Role.MENTOR, vetting_status=VettingStatus.APPROVED)
+            selectors.with_places(mentors)
             .exclude(pk=match.mentor_id)
             .select_related("user")
-            .annotate(
-                open_count=Count(
-                    "matches_as_mentor", filter=Q(matches_as_mentor__state__in=OPEN_STATES)
-                )
-            )
             .order_by("display_name", "pk")
         )
         self.fields["mentor"].label_from_instance = self.mentor_label
@@ -259,7 +254,7 @@ class ReassignForm(forms.Form):
         paused = ", paused" if mentor.is_paused else ""
         return (
             f"{mentor.display_name} ({mentor.user.email}) — "
-            f"{mentor.open_count}/{mentor.capacity}{paused}"
+            f"{mentor.places_taken}/{mentor.capacity}{paused}"
         )
 
 

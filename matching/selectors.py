@@ -10,14 +10,26 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import enum
 import zoneinfo
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -184,12 +196,18 @@ def load_people(
     now: datetime.datetime | None = None,
     count_open_matches: bool = True,
 ) -> scoring.People:
-    """Load feature arrays for `members` (ordered by id) in four queries.
+    """Load feature arrays for `members` (ordered by id) in three queries.
 
-    Without `count_open_matches`, `capacity_left` is the full capacity.
+    `capacity_left` is each member's free places to be asked (`with_places`,
+    `Places.HELD`); without `count_open_matches` it is the full capacity.
     """
     now = now or timezone.now()
-    rows = list(members.order_by("pk").values_list(*MEMBER_COLUMNS))
+    if count_open_matches:
+        columns = [*MEMBER_COLUMNS, "places_free"]
+        rows = list(with_places(members).order_by("pk").values_list(*columns))
+    else:
+        columns = MEMBER_COLUMNS
+        rows = list(members.order_by("pk").values_list(*columns))
     count = len(rows)
     position = {row[0]: i for i, row in enumerate(rows)}
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=count)
@@ -207,12 +225,7 @@ def load_people(
         if member_id in position and code in index.language_columns:
             languages[position[member_id], index.language_columns[code]] = True
 
-    if count_open_matches:
-        open_counts = _open_match_counts(position, within=members)
-    else:
-        open_counts = np.zeros(count, dtype=np.int32)
-
-    column = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
+    column = {name: i for i, name in enumerate(columns)}
 
     def values(name, dtype):
         return np.fromiter((row[column[name]] for row in rows), dtype=dtype, count=count)
@@ -272,7 +285,7 @@ def load_people(
             dtype=bool,
             count=count,
         ),
-        capacity_left=values("capacity", np.int32) - open_counts,
+        capacity_left=values("places_free" if count_open_matches else "capacity", np.int32),
         shares={name: values(field_name, bool) for name, field_name in REASON_SHARE_FLAGS.items()},
         usable_for_preferences={
             name: np.fromiter(
@@ -285,33 +298,12 @@ def load_people(
     )
 
 
-def _open_match_counts(
-    position: dict[int, int], *, within: QuerySet[Member] | None = None
-) -> np.ndarray:
-    """Return each member's number of open requests and matches as a mentor, in one query.
-
-    Without `within` it counts every open match (few: at most one per newcomer):
-    for the whole mentor pool that is cheaper than a subquery over the pool.
-    """
-    counts = np.zeros(len(position), dtype=np.int32)
-    open_matches = Match.objects.filter(state__in=OPEN_STATES)
-    for mentor_id, total in (
-        (open_matches if within is None else open_matches.filter(mentor__in=within.order_by()))
-        .values("mentor_id")
-        .annotate(total=Count("pk"))
-        .values_list("mentor_id", "total")
-    ):
-        if mentor_id in position:
-            counts[position[mentor_id]] = total
-    return counts
-
-
 # Suggestions score one newcomer against every mentor on each page view. The
 # mentors' features change rarely, so each process keeps them, keyed on what
 # would change them: any edit of a mentor's profile bumps `updated_at` (tags
 # are saved with the profile), the pool's size, the vocabulary, and the day
-# (time-zone offsets shift with daylight saving). Open matches change often
-# and are counted fresh every time.
+# (time-zone offsets shift with daylight saving). Places taken change often
+# and are counted fresh every time (`with_places`).
 _mentor_features_cache: dict[str, tuple[tuple, scoring.People]] = {}
 
 
@@ -325,9 +317,14 @@ def mentor_features(index: VocabularyIndex) -> scoring.People:
         cached = (key, load_people(pool, index, count_open_matches=False))
         _mentor_features_cache["pool"] = cached
     people = cached[1]
-    position = {member_id: i for i, member_id in enumerate(people.ids.tolist())}
-    open_counts = _open_match_counts(position)
-    return dataclasses.replace(people, capacity_left=people.capacity_left - open_counts)
+    # A mentor who left the pool since the features were cached has no room.
+    free = dict(with_places(pool).order_by().values_list("pk", "places_free"))
+    capacity_left = np.fromiter(
+        (free.get(member_id, 0) for member_id in people.ids.tolist()),
+        dtype=np.int32,
+        count=len(people),
+    )
+    return dataclasses.replace(people, capacity_left=capacity_left)
 
 
 def blocked_pairs(newcomers: scoring.People, mentors: scoring.People) -> np.ndarray:
@@ -350,8 +347,54 @@ def blocked_pairs(newcomers: scoring.People, mentors: scoring.People) -> np.ndar
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
+class Places(enum.Enum):
+    """Which of a mentor's requests and matches take one of their places.
+
+    A mentor's room is counted in one place, `with_places`, by one of two rules,
+    each on purpose:
+    """
+
+    #: To be suggested, asked, proposed by a run or reassigned to: every open request or
+    #: match (waiting for staff, waiting for the mentor, active) holds a place, so no more
+    #: newcomers wait on a mentor than they have room for.
+    HELD = tuple(OPEN_STATES)
+    #: To accept, for the room a mentor's home page shows and for the dashboard's load:
+    #: only active matches fill a place, so a mentor whose capacity went down while
+    #: requests waited may still accept until their active matches fill it.
+    FILLED = (MatchState.ACTIVE,)
+
+
+def with_places(
+    members: QuerySet[Member],
+    *,
+    taken_by: Places = Places.HELD,
+    leaving_out: int | None = None,
+) -> QuerySet[Member]:
+    """Return `members` annotated with `places_taken` (their requests and matches as a
+    mentor that take a place under `taken_by`) and `places_free` (capacity minus those;
+    below 0 when over capacity), in the same query.
+
+    `leaving_out` is a match not counted: a request about to move on does not take
+    room from itself.
+    """
+    taking = Match.objects.filter(mentor=OuterRef("pk"), state__in=taken_by.value)
+    if leaving_out is not None:
+        taking = taking.exclude(pk=leaving_out)
+    counted = taking.order_by().values("mentor").annotate(taken=Count("pk")).values("taken")
+    return members.annotate(
+        places_taken=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    ).annotate(places_free=ExpressionWrapper(F("capacity") - F("places_taken"), IntegerField()))
+
+
+def places_free(capacity: int, states: Iterable[str], *, taken_by: Places) -> int:
+    """Return a mentor's free places from the states of their requests and matches
+    already read: what `with_places` counts, for a page that has them in hand."""
+    return capacity - sum(state in taken_by.value for state in states)
+
+
 def mentor_pool() -> QuerySet[Member]:
-    """Return the mentors who may be suggested (capacity is checked in the arrays)."""
+    """Return the mentors who may be suggested (room is checked in the arrays, or
+    with `with_places`)."""
     return Member.objects.filter(
         role=Role.MENTOR,
         vetting_status=VettingStatus.APPROVED,
@@ -524,12 +567,8 @@ def still_suggestible(
     )
     if since is not None:
         mentors = mentors.filter(updated_at__lte=since)
-    standing = mentors.annotate(
-        taken=Count("matches_as_mentor", filter=Q(matches_as_mentor__state__in=OPEN_STATES))
-    ).values_list("pk", "updated_at", "capacity", "taken")
-    cards = _mentor_cards_for(
-        {pk: stamp for pk, stamp, capacity, taken in standing if capacity > taken}
-    )
+    with_room = with_places(mentors).filter(places_free__gt=0)
+    cards = _mentor_cards_for(dict(with_room.values_list("pk", "updated_at")))
     return [cards[pk] for pk in mentor_ids if pk in cards]
 
 
@@ -775,11 +814,11 @@ class PairCheck:
         self.row_of = {member_id: row for row, member_id in enumerate(self.newcomers.ids.tolist())}
         self.column_of = {member_id: col for col, member_id in enumerate(self.mentors.ids.tolist())}
         accounts = Member.objects.filter(pk__in=[*newcomer_ids, *mentor_ids]).values_list(
-            "pk", "role", "capacity", "user__is_active", "deleted_at"
+            "pk", "role", "user__is_active", "deleted_at"
         )
-        self.roles, self.capacity, self.closed = {}, {}, set()
-        for member_id, role, capacity, is_active, deleted_at in accounts:
-            self.roles[member_id], self.capacity[member_id] = role, capacity
+        self.roles, self.closed = {}, set()
+        for member_id, role, is_active, deleted_at in accounts:
+            self.roles[member_id] = role
             if not is_active or deleted_at is not None:
                 self.closed.add(member_id)
         self.open_newcomers = set(
@@ -797,9 +836,10 @@ class PairCheck:
 
         The request does not count against itself: not as the newcomer's open
         request, nor as room taken at the mentor. Approval asks the mentor, so
-        every other open request or match of theirs takes room; acceptance makes
-        the pair active, so only their other active matches do. Without
-        `count_room`, the mentor's room is not judged at all.
+        every other open request or match of theirs takes room (`Places.HELD`);
+        acceptance makes the pair active, so only their other active matches do
+        (`Places.FILLED`). Without `count_room`, the mentor's room is not judged
+        at all.
         """
         check = cls([match.newcomer_id], [match.mentor_id])
         check.open_newcomers.discard(match.newcomer_id)
@@ -807,15 +847,13 @@ class PairCheck:
         if column is not None and not count_room:
             check.mentors.capacity_left[column] = 1
         elif column is not None:
-            counted = (
-                [MatchState.ACTIVE] if match.state == MatchState.AWAITING_MENTOR else OPEN_STATES
+            accepting = match.state == MatchState.AWAITING_MENTOR
+            mentor = with_places(
+                Member.objects.filter(pk=match.mentor_id),
+                taken_by=Places.FILLED if accepting else Places.HELD,
+                leaving_out=match.pk,
             )
-            taken = (
-                Match.objects.filter(mentor_id=match.mentor_id, state__in=counted)
-                .exclude(pk=match.pk)
-                .count()
-            )
-            check.mentors.capacity_left[column] = check.capacity[match.mentor_id] - taken
+            check.mentors.capacity_left[column] = mentor.values_list("places_free", flat=True).get()
         return check
 
     def participation_refusal(self, newcomer_id: int, mentor_id: int) -> str | None:
@@ -935,6 +973,25 @@ def peer_of_or_404(member: Member, other_id: int) -> Member:
     if other is None:
         raise Http404("No such peer.")
     return other
+
+
+def matches_known_to(member: Member) -> QuerySet[Match]:
+    """Return the requests and matches `member` may know of (`Match.objects.visible_to`),
+    latest first, with both people, their tags, languages and steps. A pair closed by a
+    block shows as any other end."""
+    return (
+        Match.objects.visible_to(member)
+        .select_related("newcomer__user", "mentor__user")
+        .prefetch_related(
+            "newcomer__tags",
+            "newcomer__languages",
+            "newcomer__steps",
+            "mentor__tags",
+            "mentor__languages",
+            "mentor__steps",
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def open_match_for(newcomer: Member) -> Match | None:

@@ -370,7 +370,8 @@ def match_accept(*, match_id: int, mentor: Member) -> Match:
     _require_state(match, [MatchState.AWAITING_MENTOR], "accepted")
     if match.expires_at and match.expires_at <= timezone.now():
         raise MatchError("This request has expired.")
-    # The mentor row is the lock that serialises concurrent accepts.
+    # The mentor row is the lock that serialises concurrent accepts: their room is
+    # counted under it (`selectors.with_places`, active matches: `Places.FILLED`).
     mentor = _lock_member(mentor.pk)
     if mentor.held_for_review:
         raise MatchError(ON_HOLD)

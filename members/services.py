@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -23,6 +24,7 @@ from matching.services import (
 )
 
 from . import privacy
+from .forms import SECTION_FORMS, bind_profile_changes, profile_field_sections
 from .models import (
     SHARING_CATEGORIES,
     ConsentRecord,
@@ -327,3 +329,31 @@ def retention_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
     return counts
+
+
+NOT_EDITABLE = "You cannot change this field."
+
+
+@transaction.atomic
+def member_profile_update(*, member: Member, changes: dict) -> Member:
+    """Apply `changes` to the member's own profile with the profile page's section forms,
+    saving each section with `member_save_section` like the page does (so a changed
+    sharing choice writes a consent record). Raises ValidationError with every
+    field's messages, and then changes nothing."""
+    sections = profile_field_sections(member)
+    errors = {name: [NOT_EDITABLE] for name in changes if name not in sections}
+    touched = [slug for slug in SECTION_FORMS if any(sections.get(n) == slug for n in changes)]
+    # Validate every touched section before saving any, each on its own copy of the row.
+    for slug in touched:
+        form = bind_profile_changes(Member.objects.get(pk=member.pk), slug, changes)
+        if not form.is_valid():
+            errors.update({name: list(messages) for name, messages in form.errors.items()})
+    if errors:
+        raise ValidationError(errors)
+    # Save section by section, each from the row as the previous section left it.
+    for slug in touched:
+        fresh = Member.objects.get(pk=member.pk)
+        form = bind_profile_changes(fresh, slug, changes)
+        form.full_clean()
+        member_save_section(member=fresh, form=form)
+    return Member.objects.get(pk=member.pk)

@@ -250,15 +250,15 @@ def checkins(period: Period) -> dict:
 
 def mentors(now: datetime.datetime) -> dict:
     """Mentors who may be asked (`matching.selectors.mentor_pool`): their load against
-    capacity, and those with room nobody asked for a month."""
+    capacity (the places their active matches fill, `Places.FILLED`), and those with
+    room nobody asked for a month."""
     cutoff = now - datetime.timedelta(days=NOT_ASKED_DAYS)
     rows = (
-        matching_selectors.mentor_pool()
-        .annotate(
-            active=Count("matches_as_mentor", filter=Q(matches_as_mentor__state=MatchState.ACTIVE)),
-            last_asked=Max("matches_as_mentor__sent_to_mentor_at"),
+        matching_selectors.with_places(
+            matching_selectors.mentor_pool(), taken_by=matching_selectors.Places.FILLED
         )
-        .values_list("capacity", "active", "last_asked")
+        .annotate(last_asked=Max("matches_as_mentor__sent_to_mentor_at"))
+        .values_list("capacity", "places_taken", "last_asked")
         .order_by()
     )
     capacity = used = full = with_room = not_asked = 0

@@ -216,11 +216,11 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {
-    "signup": "members.forms.SignupForm",
-    "login": "members.forms.LoginForm",
-    "change_password": "members.forms.ChangePasswordForm",
-    "reset_password": "members.forms.ResetPasswordForm",
-    "reset_password_from_key": "members.forms.ResetPasswordKeyForm",
+    "signup": "members.account_forms.SignupForm",
+    "login": "members.account_forms.LoginForm",
+    "change_password": "members.account_forms.ChangePasswordForm",
+    "reset_password": "members.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerLink] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"

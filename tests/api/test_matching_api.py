@@ -2,9 +2,7 @@
 each with what the other member shares and nothing more."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from api import services as api_services
@@ -15,6 +13,7 @@ from members.models import Language
 from messaging.models import Message
 from tests.api.conftest import bearer
 from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -322,22 +321,15 @@ def test_the_session_works_with_csrf(story):
     assert not Match.objects.exists()
 
 
-def _queries(client, url) -> int:
-    client.get(url)  # "last used" is written at most once a minute
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_suggestions_take_the_same_queries_with_ten_times_the_mentors(story):
     newcomer, _mentor = story
     client = api_client(newcomer)
     MatchingSettings.objects.update_or_create(pk=1, defaults={"suggestion_count": 20})
-    small = _queries(client, SUGGESTIONS)
+    small = count_queries(client, SUGGESTIONS)
     for _ in range(10):
         MentorFactory(tags=[tag("pathway-12-step"), tag("life_situation-parenting")])
     assert client.get(SUGGESTIONS).json()["count"] == 11
-    assert _queries(client, SUGGESTIONS) == small
+    assert count_queries(client, SUGGESTIONS) == small
 
 
 def test_my_matches_take_the_same_queries_with_ten_times_the_matches():
@@ -356,12 +348,12 @@ def test_my_matches_take_the_same_queries_with_ten_times_the_matches():
 
     add(3)
     client = api_client(mentor)
-    small = _queries(client, MATCHES)
+    small = count_queries(client, MATCHES)
     add(27)
     body = client.get(MATCHES).json()
     assert body["count"] == 30
     assert {row["state"] for row in body["results"]} == {"ended", "awaiting_mentor"}
-    assert _queries(client, MATCHES) == small
+    assert count_queries(client, MATCHES) == small
 
 
 def test_a_newcomers_matches_take_the_same_queries_with_ten_times_the_matches(story):
@@ -376,9 +368,9 @@ def test_a_newcomers_matches_take_the_same_queries_with_ten_times_the_matches(st
 
     add(1)
     match_id = post(robin, REQUESTS, {"mentors": [mentor.pk]}).json()["id"]
-    small = _queries(robin, MATCHES)
+    small = count_queries(robin, MATCHES)
     post(robin, action(match_id, "withdraw"))
     add(19)
     post(robin, REQUESTS, {"mentors": [mentor.pk]})
     assert robin.get(MATCHES).json()["count"] == 22
-    assert _queries(robin, MATCHES) == small
+    assert count_queries(robin, MATCHES) == small

@@ -3,9 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from programme.periods import Period
 from safety.models import HelpRequest
 from tests.api.conftest import bearer, make_integration_token
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -513,13 +512,6 @@ def test_reporting_numbers_with_nothing_yet():
 # --- Fixed query counts -----------------------------------------------------------------
 
 
-def _queries(client, path) -> int:
-    client.get(path)  # "last used" is written at most once a minute
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    return len(captured)
-
-
 def _more_of_everything(times: int) -> None:
     for _ in range(times):
         match = ActiveMatchFactory()
@@ -544,16 +536,16 @@ def _more_of_everything(times: int) -> None:
 def test_a_staff_list_takes_the_same_queries_with_ten_times_the_rows(name, staff_api):
     path = url(name) + "?reason=audit&page_size=100"
     _more_of_everything(1)
-    small = _queries(staff_api, path)
+    small = count_queries(staff_api, path)
     _more_of_everything(9)
-    assert _queries(staff_api, path) == small
+    assert count_queries(staff_api, path) == small
 
 
 def test_reporting_takes_the_same_queries_with_ten_times_the_rows(reporting_api):
     _more_of_everything(1)
-    small = _queries(reporting_api, url("staff-reporting"))
+    small = count_queries(reporting_api, url("staff-reporting"))
     _more_of_everything(9)
-    assert _queries(reporting_api, url("staff-reporting")) == small
+    assert count_queries(reporting_api, url("staff-reporting")) == small
 
 
 def test_a_staff_session_needs_the_csrf_token_to_change_anything(staff_client):

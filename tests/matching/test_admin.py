@@ -1,8 +1,6 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from matching.models import (
 from members.models import Language, VettingStatus
 from tests.audit_helpers import open_record
 from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -130,14 +129,6 @@ def test_settings_refuse_all_weights_at_zero(staff_client):
 
 
 # --- Match list and detail ----------------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    client.get(url)  # the first request of a session also records "last active"
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("query", ["", "?q=Sam", "?score_range=high", "?state__exact=active"])

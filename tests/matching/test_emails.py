@@ -9,7 +9,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from api.services import member_profile_update
 from matching import services
 from matching.models import (
     Match,
@@ -22,6 +21,7 @@ from matching.notifications import send_match_email, send_member_email
 from matching.tasks import remind_mentors_of_answers_due, send_pending_notifications
 from members import services as member_services
 from members.models import VettingStatus
+from members.services import member_profile_update
 from safety.services import help_request_create
 from tests.factories import MentorFactory
 

@@ -13,13 +13,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from api.services import member_profile_update
 from audit.models import Disclosure
 from matching import batch, services
 from matching.models import Block, Match, MatchingSettings, MatchState
 from matching.services import MatchError
 from members.models import Member, VettingStatus
-from members.services import mentor_set_vetting
+from members.services import member_profile_update, mentor_set_vetting
 from messaging.services import ConversationNotFound, MessagingError, send_message
 from safety.services import help_request_create
 from tests.factories import MentorFactory, NewcomerFactory

@@ -34,12 +34,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from api.services import member_profile_update
 from matching import batch, services
 from matching.models import OPEN_STATES, Block, EndedBy, Match, MatchingSettings, MatchState
 from matching.services import MatchError
 from members.models import Member, VettingStatus
-from members.services import mentor_set_vetting
+from members.services import member_profile_update, mentor_set_vetting
 from safety.models import HelpRequest
 from safety.services import help_request_create, holds_clear
 from tests.factories import MentorFactory, NewcomerFactory, UserFactory

@@ -4,8 +4,6 @@ shows a mentor who is no longer eligible, and recomputed when the rules or profi
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -22,6 +20,7 @@ from members.models import Language, Member, VettingStatus
 from members.services import delete_account
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
 from tests.matching.test_views import client_for
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -245,10 +244,7 @@ def test_the_page_reads_a_stored_list_in_a_fixed_number_of_queries(
         MentorFactory()
     services.suggestions_recompute()
     client = client_for(newcomer)
-    client.get(reverse("matching:suggestions"))
-    with CaptureQueriesContext(connection) as baseline:
-        client.get(reverse("matching:suggestions"))
-    queries = len(baseline.captured_queries)
+    queries = count_queries(client, reverse("matching:suggestions"))
 
     for _ in range(30):
         MentorFactory()

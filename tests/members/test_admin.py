@@ -1,12 +1,11 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.selectors import mentor_pool
 from members.models import Member, VettingStatus
 from tests.audit_helpers import open_record
 from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +16,6 @@ def make_people(count: int):
     for _ in range(count):
         NewcomerFactory(tags=[tag("pathway-12-step"), tag("life_situation-grief")])
         MentorFactory(vetting_status=VettingStatus.PENDING)
-
-
-def count_queries(client, url) -> int:
-    client.get(url)  # the first request of a session also records "last active"
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize(

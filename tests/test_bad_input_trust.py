@@ -1,7 +1,7 @@
 """Bad input to the trust features: forged, replayed and malformed forms.
 
 Each gets a clear answer or a 404, changes nothing it should not, and never a 500.
-Block or report aimed at someone never a peer is in tests/matching/test_block_and_report.py,
+Block or report aimed at someone never a peer is in tests/safety/test_block_and_report.py,
 a replayed block too; a replayed sharing form in tests/members/test_consent.py (sharing
 choices are posted as boxes, never as consent record ids, so no form or address
 carries an id of a consent record that could go stale); a help-now press while held

@@ -1,8 +1,8 @@
 """Member endpoints for matching and safety: suggestions, requests, my matches and
 their lifecycle, block, report, "I need help now".
 
-Thin: the matching selectors read, the matching and safety services write (their
-`MatchError` becomes 409), and every other member appears through `peer_view`.
+Thin: the matching and safety selectors read, the matching and safety services write
+(their `MatchError` becomes 409), and every other member appears through `peer_view`.
 Anything that is not the requester's is 404, the same as a missing id.
 """
 
@@ -20,6 +20,7 @@ from matching.models import EndedBy, Match
 from members.models import Member, Role
 from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
+from safety import selectors as safety_selectors
 from safety import services as safety_services
 from safety.views import ALREADY_ASKED, THANKS
 
@@ -251,12 +252,12 @@ class BlockCreate(APIView):
         member = member_of(request)
         data = BlockSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = matching_selectors.peer_of_or_404(member, data.validated_data["member"])
-        matching_services.member_block(
+        other = safety_selectors.peer_of_or_404(member, data.validated_data["member"])
+        safety_services.member_block(
             blocker=member, blocked=other, reason=data.validated_data.get("reason", "")
         )
         return Response(
-            BlockResultSerializer({"member": other.pk, "message": matching_services.BLOCKED}).data,
+            BlockResultSerializer({"member": other.pk, "message": safety_services.BLOCKED}).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -272,8 +273,8 @@ class ReportCreate(APIView):
         member = member_of(request)
         data = ReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        other = matching_selectors.peer_of_or_404(member, data.validated_data["member"])
-        report = matching_services.report_create(
+        other = safety_selectors.peer_of_or_404(member, data.validated_data["member"])
+        report = safety_services.report_create(
             reporter=member, reported=other, text=data.validated_data["text"]
         )
         return Response(
@@ -282,7 +283,7 @@ class ReportCreate(APIView):
                     "id": report.pk,
                     "reported_id": report.reported_id,
                     "created_at": report.created_at,
-                    "message": matching_services.REPORTED,
+                    "message": safety_services.REPORTED,
                 }
             ).data,
             status=status.HTTP_201_CREATED,

@@ -1,4 +1,4 @@
-"""Staff admin for matching: settings, pairings, batch runs, the unmatched queue, blocks.
+"""Staff admin for matching: settings, pairings, batch runs, the unmatched queue.
 
 Every change goes through `services` or `batch` so that the admin obeys the same
 hard constraints as members do; a refusal is shown to staff as a message or a
@@ -7,25 +7,21 @@ form error, never as a server error.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, OuterRef, Q, Subquery, When
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import OuterRef, Q, Subquery
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 from audit.admin import AuditedReads
 from audit.models import RecordPart
 from checkins.models import CheckIn
 from members.models import Member, Role, VettingStatus
-from messaging.reports import context_for_staff
 from peerlink.admin_site import ProgrammeSettingsAdmin, ReadOnlyAdmin
 
 from . import batch, scoring, selectors, services
@@ -33,13 +29,9 @@ from .models import (
     WEIGHT_FIELDS,
     BatchRun,
     BatchRunState,
-    Block,
     Match,
     MatchingSettings,
     MatchState,
-    Report,
-    ReportAction,
-    ReportStatus,
     SuggestionList,
     SuggestionPlan,
     SuggestionRanking,
@@ -868,253 +860,3 @@ class BatchRunAdmin(ReadOnlyAdmin):
             "staff_approval": MatchingSettings.get_solo().require_staff_approval,
         }
         return TemplateResponse(request, "admin/matching/batchrun/confirm_apply.html", context)
-
-
-# --- Blocks ------------------------------------------------------------------------
-
-
-@admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
-    """Blocks are made by members; staff read them (and may lift one by deleting it)."""
-
-    list_display = ["blocker", "blocked", "reason", "created_at"]
-    list_select_related = ["blocker", "blocked"]
-    search_fields = [
-        "blocker__display_name",
-        "blocked__display_name",
-        "blocker__user__email",
-        "blocked__user__email",
-    ]
-    date_hierarchy = "created_at"
-    readonly_fields = ["blocker", "blocked", "reason", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-# --- Reports -----------------------------------------------------------------------
-
-REPORT_CHECKINS_SHOWN = 5
-REPORT_PAGE_ACTIONS = {
-    ReportAction.CLOSE: "Close without action",
-    ReportAction.END_MATCH: "End the reported match",
-    ReportAction.BLOCK: "Block the reported member for the reporter",
-    ReportAction.PAUSE_MENTOR: "Pause the reported mentor",
-}
-
-
-class ReportActForm(forms.Form):
-    note = forms.CharField(
-        label="Note",
-        help_text="Required. Kept in the report's history with your name and the time.",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Write a note: it is kept with the report."},
-    )
-
-
-@admin.register(Report)
-class ReportAdmin(AuditedReads, admin.ModelAdmin):
-    """Members' reports, open first: staff read the context and act through services."""
-
-    audit_parts = (RecordPart.REPORT, RecordPart.CHECK_INS)
-
-    list_display = ["report_id", "status", "who", "kind", "age", "match_link", "action", "acted_by"]
-    list_filter = ["status", "action", "created_at"]
-    list_select_related = ["match", "acted_by", "reporter", "reported"]
-    date_hierarchy = "created_at"
-    # Acting on a report happens on its page, one report at a time, confirmed with a note.
-    actions = None
-    change_form_template = "admin/matching/report/change_form.html"
-    fields = [
-        "status",
-        "created_at",
-        "reporter",
-        "reported",
-        "match_link",
-        "text",
-        "reported_messages",
-        "last_checkins",
-        "action",
-        "acted_by",
-        "acted_at",
-        "staff_notes",
-        "staff_alerted_at",
-    ]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        open_first = Case(When(status=ReportStatus.OPEN, then=0), default=1)
-        return super().get_queryset(request).order_by(open_first, "-created_at")
-
-    # Reports come from members and change only through the actions below.
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request)
-
-    def audit_member_ids(self, report):
-        return [report.reporter_id, report.reported_id]
-
-    def audit_parts_for(self, report):
-        # A report about a message shows it and the ten before it: staff read messages.
-        parts = list(self.audit_parts)
-        if report.message_id is not None:
-            parts.append(RecordPart.MESSAGES)
-        return parts
-
-    @admin.display(description="Report", ordering="pk")
-    def report_id(self, report):
-        return f"Report {report.pk}"
-
-    @admin.display(description="Match")
-    def match_link(self, report):
-        if report.match_id is None:
-            return "–"
-        url = reverse("admin:matching_match_change", args=[report.match_id])
-        return format_html(
-            '<a href="{}">Match {} ({})</a>',
-            url,
-            report.match_id,
-            report.match.get_state_display().lower(),
-        )
-
-    @admin.display(description="Reported message and the ten before it")
-    def reported_messages(self, report):
-        if report.message_id is None:
-            return "–"
-        rows = format_html_join(
-            "\n",
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
-                    ("Reporter" if message.sender_id == report.reporter_id else "Reported member")
-                    + (" (the reported message)" if message.pk == report.message_id else ""),
-                    "(message removed)" if message.removed_at else message.text,
-                )
-                for message in context_for_staff(report.message)
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>When</th><th>From</th><th>Message</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            rows,
-        )
-
-    @admin.display(description="Last check-ins of the match")
-    def last_checkins(self, report):
-        if report.match_id is None:
-            return "–"
-        checkins = CheckIn.objects.filter(match_id=report.match_id).select_related("author")[
-            :REPORT_CHECKINS_SHOWN
-        ]
-        if not checkins:
-            return "None yet."
-        rows = format_html_join(
-            "\n",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    timezone.localtime(checkin.created_at).strftime("%Y-%m-%d %H:%M"),
-                    checkin.author.display_name,
-                    checkin.get_connected_display(),
-                    checkin.rating or "–",
-                    "yes" if checkin.concern else "no",
-                    checkin.note,
-                )
-                for checkin in checkins
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>When</th><th>By</th><th>Connected</th><th>Rating</th>"
-            "<th>Concern</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
-            rows,
-        )
-
-    @admin.display(description="Who")
-    def who(self, report):
-        return f"{report.reporter.display_name} about {report.reported.display_name}"
-
-    @admin.display(description="About")
-    def kind(self, report):
-        return "A message" if report.message_id else "A peer"
-
-    @admin.display(description="Age", ordering="created_at")
-    def age(self, report):
-        return f"{timesince(report.created_at)} ago"
-
-    @admin.display(description="Staff notes")
-    def staff_notes(self, report):
-        entries = LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Report), object_id=str(report.pk)
-        ).select_related("user")
-        if not entries:
-            return "None yet."
-        return format_html_join(
-            "\n",
-            "<p>{} ({}): {}</p>",
-            (
-                (
-                    entry.user.get_username(),
-                    timezone.localtime(entry.action_time),
-                    entry.change_message,
-                )
-                for entry in entries
-            ),
-        )
-
-    def get_urls(self):
-        act = self.admin_site.admin_view(self.act_view)
-        return [
-            path("<id:object_id>/act/<str:action>/", act, name="matching_report_act"),
-            *super().get_urls(),
-        ]
-
-    def act_view(self, request, object_id, action):
-        """Confirm one action on one report, with the required note kept in its history."""
-        if not super().has_change_permission(request):
-            raise PermissionDenied
-        report = get_object_or_404(Report, pk=object_id)
-        if action not in REPORT_PAGE_ACTIONS:
-            raise Http404
-        change_url = reverse("admin:matching_report_change", args=[report.pk])
-        form = ReportActForm(request.POST if request.method == "POST" else None)
-        if form.is_valid():
-            try:
-                services.report_act(report_id=report.pk, action=action, staff_user=request.user)
-            except services.MatchError as exc:
-                form.add_error(None, str(exc))
-            else:
-                label = ReportAction(action).label
-                self.log_change(request, report, f"{label}. Note: {form.cleaned_data['note']}")
-                self.message_user(
-                    request, f"Report {report.pk}: {label.lower()}.", messages.SUCCESS
-                )
-                return redirect(reverse("admin:matching_report_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{REPORT_PAGE_ACTIONS[action]}?",
-            "opts": self.model._meta,
-            "report": report,
-            "form": form,
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin/matching/report/act.html", context)
-
-    def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        context["report_actions"] = [
-            (reverse("admin:matching_report_act", args=[obj.pk, action]), label)
-            for action, label in REPORT_PAGE_ACTIONS.items()
-            if obj is not None
-            and obj.status == ReportStatus.OPEN
-            and (action != ReportAction.END_MATCH or obj.match_id)
-        ]
-        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import REPORT_TEXT_MAX, DeclineReason
+from .models import DeclineReason
 
 RANK_CHOICES = [("", "—"), ("1", "1st"), ("2", "2nd"), ("3", "3rd")]
 
@@ -52,22 +52,3 @@ class RankForm(forms.Form):
             raise forms.ValidationError("Start your ranking with a 1st choice.")
         cleaned["ranked_mentor_ids"] = [ranked[rank] for rank in sorted(ranked)]
         return cleaned
-
-
-class BlockForm(forms.Form):
-    reason = forms.CharField(
-        required=False,
-        max_length=300,
-        label="Anything staff should know? (optional)",
-        help_text="Only staff see this. Your peer is not told that you blocked them.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class ReportForm(forms.Form):
-    text = forms.CharField(
-        max_length=REPORT_TEXT_MAX,
-        label="What happened?",
-        help_text="A few sentences are enough. Only staff see this; your peer is not told.",
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )

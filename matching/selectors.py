@@ -31,7 +31,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from members import visibility
@@ -933,46 +932,6 @@ def reasons_for_newcomer(match: Match) -> list[str]:
     if not len(newcomers) or not len(mentors):
         return []
     return scoring.explain(newcomers, 0, mentors, 0, index.vocabulary)
-
-
-def latest_match_between(member: Member, other: Member) -> Match | None:
-    """Return the latest request or match between two members that `member` may
-    know of (`Match.objects.visible_to`), in any stage."""
-    return (
-        Match.objects.visible_to(member)
-        .filter(Q(newcomer=member, mentor=other) | Q(newcomer=other, mentor=member))
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
-def peer_of(member: Member, other_id: int) -> Member | None:
-    """Return the member `other_id` if `member` may block or report them, else None.
-
-    A peer is someone `member` has had a request or match with that they may
-    know of (a mentor knows nothing of a request staff have not approved), has
-    already blocked, or is suggested right now; anyone else, themselves
-    included, is not.
-    """
-    other = Member.objects.filter(pk=other_id).exclude(pk=member.pk).first()
-    if other is None:
-        return None
-    if latest_match_between(member, other) is not None:
-        return other
-    if Block.objects.filter(blocker=member, blocked=other).exists():
-        return other
-    suggestible = member.role == Role.NEWCOMER and other.role == Role.MENTOR
-    if suggestible and member.is_onboarded:
-        return next((s.mentor for s in suggestions_for(member) if s.mentor.pk == other.pk), None)
-    return None
-
-
-def peer_of_or_404(member: Member, other_id: int) -> Member:
-    """Return `peer_of`, or answer 404: the block and report page and the API alike."""
-    other = peer_of(member, other_id)
-    if other is None:
-        raise Http404("No such peer.")
-    return other
 
 
 def matches_known_to(member: Member) -> QuerySet[Match]:

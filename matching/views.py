@@ -5,16 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from members import selectors as member_selectors
-from members.models import Member
 from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
 
 from . import selectors, services
 from .deadlines import request_deadline
-from .forms import BlockForm, DeclineForm, EndForm, RankForm, ReportForm
+from .forms import DeclineForm, EndForm, RankForm
 from .models import OPEN_STATES, EndedBy, Match
 
 
@@ -224,48 +223,3 @@ def end(request, match_id: int):
     if ended_by == EndedBy.NEWCOMER:
         return redirect("matching:suggestions")
     return redirect(target)
-
-
-def _peer_or_404(request, member_id: int) -> tuple[Member, Member]:
-    """Return (the signed-in member, their peer); 404 for anyone never their peer."""
-    member = member_selectors.current_member_or_404(request)
-    return member, selectors.peer_of_or_404(member, member_id)
-
-
-def _home(member: Member) -> str:
-    return "matching:inbox" if member.role == "mentor" else "matching:suggestions"
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def block(request, member_id: int):
-    """Confirm, then block a peer. The card's small form lands here unconfirmed."""
-    member, other = _peer_or_404(request, member_id)
-    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
-    form = BlockForm(request.POST if confirmed else None)
-    if confirmed and form.is_valid():
-        services.member_block(blocker=member, blocked=other, reason=form.cleaned_data["reason"])
-        messages.success(request, services.BLOCKED)
-        return redirect(_home(member))
-    peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
-    return render(request, "matching/block.html", {"peer": peer, "other": other, "form": form})
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def report(request, member_id: int):
-    """Report a concern about a peer to staff."""
-    member, other = _peer_or_404(request, member_id)
-    form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_create(reporter=member, reported=other, text=form.cleaned_data["text"])
-        except services.MatchError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, services.REPORTED)
-            return redirect(_home(member))
-    peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
-    return render(request, "matching/report.html", {"peer": peer, "other": other, "form": form})

@@ -2,8 +2,6 @@ import uuid
 
 from django import forms
 
-from matching.models import REPORT_TEXT_MAX
-
 from .models import MESSAGE_MAX
 
 
@@ -24,13 +22,3 @@ class MessageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"token": uuid.uuid4().hex})
         super().__init__(*args, **kwargs)
-
-
-class MessageReportForm(forms.Form):
-    text = forms.CharField(
-        required=False,
-        max_length=REPORT_TEXT_MAX,
-        label="Anything you'd like to add? (optional)",
-        help_text="Only staff see this; your peer is not told.",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

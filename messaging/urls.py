@@ -2,7 +2,7 @@ from django.urls import path
 
 import peerlink.ids  # noqa: F401  (registers <id:…>)
 
-from . import report_views, views
+from . import views
 
 app_name = "messaging"
 
@@ -10,5 +10,4 @@ urlpatterns = [
     path("messages/<id:match_id>/", views.conversation, name="conversation"),
     path("messages/<id:match_id>/send/", views.send, name="send"),
     path("messages/<id:match_id>/new/", views.new, name="new"),
-    path("messages/<id:match_id>/report/<id:message_id>/", report_views.report, name="report"),
 ]

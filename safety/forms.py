@@ -1,5 +1,7 @@
 from django import forms
 
+from matching.models import REPORT_TEXT_MAX
+
 from .services import CLEAR_NOTE_MAX, HOW_TO_CONTACT_MAX
 
 
@@ -33,4 +35,33 @@ class ClearHoldForm(forms.Form):
         max_length=CLEAR_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Write what was done: the note is kept with the hold."},
+    )
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Anything staff should know? (optional)",
+        help_text="Only staff see this. Your peer is not told that you blocked them.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(
+        max_length=REPORT_TEXT_MAX,
+        label="What happened?",
+        help_text="A few sentences are enough. Only staff see this; your peer is not told.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class MessageReportForm(forms.Form):
+    text = forms.CharField(
+        required=False,
+        max_length=REPORT_TEXT_MAX,
+        label="Anything you'd like to add? (optional)",
+        help_text="Only staff see this; your peer is not told.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -1,19 +1,38 @@
-"""Writes for crisis safety: ask for help, hold a member, clear a hold."""
+"""Writes for safety: ask for help, hold a member, clear a hold; block and report a peer,
+and staff acting on a report.
+
+Blocks and reports are stored in `matching.models` (`Block`, `Report`) because the
+pair rule there reads them; what a member or staff do with them is here. A refused
+block or report raises `matching.services.MatchError`, as any pairing refusal does.
+"""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checkins.models import CheckIn
 from matching import services as matching_services
-from matching.models import Match
-from members.models import Member, User
+from matching.models import (
+    OPEN_STATES,
+    REPORT_TEXT_MAX,
+    REQUEST_STATES,
+    Block,
+    EndedBy,
+    Match,
+    MatchState,
+    Report,
+    ReportAction,
+    ReportStatus,
+)
+from matching.services import NEUTRAL_END_REASON, MatchError
+from members.models import Member, Role, User
 from messaging.models import Message
 from peerlink.queue import enqueue
 
+from . import selectors
 from .models import HelpRequest, HoldReason, SafetySettings
 
 HOW_TO_CONTACT_MAX = 200
@@ -190,3 +209,133 @@ def help_requests_not_yet_alerted() -> list[int]:
             staff_alerted_at=None, created_at__lt=cutoff, cleared_at=None
         ).values_list("pk", flat=True)
     )
+
+
+# --- Block and report --------------------------------------------------------------
+
+# What the member who blocks or reports is told, on the page and by the API.
+BLOCKED = "Done. You won't be suggested or matched with each other again."
+REPORTED = "Thank you. Our staff will look at this soon."
+
+
+@transaction.atomic
+def member_block(*, blocker: Member, blocked: Member, reason: str = "") -> Block:
+    """Block a member: open requests or matches between the two end at once.
+
+    Blocking again changes nothing: the first block and its reason stay.
+    """
+    if blocker.pk == blocked.pk:
+        raise MatchError("You can't block yourself.")
+    try:
+        with transaction.atomic():
+            block, _ = Block.objects.get_or_create(
+                blocker=blocker, blocked=blocked, defaults={"reason": reason.strip()[:300]}
+            )
+    except IntegrityError:
+        # A concurrent block of the same pair won the race.
+        block = Block.objects.get(blocker=blocker, blocked=blocked)
+    now = timezone.now()
+    pair = (
+        Match.objects.select_for_update()
+        .filter(state__in=OPEN_STATES)
+        .filter(newcomer__in=[blocker, blocked], mentor__in=[blocker, blocked])
+    )
+    for match in pair.filter(state=MatchState.ACTIVE):
+        match.state, match.ended_at = MatchState.ENDED, now
+        match.ended_by = EndedBy.NEWCOMER if match.newcomer_id == blocker.pk else EndedBy.MENTOR
+        match.end_reason = NEUTRAL_END_REASON
+        match.save()
+    # The newcomer's own block withdraws their request, as withdrawing does; a
+    # mentor's block reads to the newcomer as any decline (`open_requests_recheck`):
+    # the blocked side sees exactly what an ordinary end shows.
+    for match in pair.filter(state__in=REQUEST_STATES, newcomer=blocker):
+        match.state, match.decided_at = MatchState.WITHDRAWN, now
+        match.save()
+    matching_services.open_requests_recheck(member_id=blocked.pk)
+    return block
+
+
+def _alert_staff_of_report(report: Report) -> None:
+    transaction.on_commit(lambda: enqueue("matching.alert_staff_of_report", report.pk))
+
+
+@transaction.atomic
+def report_create(*, reporter: Member, reported: Member, text: str, message=None) -> Report:
+    """Record a member's concern about a peer and alert staff after commit.
+
+    The report points at the pair's latest match, so staff see its context.
+    The same text about the same peer while staff have not acted on it yet is
+    a replay (a double tap, a resent form): it returns that report and alerts
+    nobody again.
+
+    A report about one `message` (a messaging.Message the peer sent) points at
+    that message's match; its text is optional, and reporting the same message
+    again while the first report is open is a replay whatever the text.
+    """
+    text = text.strip()
+    if not text and message is None:
+        raise MatchError("Please tell us briefly what happened.")
+    if len(text) > REPORT_TEXT_MAX:
+        raise MatchError(f"Please keep it under {REPORT_TEXT_MAX} characters.")
+    if reporter.pk == reported.pk:
+        raise MatchError("You can't report yourself.")
+    if message is not None and message.sender_id != reported.pk:
+        raise MatchError("That message is not theirs.")
+    # Two copies of one form arrive one after the other here.
+    Member.objects.select_for_update().get(pk=reporter.pk)
+    open_reports = Report.objects.filter(
+        reporter=reporter, reported=reported, status=ReportStatus.OPEN
+    )
+    if message is not None:
+        replayed = open_reports.filter(message=message).first()
+    else:
+        replayed = open_reports.filter(text=text, message=None).first()
+    if replayed is not None:
+        return replayed
+    if message is not None:
+        match = Match.objects.get(pk=message.conversation.match_id)
+    else:
+        match = selectors.latest_match_between(reporter, reported)
+    report = Report.objects.create(
+        reporter=reporter, reported=reported, match=match, message=message, text=text
+    )
+    _alert_staff_of_report(report)
+    return report
+
+
+def _pause_mentor(member_id: int) -> None:
+    mentor = Member.objects.select_for_update().get(pk=member_id)
+    if mentor.role != Role.MENTOR:
+        raise MatchError("The reported member is not a mentor.")
+    mentor.is_paused = True
+    mentor.save(update_fields=["is_paused", "updated_at"])
+    matching_services.open_requests_recheck(member_id=mentor.pk)
+
+
+@transaction.atomic
+def report_act(*, report_id: int, action: str, staff_user: User) -> Report:
+    """Staff act on a report; record which action, who and when."""
+    try:
+        report = Report.objects.select_for_update().get(pk=report_id)
+    except Report.DoesNotExist as exc:
+        raise MatchError("This report no longer exists.") from exc
+    if action == ReportAction.END_MATCH:
+        if report.match_id is None:
+            raise MatchError("This report is not about a match.")
+        matching_services.match_end(
+            match_id=report.match_id, ended_by=EndedBy.STAFF, reason=NEUTRAL_END_REASON
+        )
+    elif action == ReportAction.BLOCK:
+        member_block(
+            blocker=report.reporter, blocked=report.reported, reason="Blocked by staff on a report"
+        )
+    elif action == ReportAction.PAUSE_MENTOR:
+        _pause_mentor(report.reported_id)
+    elif action != ReportAction.CLOSE:
+        raise MatchError("Unknown action.")
+    report.status = ReportStatus.CLOSED if action == ReportAction.CLOSE else ReportStatus.ACTED
+    report.action = action
+    report.acted_by = staff_user
+    report.acted_at = timezone.now()
+    report.save(update_fields=["status", "action", "acted_by", "acted_at"])
+    return report

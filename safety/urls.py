@@ -14,4 +14,11 @@ urlpatterns = [
         views.tell_staff,
         name="tell_staff",
     ),
+    path(
+        "messages/<id:match_id>/report/<id:message_id>/",
+        views.report_message,
+        name="report_message",
+    ),
+    path("peers/<id:member_id>/block/", views.block, name="block"),
+    path("peers/<id:member_id>/report/", views.report, name="report"),
 ]

@@ -1,4 +1,5 @@
-"""The "I need help now" page, and a peer telling staff about a worrying message."""
+"""The "I need help now" page, a peer telling staff about a worrying message, and a
+member blocking or reporting a peer or reporting one message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,14 +8,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from matching.services import MatchError
 from members import selectors as member_selectors
 from members.models import Member
+from members.visibility import peer_view
 from messaging import selectors as messaging_selectors
+from messaging.reports import reportable_message
 
 from . import selectors, services
-from .forms import HelpNowForm, TellStaffForm
+from .forms import BlockForm, HelpNowForm, MessageReportForm, ReportForm, TellStaffForm
 from .resources import render_resources
 
 ALREADY_ASKED = "Staff already know. We have noted your latest answers."
@@ -76,3 +80,76 @@ def resources(request):
     """The programme's resources, open to everyone, signed in or not."""
     body = render_resources(selectors.resources_text())
     return render(request, "safety/resources.html", {"body": body})
+
+
+def _peer_or_404(request, member_id: int) -> tuple[Member, Member]:
+    """Return (the signed-in member, their peer); 404 for anyone never their peer."""
+    member = member_selectors.current_member_or_404(request)
+    return member, selectors.peer_of_or_404(member, member_id)
+
+
+def _home(member: Member) -> str:
+    return "matching:inbox" if member.role == "mentor" else "matching:suggestions"
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def block(request, member_id: int):
+    """Confirm, then block a peer. The card's small form lands here unconfirmed."""
+    member, other = _peer_or_404(request, member_id)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    form = BlockForm(request.POST if confirmed else None)
+    if confirmed and form.is_valid():
+        services.member_block(blocker=member, blocked=other, reason=form.cleaned_data["reason"])
+        messages.success(request, services.BLOCKED)
+        return redirect(_home(member))
+    peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
+    return render(request, "safety/block.html", {"peer": peer, "other": other, "form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request, member_id: int):
+    """Report a concern about a peer to staff."""
+    member, other = _peer_or_404(request, member_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(reporter=member, reported=other, text=form.cleaned_data["text"])
+        except MatchError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, services.REPORTED)
+            return redirect(_home(member))
+    peer = peer_view(other, viewer=member, match=selectors.latest_match_between(member, other))
+    return render(request, "safety/report.html", {"peer": peer, "other": other, "form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_message(request, match_id: int, message_id: int):
+    """Show the message with a short optional note and a confirm button; POST reports it."""
+    member = member_selectors.current_member_or_404(request)
+    message = reportable_message(member, match_id=match_id, message_id=message_id)
+    if message is None:
+        raise Http404
+    form = MessageReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(
+                reporter=member,
+                reported=message.sender,
+                text=form.cleaned_data["text"],
+                message=message,
+            )
+        except MatchError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you. Our staff will look at this message soon.")
+            return redirect("messaging:conversation", match_id=match_id)
+    peer = peer_view(message.sender, viewer=member, match=message.conversation.match)
+    context = {"peer": peer, "message": message, "form": form}
+    return render(request, "safety/report_message.html", context)

@@ -1,7 +1,7 @@
 """Bad input to the trust features: forged, replayed and malformed forms.
 
 Each gets a clear answer or a 404, changes nothing it should not, and never a 500.
-Block or report aimed at someone never a peer is in tests/matching/test_block_and_report.py,
+Block or report aimed at someone never a peer is in tests/safety/test_block_and_report.py,
 a replayed block too; a replayed sharing form in tests/members/test_consent.py (sharing
 choices are posted as boxes, never as consent record ids, so no form or address
 carries an id of a consent record that could go stale); a help-now press while held
@@ -52,10 +52,10 @@ def nothing_written(match) -> bool:
 
 FORGED = {
     "block": lambda n, m, match: (
-        reverse("matching:block", args=[m.pk]),
+        reverse("safety:block", args=[m.pk]),
         {"confirm": "yes", "reason": "x"},
     ),
-    "report": lambda n, m, match: (reverse("matching:report", args=[m.pk]), {"text": "x"}),
+    "report": lambda n, m, match: (reverse("safety:report", args=[m.pk]), {"text": "x"}),
     "check-in": lambda n, m, match: (
         reverse("checkins:new", args=[match.pk]),
         {"connected": "yes", "concern": "on", "note": "x"},
@@ -91,7 +91,7 @@ def test_a_forged_form_without_a_csrf_token_is_refused_with_the_crisis_lines(pai
 def test_a_replayed_report_reaches_staff_once(pair, staff_user, django_capture_on_commit_callbacks):
     newcomer, mentor, match = pair
     client = browser(newcomer)
-    path = reverse("matching:report", args=[mentor.pk])
+    path = reverse("safety:report", args=[mentor.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(path, {"text": "Asked me for money"})
@@ -109,7 +109,7 @@ def test_a_new_report_about_the_same_peer_still_reaches_staff(
 ):
     newcomer, mentor, match = pair
     client = browser(newcomer)
-    path = reverse("matching:report", args=[mentor.pk])
+    path = reverse("safety:report", args=[mentor.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(path, {"text": "Asked me for money"})
@@ -152,7 +152,7 @@ def test_an_overlong_block_reason_gets_a_message_and_blocks_nobody(pair):
     newcomer, mentor, match = pair
 
     response = browser(newcomer).post(
-        reverse("matching:block", args=[mentor.pk]), {"confirm": "yes", "reason": "x" * 301}
+        reverse("safety:block", args=[mentor.pk]), {"confirm": "yes", "reason": "x" * 301}
     )
 
     assert response.status_code == 200

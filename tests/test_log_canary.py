@@ -553,7 +553,7 @@ def the_pair_exchange_messages(journey: Journey) -> None:
 
 def report_the_mentor(journey: Journey) -> None:
     response = journey.newcomer_browser.post(
-        reverse("matching:report", args=[journey.mentors[1].pk]),
+        reverse("safety:report", args=[journey.mentors[1].pk]),
         {"text": journey.marker("report")},
     )
     assert response.status_code == 302
@@ -568,7 +568,7 @@ def the_mentor_ends_the_match_with_a_reason(journey: Journey) -> None:
 
 def block_the_mentor(journey: Journey) -> None:
     response = journey.newcomer_browser.post(
-        reverse("matching:block", args=[journey.mentors[1].pk]),
+        reverse("safety:block", args=[journey.mentors[1].pk]),
         {"reason": journey.marker("block reason"), "confirm": "yes"},
     )
     assert response.status_code == 302
@@ -663,7 +663,7 @@ def report_a_message_and_staff_read_it(journey: Journey) -> None:
     message = Message.objects.create(
         conversation=conversation, sender=mentor, text=journey.marker("message")
     )
-    url = reverse("messaging:report", args=[journey.match.pk, message.pk])
+    url = reverse("safety:report_message", args=[journey.match.pk, message.pk])
     assert journey.newcomer_browser.get(url).status_code == 200
     response = journey.newcomer_browser.post(url, {"text": journey.marker("message report")})
     assert response.status_code == 302

@@ -161,8 +161,8 @@ def grow(programme: Programme, rows: int) -> None:
         run.save()
         # Blocks and reports the newcomer made, holds and concerns for staff.
         blocked = MentorFactory()
-        matching_services.member_block(blocker=newcomer, blocked=blocked)
-        matching_services.report_create(reporter=newcomer, reported=others[1], text=f"Concern {n}")
+        safety_services.member_block(blocker=newcomer, blocked=blocked)
+        safety_services.report_create(reporter=newcomer, reported=others[1], text=f"Concern {n}")
         safety_services.help_request_create(
             member=others[0], may_contact=True, how_to_contact="by email"
         )
@@ -430,8 +430,8 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "matching:suggestions": get("seeker", "matching:suggestions"),
     "home:me (looking for a mentor)": get("seeker", "home:me"),
     "matching:status": get("newcomer", "matching:status"),
-    "matching:block": get("newcomer", "matching:block", peer_id),
-    "matching:report": get("newcomer", "matching:report", peer_id),
+    "safety:block": get("newcomer", "safety:block", peer_id),
+    "safety:report": get("newcomer", "safety:report", peer_id),
     "messaging:conversation": get("newcomer", "messaging:conversation", match_id),
     "messaging:new": lambda p: Ask(
         "newcomer", reverse("messaging:new", args=[p.match.pk]) + "?after=0"
@@ -460,7 +460,7 @@ BUDGETS: dict[str, Callable[[Programme], Ask]] = {
     "matching:decline": _decline("matching:decline"),
     "matching:withdraw": _withdraw("matching:withdraw"),
     "matching:end": _end_ask("matching:end"),
-    "messaging:report": get("newcomer", "messaging:report", match_id, mentors_message_id),
+    "safety:report_message": get("newcomer", "safety:report_message", match_id, mentors_message_id),
     "messaging:send": _send,
     "checkins:new (send)": _checkin,
     # The member API.

@@ -37,6 +37,7 @@ from members.models import Language
 from members.visibility import DETAIL_FLAGS
 from messaging import services as messaging_services
 from messaging.models import Message
+from safety import services as safety_services
 from steps import services as step_services
 from tests.audit_helpers import open_record
 from tests.clients import client_for
@@ -59,12 +60,12 @@ ID_SURFACES = {
     "matching:accept": ("post", "match", {}),
     "matching:decline": ("post", "match", {"reason": "not_a_fit"}),
     "matching:end": ("post", "match", {"reason": "Moving on"}),
-    "matching:block": ("get", "peer", {}),
-    "matching:report": ("get", "peer", {}),
+    "safety:block": ("get", "peer", {}),
+    "safety:report": ("get", "peer", {}),
     "messaging:conversation": ("get", "match", {}),
     "messaging:send": ("post", "match", {"text": "Hello from the matrix"}),
     "messaging:new": ("get", "match", {"after": "0"}),
-    "messaging:report": ("get", "note", {}),
+    "safety:report_message": ("get", "note", {}),
     "safety:tell_staff": ("post", "note", {"include_message": "on"}),
     "checkins:new": ("get", "match", {}),
     "api:v1:match": ("get", "match", {}),
@@ -239,9 +240,9 @@ def build(stage: str, *, newcomer_name="Kestrel", mentor_name="Lapwing") -> Worl
         elif stage == "declined":
             services.match_decline(match_id=match.pk, mentor=mentor, reason="not_a_fit")
         elif stage == "request_blocked_by_newcomer":
-            services.member_block(blocker=newcomer, blocked=mentor)
+            safety_services.member_block(blocker=newcomer, blocked=mentor)
         elif stage == "request_blocked_by_mentor":
-            services.member_block(blocker=mentor, blocked=newcomer)
+            safety_services.member_block(blocker=mentor, blocked=newcomer)
         elif stage == "expired":
             Match.objects.filter(pk=match.pk).update(expires_at=timezone.now())
             services.match_expire(match_id=match.pk)
@@ -256,9 +257,9 @@ def build(stage: str, *, newcomer_name="Kestrel", mentor_name="Lapwing") -> Worl
                     reason=services.NEUTRAL_END_REASON,
                 )
             elif stage == "blocked_by_newcomer":
-                services.member_block(blocker=newcomer, blocked=mentor)
+                safety_services.member_block(blocker=newcomer, blocked=mentor)
             elif stage == "blocked_by_mentor":
-                services.member_block(blocker=mentor, blocked=newcomer)
+                safety_services.member_block(blocker=mentor, blocked=newcomer)
     match.refresh_from_db()
     note = Message.objects.get(conversation__match=match, is_request_note=True)
     return World(newcomer, mentor, match, note)
@@ -409,8 +410,13 @@ def test_the_mentor_sees_a_pair_only_as_its_stage_allows(stage):
         assert not answered, f"these told the mentor the request exists: {sorted(answered)}"
         return
     assert seen.statuses["api:v1:match"] == 200
-    assert seen.statuses["matching:block"] == seen.statuses["matching:report"] == 200
-    for name in ("messaging:conversation", "messaging:new", "api:v1:messages", "messaging:report"):
+    assert seen.statuses["safety:block"] == seen.statuses["safety:report"] == 200
+    for name in (
+        "messaging:conversation",
+        "messaging:new",
+        "api:v1:messages",
+        "safety:report_message",
+    ):
         assert (seen.statuses[name] == 200) is expected.mentor_reads_note, name
     assert (seen.statuses["checkins:new"] == 200) is expected.matched
 
@@ -430,7 +436,7 @@ def test_the_newcomer_always_sees_their_own_request_and_note(stage):
     for name in ("api:v1:match", "messaging:conversation", "api:v1:messages"):
         assert seen.statuses[name] == 200, name
     assert (seen.statuses["checkins:new"] == 200) is expected.matched
-    assert seen.statuses["messaging:report"] == 404, "nobody reports their own note"
+    assert seen.statuses["safety:report_message"] == 404, "nobody reports their own note"
 
 
 @pytest.mark.parametrize("stage", ["pending_staff", "active", "declined"])
@@ -499,7 +505,7 @@ def test_staff_pages_never_show_the_request_note(staff_client):
     said = messaging_services.send_message(
         member=world.mentor, match_id=world.match.pk, text="A message that gets reported"
     )
-    report = services.report_create(
+    report = safety_services.report_create(
         reporter=world.newcomer, reported=world.mentor, text="", message=said
     )
 

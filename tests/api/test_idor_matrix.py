@@ -24,10 +24,10 @@ from api import services as api_services
 from api.models import PersonalToken
 from checkins import services as checkin_services
 from checkins.models import Reminder
-from matching import services as matching_services
 from matching.models import BatchRun, Match, MatchOrigin, MatchState
 from members.models import Gender, Language, Member, VettingStatus
 from messaging import services as messaging_services
+from safety import services as safety_services
 from safety.models import HelpRequest
 from steps import services as step_services
 from tests.api.conftest import bearer
@@ -124,7 +124,7 @@ def b():
     hold = HelpRequest.objects.create(
         member=waiting_newcomer, reason="help_now", how_to_contact="Quillon's landline"
     )
-    matching_services.report_create(
+    safety_services.report_create(
         reporter=active_newcomer, reported=mentor, text="Vesperine's report"
     )
     to_vet = MentorFactory(

@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from api import services as api_services
 from matching.models import MatchState
-from matching.services import member_block
 from members import services as member_services
 from messaging import selectors as message_selectors
 from messaging import services as message_services
 from messaging.models import Message
+from safety.services import member_block
 from tests.api.conftest import bearer
 from tests.factories import ActiveMatchFactory
 

@@ -147,9 +147,9 @@ def test_after_deletion_what_others_wrote_about_the_pair_no_longer_names_the_mem
     from checkins import services as checkin_services
     from checkins.models import CheckIn
     from matching.models import Report
-    from matching.services import report_create
     from messaging import services as message_services
     from messaging.models import Message
+    from safety.services import report_create
 
     match = ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
     checkin_services.checkin_record(

@@ -18,6 +18,7 @@ from matching.models import BatchRun, Match, MatchingSettings, MatchState, Repor
 from members.models import Member, VettingStatus
 from programme import selectors as programme_selectors
 from programme.periods import Period
+from safety import services as safety_services
 from safety.models import HelpRequest
 from tests.api.conftest import bearer, make_integration_token
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, tag
@@ -398,7 +399,7 @@ def test_needs_attention_lists_what_needs_a_person_by_id_without_names(staff_api
 
 def test_needs_attention_filters_by_kind(staff_api):
     checkin = concern()
-    report = matching_services.report_create(
+    report = safety_services.report_create(
         reporter=checkin.match.newcomer, reported=checkin.match.mentor, text="x"
     )
     path = url("staff-needs-attention") + "?reason=safety&kind=report"
@@ -427,7 +428,7 @@ def test_holds_list_without_free_text_and_clear(staff_api, newcomer):
 
 
 def test_reports_list_open_reports_without_their_text(staff_api, newcomer, mentor):
-    report = matching_services.report_create(reporter=newcomer, reported=mentor, text="secret-91")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="secret-91")
     response = staff_api.get(url("staff-reports") + "?reason=safety")
     assert [row["id"] for row in response.json()["results"]] == [report.pk]
     assert "secret-91" not in response.content.decode()
@@ -517,7 +518,7 @@ def _more_of_everything(times: int) -> None:
         match = ActiveMatchFactory()
         concern(match)
         HelpRequest.objects.create(member=match.newcomer, reason="help_now")
-        matching_services.report_create(reporter=match.newcomer, reported=match.mentor, text="x")
+        safety_services.report_create(reporter=match.newcomer, reported=match.mentor, text="x")
         BatchRun.objects.create(created_by=None, pairs=[], summary={})
 
 

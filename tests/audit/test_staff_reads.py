@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import Disclosure, ReadReason, StaffRead
 from checkins.models import CheckIn
-from matching import services as matching_services
+from safety import services as safety_services
 from safety.models import HelpRequest
 from tests.audit_helpers import REASON_QUESTION, give_reason, open_record
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
@@ -80,7 +80,7 @@ def test_check_in_page_records_both_sides_and_the_concern(staff_client):
 
 def test_report_page_records_the_reporter_and_the_reported(staff_client):
     match = ActiveMatchFactory()
-    report = matching_services.report_create(
+    report = safety_services.report_create(
         reporter=match.newcomer, reported=match.mentor, text="report-7731"
     )
     url = reverse("admin:matching_report_change", args=[report.pk])

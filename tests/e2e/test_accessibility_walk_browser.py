@@ -14,10 +14,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from checkins.services import checkin_record
 from matching.models import Match, MatchState
-from matching.services import match_request, report_create
+from matching.services import match_request
 from messaging.services import send_message
 from recovery.models import RecoveryCheck
-from safety.services import help_request_create
+from safety.services import help_request_create, report_create
 from steps.services import step_create
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.people import PASSWORD, give_reason, sign_in, verified

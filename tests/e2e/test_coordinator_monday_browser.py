@@ -9,8 +9,7 @@ from playwright.sync_api import Browser, expect
 
 from audit.models import ReportKind, ReportRead, StaffRead
 from matching.models import ReportStatus
-from matching.services import report_create
-from safety.services import help_request_create
+from safety.services import help_request_create, report_create
 from tests.e2e.people import give_reason, sign_in_with_code
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 from tests.second_factor import current_code

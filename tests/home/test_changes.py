@@ -13,6 +13,7 @@ from matching import services
 from matching.models import MatchingSettings
 from members.models import Member
 from messaging.services import conversation_start, send_message
+from safety import services as safety_services
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_a_block_reads_exactly_as_any_end(mentor):
     client = _client(mentor)
     _visit(client, FIRST)
     with time_machine.travel(FIRST + datetime.timedelta(hours=1), tick=False):
-        services.member_block(blocker=newcomer, blocked=mentor)
+        safety_services.member_block(blocker=newcomer, blocked=mentor)
 
     page = _visit(client, LATER)
 

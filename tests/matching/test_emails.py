@@ -22,6 +22,7 @@ from matching.tasks import remind_mentors_of_answers_due, send_pending_notificat
 from members import services as member_services
 from members.models import VettingStatus
 from members.services import member_profile_update
+from safety import services as safety_services
 from safety.services import help_request_create
 from tests.factories import MentorFactory
 
@@ -219,8 +220,8 @@ MOVES = {
     "the mentor deletes their account": lambda match, mentor, staff_user: (
         member_services.delete_account(member=mentor)
     ),
-    "the mentor blocks the newcomer": lambda match, mentor, staff_user: services.member_block(
-        blocker=mentor, blocked=match.newcomer
+    "the mentor blocks the newcomer": lambda match, mentor, staff_user: (
+        safety_services.member_block(blocker=mentor, blocked=match.newcomer)
     ),
     "staff pass it to another mentor": lambda match, mentor, staff_user: services.match_reassign(
         match_id=match.pk, mentor=MentorFactory(display_name="Kit"), staff_user=staff_user
@@ -287,7 +288,7 @@ def test_a_newcomer_who_withdraws_or_blocks_is_not_told_what_they_did(
 ):
     match = services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
     with django_capture_on_commit_callbacks(execute=True):
-        services.member_block(blocker=newcomer, blocked=mentor)
+        safety_services.member_block(blocker=newcomer, blocked=mentor)
     assert Match.objects.get(pk=match.pk).state == MatchState.WITHDRAWN
     assert emails_to(newcomer) == []
     assert not MatchNotification.objects.filter(match=match).exclude(event="requested").exists()

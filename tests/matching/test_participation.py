@@ -20,6 +20,7 @@ from matching.services import MatchError
 from members.models import Member, VettingStatus
 from members.services import member_profile_update, mentor_set_vetting
 from messaging.services import ConversationNotFound, MessagingError, send_message
+from safety import services as safety_services
 from safety.services import help_request_create
 from tests.factories import MentorFactory, NewcomerFactory
 
@@ -181,7 +182,7 @@ MENTOR_STOPS = {
     "is rejected by staff": lambda mentor, newcomer, staff_user: mentor_set_vetting(
         member_id=mentor.pk, status=VettingStatus.REJECTED, staff_user=staff_user
     ),
-    "blocks the newcomer": lambda mentor, newcomer, staff_user: services.member_block(
+    "blocks the newcomer": lambda mentor, newcomer, staff_user: safety_services.member_block(
         blocker=mentor, blocked=newcomer
     ),
 }
@@ -303,9 +304,9 @@ def test_pausing_on_the_profile_page_moves_open_requests_on(newcomer, mentor, me
 def test_staff_pausing_a_reported_mentor_moves_their_open_requests_on(newcomer, mentor, staff_user):
     other = NewcomerFactory()
     match = request(other, mentor)
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
 
-    services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
+    safety_services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
 
     assert state_of(match) == MatchState.DECLINED
 

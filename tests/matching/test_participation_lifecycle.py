@@ -39,6 +39,7 @@ from matching.models import OPEN_STATES, Block, EndedBy, Match, MatchingSettings
 from matching.services import MatchError
 from members.models import Member, VettingStatus
 from members.services import member_profile_update, mentor_set_vetting
+from safety import services as safety_services
 from safety.models import HelpRequest
 from safety.services import help_request_create, holds_clear
 from tests.factories import MentorFactory, NewcomerFactory, UserFactory
@@ -169,7 +170,7 @@ class Lifecycle(RuleBasedStateMachine):
     def block(self, pick, by_mentor):
         pair = [self.someone(pick, mentor_side=False), self.someone(pick, mentor_side=True)]
         blocker, blocked = reversed(pair) if by_mentor else pair
-        services.member_block(blocker=blocker, blocked=blocked)
+        safety_services.member_block(blocker=blocker, blocked=blocked)
 
     @rule(pick=st.integers(0, 2), mentor_side=st.booleans())
     def ask_for_help(self, pick, mentor_side):

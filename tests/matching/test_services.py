@@ -13,6 +13,7 @@ from matching import services
 from matching.models import Block, Match, MatchingSettings, MatchOrigin, MatchState
 from matching.services import MatchError
 from members.models import Language, VettingStatus
+from safety import services as safety_services
 from tests.factories import MentorFactory, NewcomerFactory, tag
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +226,7 @@ def test_staff_reassign_moves_the_request(newcomer, mentor, staff_user):
 def test_blocking_ends_the_match_and_the_pair_is_never_matched_again(newcomer, mentor):
     match = request(newcomer, mentor)
     services.match_accept(match_id=match.pk, mentor=mentor)
-    services.member_block(blocker=newcomer, blocked=mentor, reason="Made me uncomfortable")
+    safety_services.member_block(blocker=newcomer, blocked=mentor, reason="Made me uncomfortable")
     match.refresh_from_db()
     assert match.state == MatchState.ENDED
     assert refusals(newcomer, mentor) == (services.NOT_AVAILABLE, "blocked")

@@ -24,7 +24,7 @@ def test_a_session_left_open_by_a_deleted_account_reaches_no_member_page():
         reverse("checkins:new", args=[match.pk]),
         reverse("matching:status"),
         reverse("audit:accounting"),
-        reverse("matching:block", args=[match.mentor_id]),
+        reverse("safety:block", args=[match.mentor_id]),
     ]
     for page in pages:
         assert client.get(page).status_code == 404, page

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from audit.models import StaffRead
 from matching.models import Report, ReportStatus
-from matching.services import member_block
+from safety.services import member_block
 from tests.audit_helpers import REASON_QUESTION, open_record
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 from tests.matching.test_views import client_for
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def report_url(message) -> str:
-    return reverse("messaging:report", args=[message.conversation.match_id, message.pk])
+    return reverse("safety:report_message", args=[message.conversation.match_id, message.pk])
 
 
 def test_the_report_page_shows_the_message_escaped_and_changes_nothing_before_the_post():
@@ -104,8 +104,9 @@ def test_anything_but_the_peers_message_in_ones_own_conversation_is_404():
     cases = [
         (me, report_url(from_newcomer)),  # one's own message
         (me, report_url(elsewhere)),  # another pair's conversation
-        (me, reverse("messaging:report", args=[other_match.pk, from_mentor.pk])),  # wrong match
-        (me, reverse("messaging:report", args=[match.pk, 987654321])),  # no such message
+        # the wrong match
+        (me, reverse("safety:report_message", args=[other_match.pk, from_mentor.pk])),
+        (me, reverse("safety:report_message", args=[match.pk, 987654321])),  # no such message
         (stranger, report_url(from_mentor)),  # not a side of the match
         (stranger, report_url(from_newcomer)),
     ]
@@ -114,7 +115,7 @@ def test_anything_but_the_peers_message_in_ones_own_conversation_is_404():
         assert client.post(url, {"text": "x"}).status_code == 404, url
     huge = report_url(from_mentor).replace(f"/{from_mentor.pk}/", "/" + "9" * 30 + "/")
     assert me.get(huge).status_code == 404
-    missing = reverse("messaging:report", args=[match.pk, 987654321])
+    missing = reverse("safety:report_message", args=[match.pk, 987654321])
     assert stranger.get(report_url(from_mentor)).content == stranger.get(missing).content
     assert not Report.objects.exists()
 
@@ -180,7 +181,7 @@ def test_staff_see_the_reported_message_and_the_ten_before_only_after_saying_why
 def test_a_report_not_about_a_message_records_no_message_read(staff_client):
     newcomer, mentor, match = active_pair()
     talk(match, "private-line")
-    client_for(newcomer).post(reverse("matching:report", args=[mentor.pk]), {"text": "Rude"})
+    client_for(newcomer).post(reverse("safety:report", args=[mentor.pk]), {"text": "Rude"})
     report = Report.objects.get()
 
     page = open_record(staff_client, reverse("admin:matching_report_change", args=[report.pk]))

@@ -8,11 +8,12 @@ import time_machine
 from django.test import override_settings
 
 from matching.models import Block, MatchState, Report, ReportStatus
-from matching.services import match_end, member_block
+from matching.services import match_end
 from members import services as member_services
 from members.tasks import retention_purge
 from messaging.models import Message, Participant
 from messaging.rules import conversation_is_open
+from safety.services import member_block
 from tests.factories import ActiveMatchFactory
 from tests.messaging.conversations import active_pair, talk
 

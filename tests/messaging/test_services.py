@@ -9,6 +9,7 @@ from matching import services as matching_services
 from matching.models import MatchState
 from messaging import selectors, services
 from messaging.models import Conversation, Message, MessagingSettings, Participant
+from safety import services as safety_services
 from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_an_ended_match_is_read_only(match, newcomer, mentor):
 
 
 def test_blocking_ends_the_conversation_for_both_sides(match, newcomer, mentor):
-    matching_services.member_block(blocker=mentor, blocked=newcomer, reason="")
+    safety_services.member_block(blocker=mentor, blocked=newcomer, reason="")
     match.refresh_from_db()
     assert match.state == MatchState.ENDED
     for member in (newcomer, mentor):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from matching import batch, selectors, services
 from matching.models import Block, EndedBy, MatchState, Report, ReportStatus
+from safety import services as safety_services
 from tests.audit_helpers import open_record
 from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
 from tests.matching.test_views import client_for
@@ -21,11 +22,11 @@ def active_pair():
 
 
 def block_url(member) -> str:
-    return reverse("matching:block", args=[member.pk])
+    return reverse("safety:block", args=[member.pk])
 
 
 def report_url(member) -> str:
-    return reverse("matching:report", args=[member.pk])
+    return reverse("safety:report", args=[member.pk])
 
 
 # --- Services ----------------------------------------------------------------------
@@ -34,7 +35,7 @@ def report_url(member) -> str:
 def test_blocking_ends_an_active_match_with_a_neutral_reason():
     newcomer, mentor, match = active_pair()
 
-    services.member_block(blocker=newcomer, blocked=mentor, reason="Made me uneasy")
+    safety_services.member_block(blocker=newcomer, blocked=mentor, reason="Made me uneasy")
 
     match.refresh_from_db()
     assert match.state == MatchState.ENDED
@@ -46,7 +47,7 @@ def test_a_mentors_block_closes_an_open_request_as_a_decline():
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     match = services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
 
-    services.member_block(blocker=mentor, blocked=newcomer)
+    safety_services.member_block(blocker=mentor, blocked=newcomer)
 
     match.refresh_from_db()
     assert match.state == MatchState.DECLINED
@@ -56,7 +57,7 @@ def test_a_newcomers_block_withdraws_their_own_request():
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     match = services.match_request(newcomer=newcomer, mentor_ids=[mentor.pk], user=None)
 
-    services.member_block(blocker=newcomer, blocked=mentor)
+    safety_services.member_block(blocker=newcomer, blocked=mentor)
 
     match.refresh_from_db()
     assert match.state == MatchState.WITHDRAWN
@@ -64,8 +65,8 @@ def test_a_newcomers_block_withdraws_their_own_request():
 
 def test_a_second_block_of_the_same_peer_changes_nothing():
     newcomer, mentor, match = active_pair()
-    services.member_block(blocker=newcomer, blocked=mentor, reason="first")
-    services.member_block(blocker=newcomer, blocked=mentor, reason="second")
+    safety_services.member_block(blocker=newcomer, blocked=mentor, reason="first")
+    safety_services.member_block(blocker=newcomer, blocked=mentor, reason="second")
     assert Block.objects.get().reason == "first"
 
 
@@ -73,7 +74,7 @@ def test_a_newcomer_blocked_by_a_mentor_is_never_suggested_that_mentor():
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     assert mentor in [s.mentor for s in selectors.suggestions_for(newcomer)]
 
-    services.member_block(blocker=mentor, blocked=newcomer)
+    safety_services.member_block(blocker=mentor, blocked=newcomer)
 
     assert mentor not in [s.mentor for s in selectors.suggestions_for(newcomer)]
 
@@ -85,9 +86,9 @@ def test_a_matching_run_never_pairs_a_blocked_pair_either_way(staff_user, blocke
     mentor.capacity = 5
     mentor.save()
     if blocker_side == "newcomer":
-        services.member_block(blocker=newcomer, blocked=mentor)
+        safety_services.member_block(blocker=newcomer, blocked=mentor)
     else:
-        services.member_block(blocker=mentor, blocked=newcomer)
+        safety_services.member_block(blocker=mentor, blocked=newcomer)
 
     run = batch.batch_run_preview(user=staff_user)
 
@@ -102,7 +103,7 @@ def test_a_report_records_the_latest_match_and_alerts_staff_once_without_names(
     newcomer, mentor, match = active_pair()
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.report_create(
+        report = safety_services.report_create(
             reporter=newcomer, reported=mentor, text="Asked me for money; I use opioids"
         )
 
@@ -125,15 +126,15 @@ def test_a_report_records_the_latest_match_and_alerts_staff_once_without_names(
 def test_a_report_needs_a_short_text(text):
     newcomer, mentor, match = active_pair()
     with pytest.raises(services.MatchError):
-        services.report_create(reporter=newcomer, reported=mentor, text=text)
+        safety_services.report_create(reporter=newcomer, reported=mentor, text=text)
     assert not Report.objects.exists()
 
 
 def test_staff_end_the_match_from_a_report_and_it_is_recorded(staff_user):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
 
-    services.report_act(report_id=report.pk, action="end_match", staff_user=staff_user)
+    safety_services.report_act(report_id=report.pk, action="end_match", staff_user=staff_user)
 
     match.refresh_from_db()
     report.refresh_from_db()
@@ -144,10 +145,10 @@ def test_staff_end_the_match_from_a_report_and_it_is_recorded(staff_user):
 
 def test_staff_block_on_the_reporters_behalf_and_pause_a_mentor(staff_user):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
 
-    services.report_act(report_id=report.pk, action="block", staff_user=staff_user)
-    services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
+    safety_services.report_act(report_id=report.pk, action="block", staff_user=staff_user)
+    safety_services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
 
     assert Block.objects.filter(blocker=newcomer, blocked=mentor).exists()
     mentor.refresh_from_db()
@@ -158,9 +159,11 @@ def test_staff_block_on_the_reporters_behalf_and_pause_a_mentor(staff_user):
 
 def test_pausing_a_reported_newcomer_is_refused(staff_user):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=mentor, reported=newcomer, text="Rude")
+    report = safety_services.report_create(reporter=mentor, reported=newcomer, text="Rude")
     with pytest.raises(services.MatchError):
-        services.report_act(report_id=report.pk, action="pause_mentor", staff_user=staff_user)
+        safety_services.report_act(
+            report_id=report.pk, action="pause_mentor", staff_user=staff_user
+        )
     report.refresh_from_db()
     assert report.status == ReportStatus.OPEN
 
@@ -259,7 +262,7 @@ def test_a_stranger_gets_404_for_block_and_report_of_someone_never_their_peer():
         assert client.post(block_url(target), {"reason": "", "confirm": "yes"}).status_code == 404
         assert client.get(report_url(target)).status_code == 404
         assert client.post(report_url(target), {"text": "hello"}).status_code == 404
-    assert client.post(reverse("matching:block", args=[999999]), {}).status_code == 404
+    assert client.post(reverse("safety:block", args=[999999]), {}).status_code == 404
     assert not Block.objects.exists() and not Report.objects.exists()
 
 
@@ -291,7 +294,7 @@ def test_staff_see_reports_in_a_queue_with_the_match_and_its_last_checkins(staff
 
     newcomer, mentor, match = active_pair()
     CheckIn.objects.create(match=match, author=newcomer, connected="tried", note="canary-ci-note")
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude to me")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude to me")
 
     listing = staff_client.get(reverse("admin:matching_report_changelist"))
     page = open_record(
@@ -311,7 +314,7 @@ def act_url(report, action):
 
 def test_staff_act_on_a_report_from_its_page_with_a_confirmed_note(staff_client, staff_user):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
     page = open_record(
         staff_client, reverse("admin:matching_report_change", args=[report.pk]), "safety"
     ).content.decode()
@@ -336,7 +339,7 @@ def test_staff_act_on_a_report_from_its_page_with_a_confirmed_note(staff_client,
 
 def test_close_closes_the_report(staff_client):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    report = safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
 
     staff_client.post(act_url(report, "close"), {"note": "Spoke to both"})
 
@@ -348,7 +351,7 @@ def test_close_closes_the_report(staff_client):
 
 def test_report_rows_say_who_what_kind_and_how_old(staff_client):
     newcomer, mentor, match = active_pair()
-    services.report_create(reporter=newcomer, reported=mentor, text="Rude")
+    safety_services.report_create(reporter=newcomer, reported=mentor, text="Rude")
 
     listing = staff_client.get(reverse("admin:matching_report_changelist")).content.decode()
 
@@ -358,13 +361,13 @@ def test_report_rows_say_who_what_kind_and_how_old(staff_client):
 
 def test_an_action_that_cannot_apply_shows_a_message(staff_client):
     newcomer, mentor, match = active_pair()
-    report = services.report_create(reporter=mentor, reported=newcomer, text="Rude")
+    report = safety_services.report_create(reporter=mentor, reported=newcomer, text="Rude")
     response = staff_client.post(act_url(report, "pause_mentor"), {"note": "Trying"})
     assert response.status_code == 200
     assert b"not a mentor" in response.content
 
 
-@pytest.mark.parametrize("name", ["matching:block", "matching:report"])
+@pytest.mark.parametrize("name", ["safety:block", "safety:report"])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_pairs_member_gets_the_same_404_as_a_missing_or_huge_id(name, method):
     newcomer, mentor, match = active_pair()

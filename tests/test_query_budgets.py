@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import ReadReason, RecordPart
@@ -57,6 +57,7 @@ from tests.second_factor import (
     sign_in,
     with_verified_email,
 )
+from tests.url_names import url_names
 
 # The test database is set up only for a session that holds database tests; the
 # programme is built once per worker, so its tests are kept in one (`make test`).
@@ -597,24 +598,13 @@ DJANGO_ADMIN_NAMES |= {"jsi18n", "view_on_site", "autocomplete", "app_list"}
 
 def budgeted_url_names() -> set[str]:
     """Every address a person can ask, apart from the sign-in pages and Django's admin."""
-    names = set()
 
-    def walk(patterns, namespace):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, ":".join(filter(None, [namespace, entry.namespace])))
-                continue
-            name = str(entry.name)
-            if name.startswith(("account_", "mfa_")):
-                continue
-            if namespace == "admin" and (
-                name in DJANGO_ADMIN_NAMES or name.endswith(DJANGO_ADMIN_SUFFIXES)
-            ):
-                continue
-            names.add(f"{namespace}:{name}" if namespace else name)
+    def not_djangos_admin(namespace: str, name: str) -> bool:
+        return namespace != "admin" or not (
+            name in DJANGO_ADMIN_NAMES or name.endswith(DJANGO_ADMIN_SUFFIXES)
+        )
 
-    walk(get_resolver().url_patterns, "")
-    return names
+    return url_names(not_djangos_admin)
 
 
 def test_every_address_has_a_query_budget():

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core import mail
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Disclosure
@@ -42,6 +42,7 @@ from steps import services as step_services
 from tests.audit_helpers import open_record
 from tests.clients import client_for
 from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.url_names import url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -170,17 +171,7 @@ EXPORT_OWN_PARTS = {
 
 
 def member_facing_url_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, ":".join(filter(None, [namespace, entry.namespace])))
-            elif namespace != "admin" and not (entry.name or "").startswith(("account_", "mfa_")):
-                names.add(f"{namespace}:{entry.name}" if namespace else str(entry.name))
-
-    walk(get_resolver().url_patterns, "")
-    return names
+    return url_names(lambda namespace, name: namespace != "admin")
 
 
 def test_every_address_and_export_part_has_a_row_in_the_matrix():

@@ -953,16 +953,10 @@ def matches_known_to(member: Member) -> QuerySet[Match]:
     )
 
 
-def open_match_for(newcomer: Member) -> Match | None:
-    """Return the newcomer's open request or match (at most one: a constraint says so)."""
-    try:
-        match = Match.objects.select_related("mentor__user").get(
-            newcomer=newcomer, state__in=OPEN_STATES
-        )
-    except Match.DoesNotExist:
-        return None
-    match.newcomer = newcomer
-    return match
+def has_open_match(newcomer: Member) -> bool:
+    """Whether the newcomer has an open request or match (at most one: a constraint
+    says so)."""
+    return Match.objects.filter(newcomer=newcomer, state__in=OPEN_STATES).exists()
 
 
 def matches_for_newcomer(newcomer: Member) -> list[Match]:

@@ -30,8 +30,7 @@ def suggestions(request):
     newcomer = _onboarded_newcomer(request)
     if newcomer is None:
         return redirect("members:onboarding")
-    open_match = selectors.open_match_for(newcomer)
-    if open_match is not None:
+    if selectors.has_open_match(newcomer):
         return redirect("matching:status")
     found = selectors.suggestions_with_status(newcomer)
     rows = [(s, peer_view(s.mentor, viewer=newcomer)) for s in found.suggestions]

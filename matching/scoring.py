@@ -122,13 +122,6 @@ class Scores:
         return {name: round(float(value[0]), 4) for name, value in values.items()}
 
 
-def steps_ahead_bonus(gap_months: np.ndarray, parameters: Parameters) -> np.ndarray:
-    """Return the steps-ahead component: 1 in the sweet spot, tapering linearly after it."""
-    bonus = np.array(gap_months, dtype=np.float32)
-    _steps_ahead_in_place(bonus, parameters)
-    return bonus
-
-
 def recovery_band(months: np.ndarray) -> np.ndarray:
     """Return the index of each time in recovery's band in RECOVERY_BAND_MONTHS."""
     edges = np.asarray(RECOVERY_BAND_MONTHS, dtype=np.float32)

@@ -186,9 +186,16 @@ def test_newcomer_without_a_date_counts_as_at_the_start():
 
 
 def test_steps_ahead_sweet_spot_gives_full_bonus_then_tapers():
-    gaps = np.array([11, 12, 60, 120, 180, 240, 300], dtype=np.float32)
-    bonus = scoring.steps_ahead_bonus(gaps, PARAMETERS)
-    assert bonus.tolist() == pytest.approx([0.0, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0])
+    # A mentor's time counts from the start of its band (20 years or more: 240
+    # months), so each gap comes from a newcomer that much nearer the start.
+    gaps = [11, 12, 60, 120, 180, 240]
+    scored = scoring.score(
+        people(*(person(months=240 - gap) for gap in gaps)),
+        people(person(months=250)),
+        PARAMETERS,
+    )
+    bonus = [scored.breakdown(row, 0)["steps_ahead"] for row in range(len(gaps))]
+    assert bonus == pytest.approx([0.0, 1.0, 1.0, 1.0, 0.5, 0.0])
 
 
 def test_total_is_a_weighted_mean_of_components_in_zero_to_one():

@@ -159,8 +159,9 @@ def upcoming_for(
         visible = (
             Match.objects.visible_to(member)
             .filter(state=MatchState.ACTIVE)
-            .select_related("newcomer", "mentor", "cadence")
-            .by_age(newest_first=True)
+            .with_peers_of(member)
+            .select_related("cadence")
+            .by_age(newest_first=True, member=member)
         )
     matches = [
         match

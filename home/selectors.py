@@ -113,9 +113,10 @@ def visible_pairs(member: Member, *, since: datetime.datetime | None = None) -> 
     matches = (
         Match.objects.visible_to(member)
         .filter(shown)
+        .with_peers_of(member)
         # `cadence`: the check-in cards read these matches too.
-        .select_related("newcomer", "mentor", "cadence")
-        .by_age(newest_first=True)
+        .select_related("cadence")
+        .by_age(newest_first=True, member=member)
     )
     pairs = []
     for match in matches:

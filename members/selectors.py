@@ -123,9 +123,10 @@ def current_peers(member: Member) -> list[tuple[Match, Member]]:
     matches = (
         Match.objects.visible_to(member)
         .filter(state__in=OPEN_STATES)
-        .select_related("newcomer__user", "mentor__user")
+        .with_peers_of(member)
+        .select_related(f"{side}__user")
         .prefetch_related(f"{side}__tags", f"{side}__languages")
-        .by_age(newest_first=False)
+        .by_age(newest_first=False, member=member)
     )
     return [
         (match, match.mentor if match.newcomer_id == member.pk else match.newcomer)

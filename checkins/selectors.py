@@ -12,6 +12,7 @@ from django.utils import timezone
 from matching.models import Match, MatchState
 from members.models import Member
 from members.visibility import PeerView, peer_view
+from messaging.models import Message
 
 from . import schedule
 from .models import CheckIn, CheckinSettings, Reminder, ReminderState
@@ -226,8 +227,6 @@ def both_wrote_since_last_checkin(match: Match, member: Member) -> bool:
     """Whether both sides of the match wrote in its conversation since the member's
     last check-in on it (or since the match started): the check-in form then
     pre-answers "Did you connect?" with yes, and the member confirms it."""
-    from messaging.models import Message
-
     last_checkin = (
         CheckIn.objects.filter(match=match, author=member)
         .order_by("-created_at")

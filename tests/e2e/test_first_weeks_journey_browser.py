@@ -113,6 +113,8 @@ def test_a_newcomer_sets_steps_is_matched_checks_in_and_sees_their_trend(
 
     page.goto(base + f"/check-ins/match/{match.pk}/")
     page.get_by_role("link", name="Take the recovery check (2 minutes)").click()
+    # The check-in page has radio groups too: read the groups only once the check is shown.
+    expect(page.get_by_role("heading", name="Your recovery check")).to_be_visible()
     for group in page.get_by_role("group").all():
         if group.locator("input[type=radio]").count():
             group.locator("input[type=radio]").nth(3).check()

@@ -37,7 +37,7 @@ class MeView(generics.GenericAPIView):
     http_method_names = ["get", "patch", "options", "head"]
 
     def get_object(self) -> Member:
-        return member_selectors.member_with_profile(user_id=member_of(self.request).user_id)
+        return member_selectors.with_profile(member_of(self.request))
 
     def get(self, request):
         return self.respond(self.get_object())
@@ -46,12 +46,12 @@ class MeView(generics.GenericAPIView):
     def patch(self, request):
         changes = MeUpdateSerializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
-        member_services.member_profile_update(
+        member = member_services.member_profile_update(
             member=member_of(request), changes=changes.validated_data
         )
         if "time_zone" in changes.validated_data:
             forget_time_zone(request)
-        return self.respond(self.get_object())
+        return self.respond(member_selectors.with_profile(member))
 
     def respond(self, member):
         return Response(self.get_serializer(member).data)

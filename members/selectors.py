@@ -47,15 +47,6 @@ def with_profile(member: Member) -> Member:
     return member
 
 
-def member_with_profile(*, user_id: int) -> Member:
-    """Return a member with everything their profile page shows, in three queries."""
-    return (
-        Member.objects.select_related("user")
-        .prefetch_related("languages", "tags")
-        .get(user_id=user_id)
-    )
-
-
 # What matching reads of a newcomer that they can change at will.
 MATCHING_INPUTS = ("recovery_start_date", "preferred_mentor_genders")
 MATCHING_INPUT_WINDOW = datetime.timedelta(days=1)

@@ -356,4 +356,4 @@ def member_profile_update(*, member: Member, changes: dict) -> Member:
         form = bind_profile_changes(fresh, slug, changes)
         form.full_clean()
         member_save_section(member=fresh, form=form)
-    return Member.objects.get(pk=member.pk)
+    return Member.objects.select_related("user").get(pk=member.pk)

@@ -9,8 +9,7 @@ STAMP := $(VENV)/.installed
 # Test processes running side by side: one per core, at most 4 (each worker takes
 # the next Redis database after CELERY_BROKER_URL's and CACHE_URL's: docs/testing.md).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
-# Tests marked xdist_group run one after another in the same worker.
-PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 .PHONY: run test test-fast e2e screenshots lint format install clean
 

@@ -13,7 +13,10 @@ data is a query per row: the page slows down as the programme grows.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import itertools
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,7 +64,7 @@ from tests.url_names import url_names
 
 # The test database is set up only for a session that holds database tests; the
 # programme is built once per worker, so its tests are kept in one (`make test`).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_budgets")]
+pytestmark = pytest.mark.django_db
 
 SMALL = 2  # rows of each kind in the small programme
 LARGE = 20  # ten times as many
@@ -642,10 +645,7 @@ def count_everything(programme: Programme) -> dict[str, tuple[int, int]]:
     return {name: count(programme, case) for name, case in BUDGETS.items()}
 
 
-# Per session, not per module: pytest-xdist may end a module's fixtures while a worker
-# waits for its next test, and the programme would be built again.
-@pytest.fixture(scope="session")
-def counted(django_db_setup, django_db_blocker):
+def count_small_and_large(django_db_blocker) -> tuple[dict, dict]:
     """Every budget counted in a small programme and in one ten times its size."""
     with django_db_blocker.unblock(), transaction.atomic():
         programme = build()
@@ -657,6 +657,25 @@ def counted(django_db_setup, django_db_blocker):
     cache.clear()
     matching_selectors._mentor_cards.clear()
     return small, large
+
+
+# Counted once per run: each worker's first budget test waits for the counts, and
+# the first to ask builds them and shares them through a file (pytest-xdist's advice
+# for a session fixture run once), so the workers do not each build the programme.
+@pytest.fixture(scope="session")
+def counted(django_db_setup, django_db_blocker, tmp_path_factory):
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return count_small_and_large(django_db_blocker)
+    shared = tmp_path_factory.getbasetemp().parent / "query-budgets.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not shared.exists():
+            shared.write_text(json.dumps(count_small_and_large(django_db_blocker)))
+        small, large = json.loads(shared.read_text())
+    return (
+        {name: tuple(answer) for name, answer in small.items()},
+        {name: tuple(answer) for name, answer in large.items()},
+    )
 
 
 @pytest.mark.parametrize("name", list(BUDGETS))

@@ -10,7 +10,7 @@ A run is two steps so that staff see what would happen before anyone is asked:
    and the benchmark.
 2. `batch_run_apply` turns the stored pairs into proposals, checking every
    pair again against the database as it is now with the same
-   `selectors.PairCheck` as a single request or proposal. People who
+   `selectors.PairCheck` as a single request or reassignment. People who
    meanwhile got a request or a match, changed role, or mentors who meanwhile
    filled up or paused, are skipped, not overridden. Each mentor asked gets
    the request email, and each newcomer an email saying our team suggested a

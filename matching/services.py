@@ -187,7 +187,6 @@ def _create(
     created_by: User | None,
     next_choices: list[int] | None = None,
     choice_rank: int | None = None,
-    batch_run: BatchRun | None = None,
     check: selectors.PairCheck | None = None,
     refusal: str | None = None,
 ) -> Match:
@@ -210,7 +209,6 @@ def _create(
             now=timezone.now(),
             next_choices=next_choices,
             choice_rank=choice_rank,
-            batch_run=batch_run,
         )
     except MatchError as error:
         raise MatchError(refusal or str(error)) from error
@@ -270,22 +268,6 @@ def match_request(
     )
     request_note_add(match=match, note=note)
     return match
-
-
-@transaction.atomic
-def match_propose(
-    *,
-    newcomer: Member,
-    mentor: Member,
-    origin: str = MatchOrigin.STAFF,
-    user: User | None = None,
-    batch_run: BatchRun | None = None,
-) -> Match:
-    """Propose a pairing on behalf of staff or a batch run."""
-    newcomer = _lock_member(newcomer.pk)
-    return _create(
-        newcomer=newcomer, mentor=mentor, origin=origin, created_by=user, batch_run=batch_run
-    )
 
 
 @transaction.atomic

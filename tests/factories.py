@@ -71,6 +71,23 @@ class ActiveMatchFactory(factory.django.DjangoModelFactory):
     decided_at = factory.SelfAttribute("sent_to_mentor_at")
 
 
+class OpenRequestFactory(factory.django.DjangoModelFactory):
+    """A pairing staff made that waits for the mentor's answer, as the admin lists it."""
+
+    class Meta:
+        model = Match
+
+    newcomer = factory.SubFactory(NewcomerFactory)
+    mentor = factory.SubFactory(MentorFactory)
+    state = MatchState.AWAITING_MENTOR
+    origin = MatchOrigin.STAFF
+    score = 0.5
+    sent_to_mentor_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(
+        lambda match: match.sent_to_mentor_at + datetime.timedelta(hours=72)
+    )
+
+
 def tag(slug_part: str) -> Tag:
     """Return a seeded tag by (part of) its slug, e.g. tag('pathway-12-step')."""
     return Tag.objects.get(slug__startswith=slug_part)

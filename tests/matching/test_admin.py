@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import services
+from matching import batch, services
 from matching.models import (
     OPEN_STATES,
     BatchRun,
@@ -16,7 +16,13 @@ from matching.models import (
 )
 from members.models import Language, VettingStatus
 from tests.audit_helpers import open_record
-from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.factories import (
+    ActiveMatchFactory,
+    MentorFactory,
+    NewcomerFactory,
+    OpenRequestFactory,
+    tag,
+)
 from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -56,10 +62,11 @@ def require_staff_approval():
     programme.save()
 
 
-def propose(newcomer=None, mentor=None) -> Match:
-    return services.match_propose(
-        newcomer=newcomer or NewcomerFactory(), mentor=mentor or MentorFactory()
-    )
+def proposed_by_a_run(staff_user) -> Match:
+    """Run matching and apply it: return the one pairing it proposed."""
+    run = batch.batch_run_preview(user=staff_user)
+    batch.batch_run_apply(run_id=run.pk, user=staff_user)
+    return Match.objects.get(batch_run=run)
 
 
 def request(newcomer=None, mentor=None) -> Match:
@@ -133,19 +140,20 @@ def test_settings_refuse_all_weights_at_zero(staff_client):
 
 @pytest.mark.parametrize("query", ["", "?q=Sam", "?score_range=high", "?state__exact=active"])
 def test_match_list_runs_a_fixed_number_of_queries(staff_client, query):
-    for _ in range(3):
-        propose()
+    OpenRequestFactory.create_batch(3)
     few = count_queries(staff_client, MATCH_LIST + query)
-    for _ in range(17):
-        propose()
+    OpenRequestFactory.create_batch(17)
     many = count_queries(staff_client, MATCH_LIST + query)
     assert few == many
     assert many <= 12
 
 
 def test_match_list_shows_names_state_and_score_with_two_decimals(staff_client):
-    match = propose(NewcomerFactory(display_name="Robin"), MentorFactory(display_name="Kai"))
-    Match.objects.filter(pk=match.pk).update(score=0.73456)
+    OpenRequestFactory(
+        newcomer=NewcomerFactory(display_name="Robin"),
+        mentor=MentorFactory(display_name="Kai"),
+        score=0.73456,
+    )
 
     response = staff_client.get(MATCH_LIST)
 
@@ -156,9 +164,7 @@ def test_match_list_shows_names_state_and_score_with_two_decimals(staff_client):
 
 
 def test_match_list_filters_by_score_range(staff_client):
-    low, high = propose(), propose()
-    Match.objects.filter(pk=low.pk).update(score=0.2)
-    Match.objects.filter(pk=high.pk).update(score=0.85)
+    low, high = OpenRequestFactory(score=0.2), OpenRequestFactory(score=0.85)
 
     def listed(query):
         response = staff_client.get(MATCH_LIST + query)
@@ -169,10 +175,10 @@ def test_match_list_filters_by_score_range(staff_client):
     assert listed("?score_range=medium") == set()
 
 
-def test_match_detail_shows_every_score_component_with_its_weight(staff_client):
-    newcomer = NewcomerFactory(tags=[tag("pathway-12-step")])
-    mentor = MentorFactory(tags=[tag("pathway-12-step")])
-    match = propose(newcomer, mentor)
+def test_match_detail_shows_every_score_component_with_its_weight(staff_client, staff_user):
+    NewcomerFactory(tags=[tag("pathway-12-step")])
+    MentorFactory(tags=[tag("pathway-12-step")])
+    match = proposed_by_a_run(staff_user)
 
     response = open_record(staff_client, reverse("admin:matching_match_change", args=[match.pk]))
 
@@ -200,8 +206,7 @@ def test_staff_approve_selected_pairings_and_see_what_could_not_be(staff_client,
     require_staff_approval()
     pending = request()
     assert pending.state == MatchState.PENDING_APPROVAL
-    active = propose()
-    Match.objects.filter(pk=active.pk).update(state=MatchState.ACTIVE)
+    active = ActiveMatchFactory()
 
     response = staff_client.post(
         MATCH_LIST,
@@ -245,7 +250,7 @@ def reassign_url(match) -> str:
 
 
 def test_reassign_offers_only_approved_mentors(staff_client):
-    match = propose(mentor=MentorFactory(display_name="Current"))
+    match = OpenRequestFactory(mentor=MentorFactory(display_name="Current"))
     MentorFactory(display_name="Vetted")
     MentorFactory(display_name="Unvetted", vetting_status=VettingStatus.PENDING)
 
@@ -256,7 +261,7 @@ def test_reassign_offers_only_approved_mentors(staff_client):
 
 
 def test_reassign_to_a_mentor_with_no_shared_language_is_refused(staff_client):
-    match = propose()
+    match = OpenRequestFactory()
     spanish_only = MentorFactory(languages=[Language.objects.get(code="es")])
 
     response = staff_client.post(reassign_url(match), {"mentor": spanish_only.pk})
@@ -269,9 +274,9 @@ def test_reassign_to_a_mentor_with_no_shared_language_is_refused(staff_client):
 
 
 def test_reassign_to_a_mentor_at_capacity_is_refused(staff_client):
-    match = propose()
+    match = OpenRequestFactory()
     full = MentorFactory(capacity=1)
-    propose(mentor=full)
+    OpenRequestFactory(mentor=full)
 
     response = staff_client.post(reassign_url(match), {"mentor": full.pk})
 
@@ -281,7 +286,7 @@ def test_reassign_to_a_mentor_at_capacity_is_refused(staff_client):
 
 
 def test_reassign_to_a_compatible_mentor_moves_the_request(staff_client, staff_user):
-    match = propose()
+    match = OpenRequestFactory()
     better = MentorFactory()
 
     response = staff_client.post(reassign_url(match), {"mentor": better.pk})
@@ -344,7 +349,7 @@ def test_unmatched_queue_lists_newcomers_waiting_without_an_open_request(staff_c
     ten_days_ago = timezone.now() - datetime.timedelta(days=10)
     waiting = NewcomerFactory(display_name="Waiting", onboarded_at=ten_days_ago)
     asked = NewcomerFactory(display_name="Asked", onboarded_at=ten_days_ago)
-    propose(newcomer=asked)
+    OpenRequestFactory(newcomer=asked)
     NewcomerFactory(display_name="Brandnew")
 
     response = staff_client.get(QUEUE)
@@ -360,7 +365,7 @@ def test_unmatched_queue_lists_newcomers_waiting_without_an_open_request(staff_c
 def test_unmatched_queue_shows_how_the_last_pairing_ended(staff_client):
     ten_days_ago = timezone.now() - datetime.timedelta(days=10)
     newcomer = NewcomerFactory(onboarded_at=ten_days_ago)
-    match = propose(newcomer=newcomer, mentor=MentorFactory(display_name="Kai"))
+    match = OpenRequestFactory(newcomer=newcomer, mentor=MentorFactory(display_name="Kai"))
     Match.objects.filter(pk=match.pk).update(state=MatchState.DECLINED, decided_at=ten_days_ago)
 
     response = staff_client.get(QUEUE)

@@ -5,10 +5,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from matching import services
+from matching import batch, services
 from matching.models import Match
 from tests.audit_helpers import open_record
-from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.factories import MentorFactory, NewcomerFactory, OpenRequestFactory, tag
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,7 @@ def test_the_newcomers_next_choices_show_as_names_linking_to_their_records(
 
 
 def test_the_score_shows_in_words_rounded_with_a_bar_never_raw(staff_client):
-    match = services.match_propose(newcomer=NewcomerFactory(), mentor=MentorFactory())
-    Match.objects.filter(pk=match.pk).update(score=0.9314285516738892)
+    match = OpenRequestFactory(score=0.9314285516738892)
 
     page = pairing_page(staff_client, match)
 
@@ -67,16 +66,17 @@ def test_the_score_shows_in_words_rounded_with_a_bar_never_raw(staff_client):
     [(0.85, "Strong fit (0.85)"), (0.55, "Fair fit (0.55)"), (0.12, "Weak fit (0.12)")],
 )
 def test_the_pairing_list_says_how_good_each_fit_is(staff_client, score, words):
-    match = services.match_propose(newcomer=NewcomerFactory(), mentor=MentorFactory())
-    Match.objects.filter(pk=match.pk).update(score=score)
+    OpenRequestFactory(score=score)
 
     assert words in staff_client.get(MATCH_LIST).content.decode()
 
 
-def test_the_score_breakdown_is_rounded_to_two_digits_and_shares(staff_client):
-    newcomer = NewcomerFactory(tags=[tag("pathway-12-step")])
-    mentor = MentorFactory(tags=[tag("pathway-12-step")])
-    match = services.match_propose(newcomer=newcomer, mentor=mentor)
+def test_the_score_breakdown_is_rounded_to_two_digits_and_shares(staff_client, staff_user):
+    NewcomerFactory(tags=[tag("pathway-12-step")])
+    MentorFactory(tags=[tag("pathway-12-step")])
+    run = batch.batch_run_preview(user=staff_user)
+    batch.batch_run_apply(run_id=run.pk, user=staff_user)
+    match = Match.objects.get(batch_run=run)
 
     page = pairing_page(staff_client, match)
 

@@ -11,7 +11,7 @@ from audit.models import RecordPart, StaffRead
 from matching import services
 from matching.models import MatchingSettings, SuggestionList, SuggestionPlan, SuggestionRanking
 from tests.audit_helpers import REASON_QUESTION, open_record
-from tests.factories import MentorFactory, NewcomerFactory, tag
+from tests.factories import MentorFactory, NewcomerFactory, OpenRequestFactory, tag
 from tests.matching.test_admin import settings_form
 from tests.staff_roles import COORDINATOR, REPORTING, VETTING, client_for_staff, staff_in
 
@@ -143,7 +143,7 @@ def test_the_pages_take_the_same_queries_with_more_lists_and_mentors(
 def test_the_pairing_page_shows_the_mentors_price_next_to_the_breakdown(staff_client, crowd):
     robin, kai = crowd["newcomers"][0], crowd["kai"]
     price = crowd["plan"].prices[str(kai.pk)]
-    match = services.match_propose(newcomer=robin, mentor=kai)
+    match = OpenRequestFactory(newcomer=robin, mentor=kai)
 
     response = open_record(staff_client, reverse("admin:matching_match_change", args=[match.pk]))
 
@@ -156,7 +156,7 @@ def test_the_pairing_page_shows_the_mentors_price_next_to_the_breakdown(staff_cl
 
 
 def test_the_pairing_page_says_when_no_price_was_computed_yet(staff_client):
-    match = services.match_propose(newcomer=NewcomerFactory(), mentor=MentorFactory())
+    match = OpenRequestFactory()
     assert not SuggestionPlan.objects.exists()
 
     page = text_of(
@@ -172,7 +172,7 @@ def test_the_pairing_page_says_the_plain_ranking_prices_nobody(staff_client):
     programme.save()
     newcomer, mentor = NewcomerFactory(), MentorFactory()
     services.suggestions_recompute()
-    match = services.match_propose(newcomer=newcomer, mentor=mentor)
+    match = OpenRequestFactory(newcomer=newcomer, mentor=mentor)
 
     page = text_of(
         open_record(staff_client, reverse("admin:matching_match_change", args=[match.pk]))

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from matching import batch, scoring, services
+from matching import batch, scoring, selectors, services
 from matching.models import OPEN_STATES, Block, Match, MatchingSettings, MatchOrigin, MatchState
 from members.models import Language, Role
 from tests.factories import MentorFactory, NewcomerFactory
@@ -40,7 +40,9 @@ def test_preview_fills_mentors_up_to_their_capacity_and_contacts_nobody(staff_us
 def test_preview_counts_a_mentors_open_requests_against_capacity(staff_user):
     mentor = MentorFactory(capacity=2)
     already_asked = NewcomerFactory()
-    services.match_propose(newcomer=already_asked, mentor=mentor)
+    earlier = batch.batch_run_preview(user=staff_user)
+    batch.batch_run_apply(run_id=earlier.pk, user=staff_user)
+    assert open_match(already_asked).mentor == mentor
     waiting = [NewcomerFactory() for _ in range(3)]
 
     run = batch.batch_run_preview(user=staff_user)
@@ -193,8 +195,10 @@ def test_applying_never_touches_an_active_match(staff_user):
     other_mentor = MentorFactory()
     newcomer = NewcomerFactory()
     run = batch.batch_run_preview(user=staff_user)
-    # Meanwhile staff pair the newcomer by hand and the mentor accepts.
-    request = services.match_propose(newcomer=newcomer, mentor=other_mentor, user=staff_user)
+    # Meanwhile the newcomer asks a mentor themselves and the mentor accepts.
+    request = services.match_request(
+        newcomer=newcomer, mentor_ids=[other_mentor.pk], user=newcomer.user
+    )
     active = services.match_accept(match_id=request.pk, mentor=other_mentor)
 
     applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
@@ -227,7 +231,8 @@ def test_applying_never_puts_a_mentor_over_capacity_filled_meanwhile(staff_user)
     mentor = MentorFactory(capacity=1)
     NewcomerFactory()
     run = batch.batch_run_preview(user=staff_user)
-    services.match_propose(newcomer=NewcomerFactory(), mentor=mentor, user=staff_user)
+    other = NewcomerFactory()
+    services.match_request(newcomer=other, mentor_ids=[mentor.pk], user=other.user)
 
     applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
 
@@ -277,7 +282,7 @@ def test_run_matching_refuses_an_unknown_or_non_staff_user(newcomer):
 
 
 @pytest.mark.parametrize("who", ["newcomer", "mentor"])
-def test_applying_refuses_a_member_whose_role_changed_as_a_single_proposal_would(staff_user, who):
+def test_applying_refuses_a_member_whose_role_changed_for_the_pair_rules_reason(staff_user, who):
     mentor, newcomer = MentorFactory(), NewcomerFactory()
     run = batch.batch_run_preview(user=staff_user)
     assert proposed(run) == {(newcomer.pk, mentor.pk)}
@@ -285,13 +290,12 @@ def test_applying_refuses_a_member_whose_role_changed_as_a_single_proposal_would
     changed = newcomer if who == "newcomer" else mentor
     changed.role = Role.MENTOR if who == "newcomer" else Role.NEWCOMER
     changed.save()
-    with pytest.raises(services.MatchError) as single:
-        services.match_propose(newcomer=newcomer, mentor=mentor, user=staff_user)
+    refusal = selectors.PairCheck([newcomer.pk], [mentor.pk]).assess(newcomer.pk, mentor.pk).refusal
 
     applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
 
     assert applied.proposals_created == 0
-    assert applied.summary["skipped_reasons"] == {str(single.value): 1}
+    assert applied.summary["skipped_reasons"] == {refusal: 1}
     assert not Match.objects.exists()
 
 
@@ -300,13 +304,12 @@ def test_applying_refuses_a_mentor_who_meanwhile_left_onboarding_as_a_request_wo
     run = batch.batch_run_preview(user=staff_user)
     mentor.onboarded_at = None
     mentor.save()
-    with pytest.raises(services.MatchError) as single:
-        services.match_propose(newcomer=newcomer, mentor=mentor, user=staff_user)
+    refusal = selectors.PairCheck([newcomer.pk], [mentor.pk]).assess(newcomer.pk, mentor.pk).refusal
 
     applied = batch.batch_run_apply(run_id=run.pk, user=staff_user)
 
     assert applied.proposals_created == 0
-    assert applied.summary["skipped_reasons"] == {str(single.value): 1}
+    assert applied.summary["skipped_reasons"] == {refusal: 1}
 
 
 def test_a_large_programme_is_scored_block_by_block_with_the_same_proposals(

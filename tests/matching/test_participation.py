@@ -261,14 +261,12 @@ def test_a_batch_request_records_the_same_disclosures_as_a_single_request(
     with django_capture_on_commit_callbacks(execute=True):
         batch.batch_run_apply(run_id=run.pk, user=staff_user)
     from_batch = Match.objects.get(batch_run=run)
-    # The same kind of pair, proposed one at a time through the service.
-    from_service = services.match_propose(
-        newcomer=NewcomerFactory(), mentor=MentorFactory(capacity=1), origin="batch"
-    )
+    # The same kind of pair, asked for one at a time by the newcomer.
+    from_request = request(NewcomerFactory(), MentorFactory(capacity=1))
 
     # Until staff approve, only the newcomer sees anything (of the mentor).
     assert len(disclosures_of(from_batch)) == (4 if approval else 8)
-    assert disclosures_of(from_batch) == disclosures_of(from_service)
+    assert disclosures_of(from_batch) == disclosures_of(from_request)
     asked = [message for message in mail.outbox if message.to == [mentor.user.email]]
     assert len(asked) == (0 if approval else 1)
 

@@ -3,6 +3,7 @@
 import logging
 
 from celery import current_app
+from django.utils.module_loading import autodiscover_modules
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -21,9 +22,11 @@ def enqueue(task, *args, countdown: int | None = None) -> bool:
     """
     if isinstance(task, str):
         if task not in current_app.tasks:
-            # A web process has not imported the apps' task modules yet: Celery's
-            # autodiscovery imports them on this signal.
-            current_app.loader.import_default_modules()
+            # A web process has not imported the apps' task modules yet. Import them
+            # as Django does: Celery's own way (`loader.import_default_modules`)
+            # runs `django.setup()` again, which resets logging to the settings and
+            # drops any handler added since.
+            autodiscover_modules("tasks")
         task = current_app.tasks[task]
     try:
         if countdown is None:

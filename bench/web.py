@@ -32,7 +32,8 @@ errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix,
 with `client_cpu`, the cores locust itself used), `no_pause` (`steps` and
 `overall` of the mix with no pause), `think` (the pause), `pages` (each page alone:
 the same, `reference_rps`, the reference page's rps just before it, and `share`,
-its rps against that), `baseline_rps` (the reference page's first measure),
+its rps against that; with `--quick`, against the first), `baseline_rps` (the
+reference page's first measure),
 `concurrency`, `workers`, `worker_rss_mb` (the largest worker's resident
 memory after the run), `done` (what the members' actions
 changed: requests made and accepted, messages sent, check-ins recorded,
@@ -501,7 +502,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
             if pool:
                 extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
             reference = None
-            if path != PAGES[0][1]:
+            if path != PAGES[0][1] and not args.quick:
                 # The reference page again, just before: other work on the machine comes
                 # and goes within a run, and each page is compared with what the
                 # reference served under the same conditions.
@@ -513,7 +514,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
             log(f"{label} alone for {args.page_seconds} s...")
             rows = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)
             pages[label] = rows["Aggregated"]
-            pages[label]["reference_rps"] = (reference or rows["Aggregated"])["rps"]
+            pages[label]["reference_rps"] = (reference or pages[PAGES[0][0]])["rps"]
         rss = worker_rss_mb(server.pid)
     finally:
         stop([server])

@@ -15,8 +15,9 @@ PYTEST_PARALLEL = $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	@# uv installs the same packages as pip would, in seconds rather than a minute.
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -2,8 +2,11 @@
 
 A newcomer signs up, onboards, asks a peer and then uses every page a matched
 newcomer has; a mentor answers a request and uses theirs; a coordinator works
-through the admin pages staff use. Each page is checked as it is reached, and
-the test fails listing every page and rule with a serious or critical violation.
+through the admin pages staff use. Each page is checked as it is reached, at
+phone size and then at desktop size (the window resized, as when a tablet
+turns), and the test fails listing every page, size and rule with a serious or
+critical violation. One walk checks both sizes: walking twice would do all the
+signing up and onboarding twice for the same pages.
 """
 
 import re
@@ -52,8 +55,12 @@ class Walk:
         assert self.page.url.startswith(self.base), f"{name} left the site: {self.page.url}"
         self.pages_checked.append(name)
         path = self.page.url.removeprefix(self.base)
-        for violation in serious_violations(self.page):
-            self.failures.append(f"{name} ({path}): {violation}")
+        for size, viewport in SIZES.items():
+            self.page.set_viewport_size(viewport)
+            for violation in serious_violations(self.page):
+                self.failures.append(f"{name} ({path}, {size}): {violation}")
+        # The walk goes on at phone size, as most members use PeerLink.
+        self.page.set_viewport_size(SIZES["phone"])
 
     def assert_clean(self) -> None:
         assert not self.failures, "axe-core found serious or critical violations:\n" + "\n".join(
@@ -98,11 +105,10 @@ def take_recovery_check(page: Page) -> None:
     expect(page.get_by_role("heading", name="Your recovery over time")).to_be_visible()
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_every_page_a_newcomer_meets_passes_axe(live_server, browser: Browser, size):
+def test_every_page_a_newcomer_meets_passes_axe(live_server, browser: Browser):
     robin, casey, match = a_matched_newcomer()
     MentorFactory(display_name="Jordan", tags=[tag("pathway-12")])
-    page = browser.new_context(viewport=SIZES[size]).new_page()
+    page = browser.new_context(viewport=SIZES["phone"]).new_page()
     walk = Walk(page, live_server.url)
 
     # Signed out.
@@ -163,14 +169,13 @@ def test_every_page_a_newcomer_meets_passes_axe(live_server, browser: Browser, s
     walk.assert_clean()
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_every_page_a_mentor_meets_passes_axe(live_server, browser: Browser, size):
+def test_every_page_a_mentor_meets_passes_axe(live_server, browser: Browser):
     robin, casey, match = a_matched_newcomer()
     sam = NewcomerFactory(display_name="Sam", tags=[tag("pathway-smart")])
     request = match_request(
         newcomer=sam, mentor_ids=[casey.pk], user=sam.user, note="You sound like you get it."
     )
-    page = browser.new_context(viewport=SIZES[size]).new_page()
+    page = browser.new_context(viewport=SIZES["phone"]).new_page()
     walk = Walk(page, live_server.url)
 
     sign_in(page, live_server.url, "casey@example.org")
@@ -217,11 +222,10 @@ def a_programme_needing_staff():
     return robin, match, report, concern, add_authenticator_app(staff)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_every_admin_page_staff_use_passes_axe(live_server, browser: Browser, size):
+def test_every_admin_page_staff_use_passes_axe(live_server, browser: Browser):
     robin, match, report, concern, secret = a_programme_needing_staff()
     help_request = robin.help_requests.get()
-    page = browser.new_context(viewport=SIZES[size]).new_page()
+    page = browser.new_context(viewport=SIZES["phone"]).new_page()
     walk = Walk(page, live_server.url)
 
     walk.visit("/admin/", "staff sign-in")

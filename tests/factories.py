@@ -56,32 +56,30 @@ class MentorFactory(MemberFactory):
     open_to_harm_reduction = True
 
 
-class ActiveMatchFactory(factory.django.DjangoModelFactory):
-    """A match both sides accepted eight days ago: its first check-in is due."""
+class _StaffPairingFactory(factory.django.DjangoModelFactory):
+    """A pairing staff made between a new newcomer and a new mentor."""
 
     class Meta:
         model = Match
 
     newcomer = factory.SubFactory(NewcomerFactory)
     mentor = factory.SubFactory(MentorFactory)
-    state = MatchState.ACTIVE
     origin = MatchOrigin.STAFF
     score = 0.5
+
+
+class ActiveMatchFactory(_StaffPairingFactory):
+    """A match both sides accepted eight days ago: its first check-in is due."""
+
+    state = MatchState.ACTIVE
     sent_to_mentor_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=8))
     decided_at = factory.SelfAttribute("sent_to_mentor_at")
 
 
-class OpenRequestFactory(factory.django.DjangoModelFactory):
+class OpenRequestFactory(_StaffPairingFactory):
     """A pairing staff made that waits for the mentor's answer, as the admin lists it."""
 
-    class Meta:
-        model = Match
-
-    newcomer = factory.SubFactory(NewcomerFactory)
-    mentor = factory.SubFactory(MentorFactory)
     state = MatchState.AWAITING_MENTOR
-    origin = MatchOrigin.STAFF
-    score = 0.5
     sent_to_mentor_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(
         lambda match: match.sent_to_mentor_at + datetime.timedelta(hours=72)

@@ -13,6 +13,9 @@ from .models import HomeVisit
 # Visits closer together than this are one visit: a reload keeps showing what
 # changed since the visit before.
 SAME_VISIT = datetime.timedelta(minutes=30)
+# A load this soon after the last one recorded (a reload, the back button) is not
+# written: it is the same visit, and the window just moves on at the next write.
+RELOAD = datetime.timedelta(minutes=1)
 
 
 def home_visit_record(
@@ -21,7 +24,7 @@ def home_visit_record(
     """Record a visit to the home page; return the last visit before it, or None the first time.
 
     Two small queries, no lock: two loads of the page at the same moment both
-    record the same visit.
+    record the same visit. A reload within `RELOAD` is one query: nothing changes.
     """
     now = now or timezone.now()
     visits = HomeVisit.objects.filter(member=member)
@@ -30,6 +33,8 @@ def home_visit_record(
     except HomeVisit.DoesNotExist:
         HomeVisit.objects.get_or_create(member=member, defaults={"visited_at": now})
         return None
+    if now - visited_at < RELOAD:
+        return previous
     if now - visited_at >= SAME_VISIT:
         previous = visited_at
     visits.update(visited_at=now, previous_visited_at=previous)

@@ -40,7 +40,6 @@ def me(request):
             "member": member,
             "page": page,
             "unread_messages": page.unread_total,  # counted already: not again for the header
-            "pause_form": PauseForm(instance=member),
             "steps": steps.selectors.home_summary(member),
             "recovery": recovery.selectors.home_summary(member),
         },

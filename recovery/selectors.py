@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.db.models import Max, Prefetch, QuerySet, Subquery
 from django.urls import reverse
@@ -147,8 +148,13 @@ def offered_to_each(members: list[Member], *, now=None) -> set[int]:
 
 def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
     """Return the live version, annotated with when `member` last took the check and
-    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live."""
-    return (
+    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live.
+
+    The live versions are few (one per instrument): the newest is picked here, as
+    `current_version` orders them, since compiling an ORDER BY over these columns and
+    subqueries costs more than the query takes to run.
+    """
+    versions = (
         live_versions()
         .select_related("instrument")
         .annotate(
@@ -161,9 +167,9 @@ def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
                 Dismissal.objects.filter(member=member).order_by("-at").values("at")[:1]
             ),
         )
-        .order_by("-made_live_at", "-pk")
-        .first()
+        .order_by()
     )
+    return max(versions, key=attrgetter("made_live_at", "pk"), default=None)
 
 
 def home_summary(member, *, now=None) -> dict:

@@ -156,6 +156,22 @@ def test_a_later_visit_compares_with_the_one_before(newcomer):
     assert HomeVisit.objects.filter(member=newcomer).count() == 1
 
 
+def test_a_reload_is_the_same_visit_and_writes_nothing(newcomer, django_assert_num_queries):
+    minute = datetime.timedelta(minutes=1)
+    home_visit_record(member=newcomer, now=FIRST)
+    assert home_visit_record(member=newcomer, now=LATER) == FIRST
+
+    with django_assert_num_queries(1):  # the read: a reload changes nothing
+        assert home_visit_record(member=newcomer, now=LATER + minute / 2) == FIRST
+    assert HomeVisit.objects.get(member=newcomer).visited_at == LATER
+
+    # Still the same visit while the loads are less than half an hour apart...
+    assert home_visit_record(member=newcomer, now=LATER + 20 * minute) == FIRST
+    assert home_visit_record(member=newcomer, now=LATER + 45 * minute) == FIRST
+    # ...and a new one after half an hour away, compared with the last load before it.
+    assert home_visit_record(member=newcomer, now=LATER + 80 * minute) == LATER + 45 * minute
+
+
 def test_nothing_is_said_about_a_request_the_mentor_was_never_asked(mentor):
     MatchingSettings.objects.update_or_create(pk=1, defaults={"require_staff_approval": True})
     client = _client(mentor)

@@ -547,6 +547,16 @@ def _mentor_cards_for(stamps: dict[int, datetime.datetime]) -> dict[int, Member]
     return cards
 
 
+@lru_cache(maxsize=1)
+def _pool_with_room() -> QuerySet[Member]:
+    """The mentors in the pool with room, unordered: `still_suggestible` narrows a copy
+    on every suggestions page. Built once per process, since building these filters
+    and the places subquery costs more than the query takes to run; never evaluated
+    itself (each `filter` makes a new query). Unordered, as the result follows the
+    suggestions' order, and compiling the members' default ORDER BY costs as much."""
+    return with_places(mentor_pool()).filter(places_free__gt=0).order_by()
+
+
 def still_suggestible(
     newcomer: Member, mentor_ids: list[int], *, since: datetime.datetime | None = None
 ) -> list[Member]:
@@ -558,17 +568,14 @@ def still_suggestible(
     and matches counted), and three more for the mentors, tags and languages this
     process has not read since they last changed.
     """
-    mentors = (
-        mentor_pool()
+    with_room = (
+        _pool_with_room()
         .filter(pk__in=mentor_ids)
         .exclude(pk__in=Block.objects.filter(blocker_id=newcomer.pk).values("blocked_id"))
         .exclude(pk__in=Block.objects.filter(blocked_id=newcomer.pk).values("blocker_id"))
     )
     if since is not None:
-        mentors = mentors.filter(updated_at__lte=since)
-    # Unordered: the result follows `mentor_ids`. Compiling the members' default ORDER BY
-    # costs more than this query takes to run.
-    with_room = with_places(mentors).filter(places_free__gt=0).order_by()
+        with_room = with_room.filter(updated_at__lte=since)
     cards = _mentor_cards_for(dict(with_room.values_list("pk", "updated_at")))
     return [cards[pk] for pk in mentor_ids if pk in cards]
 

@@ -22,18 +22,21 @@ once:
    random, by default) before each page after the first, as people do;
 2. the same mix for `--seconds` with no pause at all, which asks far more of
    the server than 32 people could;
-3. then each page alone for `--page-seconds`, with no pause, each right after
-   the reference page alone for as long (other work on a shared machine comes and
-   goes within a run: each page is compared with the reference as measured just
-   before it).
+3. then the reference page alone for `--page-seconds`, and each member page
+   with no pause in turns with the reference page, `--page-seconds` each in
+   turns of five seconds, every simulated member switching at the same moment
+   (other work on a shared machine comes and goes within a run: each page is
+   compared with the reference as measured in the seconds around it, and only
+   once each turn has settled).
 
 Its last line is one JSON object: `steps` (per step of the mix: requests,
 errors, p50_ms, p95_ms, p99_ms, rps), `overall` (the same for the whole mix,
 with `client_cpu`, the cores locust itself used), `no_pause` (`steps` and
-`overall` of the mix with no pause), `think` (the pause), `pages` (each page alone:
-the same, `reference_rps`, the reference page's rps just before it, and `share`,
-its rps against that; with `--quick`, against the first), `baseline_rps` (the
-reference page's first measure),
+`overall` of the mix with no pause), `think` (the pause), `pages` (each page:
+the same over its counted turns, `reference_rps`, the reference page's rps over
+the turns between them, and `share`, its rps against that; with `--quick`, each
+page alone against the first measure), `baseline_rps` (the reference page's
+first measure, alone),
 `concurrency`, `workers`, `worker_rss_mb` (the largest worker's resident
 memory after the run), `done` (what the members' actions
 changed: requests made and accepted, messages sent, check-ins recorded,
@@ -48,6 +51,7 @@ import http.client
 import io
 import json
 import logging
+import math
 import os
 import random
 import resource
@@ -347,6 +351,62 @@ def locust(args, port: int, folder: Path, env: dict, user_class: str, seconds: i
     return rows
 
 
+def alone(args, port: int, folder: Path, env: dict, path: str, pool, field, pages) -> dict:
+    """Measure `path` alone, against the reference page's first measure."""
+    extra = {"BENCH_WEB_PAGE": path}
+    if pool:
+        extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
+    row = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)["Aggregated"]
+    row["reference_rps"] = pages[PAGES[0][0]]["rps"]
+    row["share"] = round(row["rps"] / row["reference_rps"], 3) if row["reference_rps"] else 0.0
+    return row
+
+
+def alternating(args, port: int, folder: Path, env: dict, path: str, pool, field) -> dict:
+    """Measure `path` against the reference page, in turns within one run (`Alternating`
+    in bench/web_locustfile.py): its row, with `reference_rps` and `share`.
+
+    `--page-seconds` is split into turns of five seconds at most (three turns of
+    each page at the default 15 s), and each turn counts only after its first
+    second (a fifth of a shorter turn), when the answers of the turn before are out.
+    """
+    turns = max(1, round(args.page_seconds / 5))
+    turn = args.page_seconds / turns
+    settle = min(1.0, turn / 5)
+    lead = 5  # locust starts and every user is running before the first turn
+    extra = {
+        "BENCH_WEB_PAGE": path,
+        "BENCH_WEB_REFERENCE": PAGES[0][1],
+        "BENCH_WEB_START": str(time.time() + lead),
+        "BENCH_WEB_TURN": str(turn),
+        "BENCH_WEB_TURNS": str(turns),
+        "BENCH_WEB_SETTLE": str(settle),
+    }
+    if pool:
+        extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
+    rows = locust(
+        args, port, folder, env, "Alternating", math.ceil(lead + 2 * args.page_seconds + 1), **extra
+    )
+    if "started late" in rows:
+        raise SystemExit(f"locust started after the first turn of {path}: make `lead` longer")
+    if not rows["Aggregated"]["requests"]:
+        raise SystemExit(f"locust asked for nothing while measuring {path}")
+    counted_seconds = turns * (turn - settle)
+    row = rows.get(path) or summarise_empty()
+    reference = rows.get(PAGES[0][1]) or summarise_empty()
+    row["errors"] = rows["Aggregated"]["errors"]
+    row["rps"] = round(row["requests"] / counted_seconds, 1)
+    row["reference_rps"] = round(reference["requests"] / counted_seconds, 1)
+    share = row["requests"] / reference["requests"] if reference["requests"] else 0.0
+    row["share"] = round(share, 3)
+    row["client_cpu"] = rows["Aggregated"]["client_cpu"]
+    return row
+
+
+def summarise_empty() -> dict:
+    return {"requests": 0, "errors": 0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "rps": 0.0}
+
+
 def summarise(row: dict) -> dict:
     return {
         "requests": int(row["Request Count"]),
@@ -496,25 +556,19 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
         rushed = locust(
             args, port, folder, env, "Mix", args.seconds, BENCH_WEB_THINK="0", BENCH_WEB_ONCE="1/2"
         )
-        pages = {}
-        for label, path, pool, field in PAGES:
-            extra = {"BENCH_WEB_PAGE": path}
-            if pool:
-                extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
-            reference = None
-            if path != PAGES[0][1] and not args.quick:
-                # The reference page again, just before: other work on the machine comes
-                # and goes within a run, and each page is compared with what the
-                # reference served under the same conditions.
-                log(f"reference alone for {args.page_seconds} s, before {label}...")
-                reference = locust(
-                    args, port, folder, env, "OnePage", args.page_seconds,
-                    BENCH_WEB_PAGE=PAGES[0][1],
-                )["Aggregated"]  # fmt: skip
-            log(f"{label} alone for {args.page_seconds} s...")
-            rows = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)
-            pages[label] = rows["Aggregated"]
-            pages[label]["reference_rps"] = (reference or pages[PAGES[0][0]])["rps"]
+        log(f"reference alone for {args.page_seconds} s...")
+        pages = {
+            PAGES[0][0]: locust(
+                args, port, folder, env, "OnePage", args.page_seconds, BENCH_WEB_PAGE=PAGES[0][1]
+            )["Aggregated"]
+        }
+        for label, path, pool, field in PAGES[1:]:
+            if args.quick:  # a smoke run: each page alone, against the first measure
+                log(f"{label} alone for {args.page_seconds} s...")
+                pages[label] = alone(args, port, folder, env, path, pool, field, pages)
+            else:
+                log(f"{label} and the reference in turns, {args.page_seconds} s each...")
+                pages[label] = alternating(args, port, folder, env, path, pool, field)
         rss = worker_rss_mb(server.pid)
     finally:
         stop([server])
@@ -524,9 +578,6 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
 
     done = outcomes(plan, before)
     baseline = pages["reference"]["rps"]
-    for row in pages.values():
-        reference = row["reference_rps"]
-        row["share"] = round(row["rps"] / reference, 3) if reference else 0.0
     overall = steps.pop("Aggregated")
     summary = {
         "database": connection.vendor,

@@ -5,7 +5,8 @@ named by BENCH_WEB_PLAN, written by bench/web.py. `Mix` plays the realistic
 mix, each member pausing BENCH_WEB_THINK seconds ("1,3": between one and
 three, at random) before each page after the first; "0" plays it with no
 pause at all. `OnePage` asks for the page BENCH_WEB_PAGE only, with no pause,
-as the members of the plan's pool BENCH_WEB_POOL, one after another.
+as the members of the plan's pool BENCH_WEB_POOL, one after another;
+`Alternating` does the same in turns with the reference page.
 """
 
 import itertools
@@ -13,6 +14,7 @@ import json
 import os
 import random
 import secrets
+import time
 
 from locust import FastHttpUser, between, constant, task
 
@@ -174,3 +176,46 @@ class OnePage(FastHttpUser):
         person = next(self.people)
         session = person[self.field] if person else None
         self.client.get(self.path, name=self.path, headers=cookie(session))
+
+
+class Alternating(FastHttpUser):
+    """The page BENCH_WEB_PAGE and the reference page BENCH_WEB_REFERENCE in turns
+    of BENCH_WEB_TURN seconds, every user switching at the same moment, for
+    BENCH_WEB_TURNS turns of each from BENCH_WEB_START (a Unix time).
+
+    Only asks made after a turn has settled (BENCH_WEB_SETTLE seconds into it:
+    the last turn's answers are out) count; each is named after its page, the
+    rest "not counted". Both pages then meet the same conditions, a few seconds
+    apart, and each had the server to itself for the same counted time.
+    """
+
+    wait_time = constant(0)
+    path = os.environ.get("BENCH_WEB_PAGE", "/")
+    reference = os.environ.get("BENCH_WEB_REFERENCE", "/")
+    pool = PLAN.get(os.environ.get("BENCH_WEB_POOL", ""), [None])
+    field = os.environ.get("BENCH_WEB_FIELD", "session")
+    first_turn_at = float(os.environ.get("BENCH_WEB_START", "0"))
+    turn = float(os.environ.get("BENCH_WEB_TURN", "5"))
+    turns = int(os.environ.get("BENCH_WEB_TURNS", "3"))
+    settle = float(os.environ.get("BENCH_WEB_SETTLE", "1"))
+
+    def on_start(self):
+        self.people = itertools.cycle(random.sample(self.pool, len(self.pool)))
+        # A user running only after the first turn began would leave that turn short:
+        # bench/web.py refuses the run.
+        self.late = time.time() > self.first_turn_at - 0.5
+
+    @task
+    def page(self):
+        if self.late:
+            self.client.get(self.reference, name="started late")
+            return
+        elapsed = time.time() - self.first_turn_at
+        number, into = divmod(elapsed, self.turn)
+        counted = 0 <= number < 2 * self.turns and into >= self.settle
+        if int(number) % 2 == 0:  # the reference first, then the page, and again
+            path, session = self.reference, None
+        else:
+            person = next(self.people)
+            path, session = self.path, person[self.field] if person else None
+        self.client.get(path, name=path if counted else "not counted", headers=cookie(session))

@@ -195,7 +195,9 @@ def upcoming_for(
 
 
 def checkins_by(member: Member) -> QuerySet[CheckIn]:
-    return CheckIn.objects.filter(author=member).select_related("match")
+    """Return the member's own check-ins, newest first (the list and the API show what
+    they answered, and the match's id)."""
+    return CheckIn.objects.filter(author=member)
 
 
 def reminders_to_send(reminder_ids: list[int]) -> list[Reminder]:

@@ -981,13 +981,9 @@ def matches_for_newcomer(newcomer: Member) -> list[Match]:
 
 
 def inbox_for(mentor: Member) -> QuerySet[Match]:
-    """Return requests waiting for this mentor's answer, oldest first."""
-    return (
-        Match.objects.filter(mentor=mentor, state=MatchState.AWAITING_MENTOR)
-        .select_related("newcomer__user")
-        .prefetch_related("newcomer__tags", "newcomer__languages")
-        .order_by("sent_to_mentor_at", "pk")
-    )
+    """Return the requests waiting for this mentor's answer: the rows the page header
+    counts on every page (`mentor_inbox` reads them for the inbox itself)."""
+    return Match.objects.filter(mentor=mentor, state=MatchState.AWAITING_MENTOR)
 
 
 RECENTLY_ENDED_DAYS = 30

@@ -505,16 +505,22 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
 def _current_list(newcomer: Member) -> SuggestionList | None:
     """Return the newcomer's stored list if it is newer than their profile and the
     matching settings, and was ranked the way the settings say now (one query)."""
-    rules = MatchingSettings.objects.filter(pk=MatchingSettings.singleton_instance_id)
-    return (
-        SuggestionList.objects.filter(
-            newcomer_id=newcomer.pk,
-            computed_at__gte=newcomer.updated_at,
-            ranking=Subquery(rules.values("suggestion_ranking")),
-        )
-        .filter(computed_at__gte=Subquery(rules.values("updated_at")))
-        .first()
+    lists = _lists_under_current_rules().filter(
+        newcomer_id=newcomer.pk, computed_at__gte=newcomer.updated_at
     )
+    return next(iter(lists), None)  # one row at most: the newcomer is its key
+
+
+@lru_cache(maxsize=1)
+def _lists_under_current_rules() -> QuerySet[SuggestionList]:
+    """The stored lists newer than the matching settings and ranked the way they say
+    now, compared in the database on every read. Built once per process and narrowed
+    per newcomer (as `_pool_with_room`): never evaluated itself."""
+    rules = MatchingSettings.objects.filter(pk=MatchingSettings.singleton_instance_id)
+    return SuggestionList.objects.filter(
+        ranking=Subquery(rules.values("suggestion_ranking")),
+        computed_at__gte=Subquery(rules.values("updated_at")),
+    ).order_by()
 
 
 # Suggested mentors as last read with their tags and languages, per process, keyed on
@@ -550,10 +556,12 @@ def _mentor_cards_for(stamps: dict[int, datetime.datetime]) -> dict[int, Member]
 @lru_cache(maxsize=1)
 def _pool_with_room() -> QuerySet[Member]:
     """The mentors in the pool with room, unordered: `still_suggestible` narrows a copy
-    on every suggestions page. Built once per process, since building these filters
-    and the places subquery costs more than the query takes to run; never evaluated
-    itself (each `filter` makes a new query). Unordered, as the result follows the
-    suggestions' order, and compiling the members' default ORDER BY costs as much."""
+    on every suggestions page.
+
+    Built once per process, since building these filters and the places subquery
+    costs more than the query takes to run on a page; never evaluated itself (each
+    `filter` makes a new query, read when it runs). Unordered, as the result follows
+    the suggestions' order, and compiling the members' default ORDER BY costs as much."""
     return with_places(mentor_pool()).filter(places_free__gt=0).order_by()
 
 

@@ -351,11 +351,17 @@ def locust(args, port: int, folder: Path, env: dict, user_class: str, seconds: i
     return rows
 
 
-def alone(args, port: int, folder: Path, env: dict, path: str, pool, field, pages) -> dict:
-    """Measure `path` alone, against the reference page's first measure."""
+def page_environment(path: str, pool: str | None, field: str | None) -> dict:
+    """What the locustfile's one-page users read: the page, and whose cookies ask for it."""
     extra = {"BENCH_WEB_PAGE": path}
     if pool:
         extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
+    return extra
+
+
+def alone(args, port: int, folder: Path, env: dict, path: str, pool, field, pages) -> dict:
+    """Measure `path` alone, against the reference page's first measure."""
+    extra = page_environment(path, pool, field)
     row = locust(args, port, folder, env, "OnePage", args.page_seconds, **extra)["Aggregated"]
     row["reference_rps"] = pages[PAGES[0][0]]["rps"]
     row["share"] = round(row["rps"] / row["reference_rps"], 3) if row["reference_rps"] else 0.0
@@ -375,15 +381,13 @@ def alternating(args, port: int, folder: Path, env: dict, path: str, pool, field
     settle = min(1.0, turn / 5)
     lead = 5  # locust starts and every user is running before the first turn
     extra = {
-        "BENCH_WEB_PAGE": path,
+        **page_environment(path, pool, field),
         "BENCH_WEB_REFERENCE": PAGES[0][1],
         "BENCH_WEB_START": str(time.time() + lead),
         "BENCH_WEB_TURN": str(turn),
         "BENCH_WEB_TURNS": str(turns),
         "BENCH_WEB_SETTLE": str(settle),
     }
-    if pool:
-        extra.update(BENCH_WEB_POOL=pool, BENCH_WEB_FIELD=field)
     rows = locust(
         args, port, folder, env, "Alternating", math.ceil(lead + 2 * args.page_seconds + 1), **extra
     )

@@ -28,14 +28,20 @@ def live_versions() -> QuerySet[InstrumentVersion]:
     return InstrumentVersion.objects.filter(status=VersionStatus.LIVE)
 
 
+def _newest(versions: QuerySet[InstrumentVersion]) -> InstrumentVersion | None:
+    """Return the version members are asked now, of `versions` (live ones): the one
+    made live most recently. They are few (one per instrument), so the newest is
+    picked here: compiling an ORDER BY over a version's columns and annotations
+    costs more than the query takes to run."""
+    return max(versions.order_by(), key=attrgetter("made_live_at", "pk"), default=None)
+
+
 def current_version() -> InstrumentVersion | None:
-    """Return the version members are asked now: the one made live most recently."""
-    return (
+    """Return the version members are asked now, with its items."""
+    return _newest(
         live_versions()
         .select_related("instrument")
         .prefetch_related(Prefetch("items", queryset=Item.objects.order_by("order", "pk")))
-        .order_by("-made_live_at", "-pk")
-        .first()
     )
 
 
@@ -121,7 +127,7 @@ def offered_to_each(members: list[Member], *, now=None) -> set[int]:
     newcomers = {m.pk for m in members if m is not None and not m.is_deleted and m.is_newcomer}
     if not newcomers:
         return set()
-    version = live_versions().select_related("instrument").order_by("-made_live_at", "-pk").first()
+    version = _newest(live_versions().select_related("instrument"))
     if version is None:
         return set()
     taken = dict(
@@ -148,13 +154,8 @@ def offered_to_each(members: list[Member], *, now=None) -> set[int]:
 
 def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
     """Return the live version, annotated with when `member` last took the check and
-    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live.
-
-    The live versions are few (one per instrument): the newest is picked here, as
-    `current_version` orders them, since compiling an ORDER BY over these columns and
-    subqueries costs more than the query takes to run.
-    """
-    versions = (
+    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live."""
+    return _newest(
         live_versions()
         .select_related("instrument")
         .annotate(
@@ -167,9 +168,7 @@ def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
                 Dismissal.objects.filter(member=member).order_by("-at").values("at")[:1]
             ),
         )
-        .order_by()
     )
-    return max(versions, key=attrgetter("made_live_at", "pk"), default=None)
 
 
 def home_summary(member, *, now=None) -> dict:

@@ -424,10 +424,20 @@ def summarise(row: dict) -> dict:
 
 def warm_up(port: int, plan: dict, workers: int, quick: bool) -> None:
     """Ask for every page a few times from several connections at once, so that each
-    worker loads what it loads once (code, templates, connections) before measuring."""
+    worker loads what it loads once (code, templates, connections) before measuring.
+
+    Every signed-in member of the plan first opens their home once, as a sign-in
+    lands there: what a session does once (read into the cache, its time zone
+    looked up, "last active" written, the first home visit recorded) is then not
+    charged to whichever page is measured first. Signing in itself is in the mix.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    asks = []
+    asks = [
+        ("/me/", person[field])
+        for pool, field in (("browsers", "session"), ("pairs", "mentor"), ("pairs", "newcomer"))
+        for person in plan[pool]
+    ]
     for _, path, pool, field in PAGES:
         for n in range(workers if quick else 2 * workers):
             people = plan[pool] if pool else []

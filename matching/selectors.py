@@ -496,10 +496,10 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
     limit = limit or stored.shown
     if stored.waiting_for_room:
         return Suggestions([], waiting_for_room=True)
-    kept = _still_shown(newcomer, stored.entries, since=stored.computed_at)
+    kept = _still_shown(newcomer, stored.entries, since=stored.computed_at, limit=limit)
     if not kept:
         return _computed_now(newcomer, limit)
-    return Suggestions(kept[:limit])
+    return Suggestions(kept)
 
 
 def _current_list(newcomer: Member) -> SuggestionList | None:
@@ -566,15 +566,19 @@ def _pool_with_room() -> QuerySet[Member]:
 
 
 def still_suggestible(
-    newcomer: Member, mentor_ids: list[int], *, since: datetime.datetime | None = None
+    newcomer: Member,
+    mentor_ids: list[int],
+    *,
+    since: datetime.datetime | None = None,
+    limit: int | None = None,
 ) -> list[Member]:
     """Return those of `mentor_ids` the newcomer may be suggested now, best first: in the
     pool, with room, not blocked either way, and (with `since`) with no profile change
-    after it.
+    after it. With `limit`, only the first `limit` of them.
 
     One small query whatever the data (the mentors' standing with their open requests
     and matches counted), and three more for the mentors, tags and languages this
-    process has not read since they last changed.
+    process has not read since they last changed: only those returned are read.
     """
     with_room = (
         _pool_with_room()
@@ -584,8 +588,10 @@ def still_suggestible(
     )
     if since is not None:
         with_room = with_room.filter(updated_at__lte=since)
-    cards = _mentor_cards_for(dict(with_room.values_list("pk", "updated_at")))
-    return [cards[pk] for pk in mentor_ids if pk in cards]
+    stamps = dict(with_room.values_list("pk", "updated_at"))
+    kept = [pk for pk in mentor_ids if pk in stamps][:limit]
+    cards = _mentor_cards_for({pk: stamps[pk] for pk in kept})
+    return [cards[pk] for pk in kept if pk in cards]
 
 
 def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
@@ -596,17 +602,23 @@ def _computed_now(newcomer: Member, limit: int | None) -> Suggestions:
     if not computed.lists:
         return Suggestions([])
     # The mentors' features may have been cached before an account change: check them.
-    kept = _still_shown(newcomer, computed.lists[0].entries)
-    return Suggestions(kept[:limit], waiting_for_room=computed.lists[0].waiting_for_room)
+    kept = _still_shown(newcomer, computed.lists[0].entries, limit=limit)
+    return Suggestions(kept, waiting_for_room=computed.lists[0].waiting_for_room)
 
 
 def _still_shown(
-    newcomer: Member, entries: list[dict], *, since: datetime.datetime | None = None
+    newcomer: Member,
+    entries: list[dict],
+    *,
+    since: datetime.datetime | None = None,
+    limit: int | None = None,
 ) -> list[Suggestion]:
-    """Return the entries whose mentor is still suggestible (`still_suggestible`), in order."""
+    """Return the first `limit` entries whose mentor is still suggestible
+    (`still_suggestible`), in order."""
+    ids = [entry["mentor"] for entry in entries]
     mentors = {
         mentor.pk: mentor
-        for mentor in still_suggestible(newcomer, [e["mentor"] for e in entries], since=since)
+        for mentor in still_suggestible(newcomer, ids, since=since, limit=limit)
     }
     return [
         Suggestion(

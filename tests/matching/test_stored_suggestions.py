@@ -256,6 +256,25 @@ def test_the_page_reads_a_stored_list_in_a_fixed_number_of_queries(
     assert response.status_code == 200 and len(response.context["suggestions"]) == 5
 
 
+def test_the_home_reads_only_the_mentors_it_shows_skipping_stale_ones():
+    newcomer = NewcomerFactory()
+    mentors = [MentorFactory() for _ in range(6)]
+    services.suggestions_recompute()
+    order = [entry["mentor"] for entry in SuggestionList.objects.get(newcomer=newcomer).entries]
+    assert len(order) >= 5  # more than the home shows
+    first = Member.objects.get(pk=order[0])
+    Member.objects.filter(pk=first.pk).update(is_paused=True)
+    selectors._mentor_cards.clear()  # a process that has read no mentor yet
+
+    found = selectors.suggestions_with_status(Member.objects.get(pk=newcomer.pk), limit=3)
+
+    # The next three in the stored order, the paused one skipped, and only their
+    # profiles read: not the other mentors on the list.
+    assert [s.mentor.pk for s in found.suggestions] == order[1:4]
+    assert set(selectors._mentor_cards) == set(order[1:4])
+    assert {m.pk for m in mentors} >= set(order)
+
+
 def test_a_mentors_edited_card_is_read_again_and_never_shown_stale(stored):
     newcomer, mentor, other = stored
     page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()

@@ -617,8 +617,7 @@ def _still_shown(
     (`still_suggestible`), in order."""
     ids = [entry["mentor"] for entry in entries]
     mentors = {
-        mentor.pk: mentor
-        for mentor in still_suggestible(newcomer, ids, since=since, limit=limit)
+        mentor.pk: mentor for mentor in still_suggestible(newcomer, ids, since=since, limit=limit)
     }
     return [
         Suggestion(

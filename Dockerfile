@@ -67,4 +67,5 @@ EXPOSE 8000
 # No HEALTHCHECK here: the same image runs the worker and beat, which need
 # their own checks (docker-compose.yml defines one per service).
 # The logger class keeps check-in and password-reset tokens out of the access log.
-CMD ["gunicorn", "peerlink.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--logger-class", "peerlink.gunicorn_logging.RedactingLogger"]
+# The config reads the suggestable mentors' cards as each worker starts.
+CMD ["gunicorn", "peerlink.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--logger-class", "peerlink.gunicorn_logging.RedactingLogger", "--config", "python:peerlink.gunicorn_config"]

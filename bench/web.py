@@ -540,6 +540,7 @@ def run(args, connection, folder: Path, broker: str | None) -> dict:
                 # As the production image runs it (Dockerfile).
                 "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-",
                 "--logger-class", "peerlink.gunicorn_logging.RedactingLogger",
+                "--config", "python:peerlink.gunicorn_config",
             ],
             cwd=PROJECT_ROOT,
             env=env,

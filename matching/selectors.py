@@ -553,6 +553,26 @@ def _mentor_cards_for(stamps: dict[int, datetime.datetime]) -> dict[int, Member]
     return cards
 
 
+# How many cards the warm-up reads at a time (three queries each time).
+_WARM_BLOCK = 500
+
+
+def warm_mentor_cards() -> int:
+    """Read the cards of the mentors who may be suggested now (in the pool, with room),
+    as many as a process keeps, and return how many it keeps.
+
+    A web worker calls it as it starts (`peerlink.gunicorn_config`), so that its first
+    suggestions pages read no mentor profile: otherwise each worker reads every
+    mentor once, three queries on the page that first shows them. Whether each may
+    be suggested is still checked live on every page.
+    """
+    stamps = dict(_pool_with_room().values_list("pk", "updated_at")[:_MENTOR_CARDS_KEPT])
+    ids = list(stamps)
+    for start in range(0, len(ids), _WARM_BLOCK):
+        _mentor_cards_for({pk: stamps[pk] for pk in ids[start : start + _WARM_BLOCK]})
+    return len(_mentor_cards)
+
+
 @lru_cache(maxsize=1)
 def _pool_with_room() -> QuerySet[Member]:
     """The mentors in the pool with room, unordered: `still_suggestible` narrows a copy

@@ -109,14 +109,14 @@ def consent_history(member: Member) -> list[ConsentHistory]:
 def current_peers(member: Member) -> list[tuple[Match, Member]]:
     """Return each open request or active match `member` is in, with the peer on
     the other side, oldest first, as the stage rule lets them know of it (a
-    mentor is not told of a request staff have not approved yet)."""
+    mentor is not told of a request staff have not approved yet). The profile
+    page names each peer; their languages and tags are not read."""
     side = "mentor" if member.is_newcomer else "newcomer"
     matches = (
         Match.objects.visible_to(member)
         .filter(state__in=OPEN_STATES)
         .with_peers_of(member)
         .select_related(f"{side}__user")
-        .prefetch_related(f"{side}__tags", f"{side}__languages")
         .by_age(newest_first=False, member=member)
     )
     return [

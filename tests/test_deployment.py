@@ -231,6 +231,12 @@ def test_dockerfile_runs_gunicorn_serving_peerlink_wsgi():
     assert "0.0.0.0:8000" in " ".join(command)
 
 
+def test_dockerfile_starts_each_web_worker_with_the_mentor_cards_read():
+    command = dockerfile_command()
+
+    assert command[command.index("--config") + 1] == "python:peerlink.gunicorn_config"
+
+
 def test_dockerfile_runs_the_app_as_a_non_root_user():
     users = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "USER"]
 

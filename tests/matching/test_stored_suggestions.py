@@ -274,6 +274,44 @@ def test_the_home_reads_only_the_mentors_it_shows_skipping_stale_ones():
     assert {m.pk for m in mentors} >= set(order)
 
 
+def test_a_worker_that_read_the_cards_at_start_shows_suggestions_reading_no_mentor(
+    django_assert_num_queries,
+):
+    newcomer = NewcomerFactory()
+    mentors = [MentorFactory() for _ in range(6)]
+    services.suggestions_recompute()
+    paused = mentors[0]
+    Member.objects.filter(pk=paused.pk).update(is_paused=True)
+    client = client_for(newcomer)
+    client.get(reverse("home:me"))  # the session's first request, not counted
+    selectors._mentor_cards.clear()  # a worker that has just started
+    cold = count_queries(client, reverse("matching:suggestions"), warm_up=False)
+    selectors._mentor_cards.clear()
+
+    assert selectors.warm_mentor_cards() == 5
+    # Every mentor who may be suggested now, and not the paused one.
+    assert set(selectors._mentor_cards) == {m.pk for m in mentors[1:]}
+    # The mentors, their tags and their languages are no longer read by the page.
+    with django_assert_num_queries(cold - 3):
+        response = client.get(reverse("matching:suggestions"))
+    assert [s.mentor.pk for s, _view in response.context["suggestions"]] == [
+        entry["mentor"]
+        for entry in SuggestionList.objects.get(newcomer=newcomer).entries
+        if entry["mentor"] != paused.pk
+    ]
+
+
+def test_the_warm_up_keeps_no_more_cards_than_a_process_keeps(monkeypatch):
+    for _ in range(4):
+        MentorFactory()
+    monkeypatch.setattr(selectors, "_MENTOR_CARDS_KEPT", 3)
+    monkeypatch.setattr(selectors, "_WARM_BLOCK", 2)
+    selectors._mentor_cards.clear()
+
+    assert selectors.warm_mentor_cards() == 3
+    assert len(selectors._mentor_cards) == 3
+
+
 def test_a_mentors_edited_card_is_read_again_and_never_shown_stale(stored):
     newcomer, mentor, other = stored
     page = client_for(newcomer).get(reverse("matching:suggestions")).content.decode()

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from matching.models import MatchState
-from members.models import Member
+from members.models import Language, Member
 from members.visibility import matched_peer_preview, peer_view
 from tests.factories import (
     ActiveMatchFactory,
@@ -80,6 +80,24 @@ def test_profile_page_runs_a_fixed_number_of_queries(
         response = newcomer_client.get(reverse("members:profile"))
     assert response.status_code == 200
     assert "Grief" in response.content.decode()
+
+
+def test_profile_page_names_each_peer_without_reading_their_tags(
+    newcomer_client, newcomer, django_assert_num_queries
+):
+    newcomer.tags.set([tag("life_situation-grief")])
+    mentor = MentorFactory(display_name="Casey", tags=[tag("pathway-12-step")])
+    mentor.languages.set(Language.objects.filter(code="es"))
+    ActiveMatchFactory(newcomer=newcomer, mentor=mentor)
+    newcomer_client.get(reverse("members:profile"))  # the first request records "last active"
+    # The user with the member, their languages and tags, the match with the mentor,
+    # the sharing history, and the navigation's unread messages.
+    with django_assert_num_queries(6):
+        response = newcomer_client.get(reverse("members:profile"))
+    page = response.content.decode()
+    assert "Casey sees you as" in page and "Grief" in page
+    # What the page shows of the mentor is their name; their own details are on My match.
+    assert "12-step" not in page and "Spanish" not in page
 
 
 def test_profile_pages_are_not_cached(newcomer_client):

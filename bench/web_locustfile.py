@@ -66,6 +66,9 @@ class Mix(FastHttpUser):
     def on_start(self):
         self.rng = random.Random()
         self.first_page = True
+        # Each member pauses before their first journey too, as before every later
+        # one: 32 people do not all open PeerLink in the same instant.
+        self.wait()
 
     def think(self):
         if not self.first_page:

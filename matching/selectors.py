@@ -46,6 +46,7 @@ from members.models import (
     TagCategory,
     VettingStatus,
 )
+from peerlink.compiled import CompiledRows
 
 from . import scoring, spread
 from .models import (
@@ -505,22 +506,36 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
 def _current_list(newcomer: Member) -> SuggestionList | None:
     """Return the newcomer's stored list if it is newer than their profile and the
     matching settings, and was ranked the way the settings say now (one query)."""
-    lists = _lists_under_current_rules().filter(
-        newcomer_id=newcomer.pk, computed_at__gte=newcomer.updated_at
+    rows = _current_lists.rows(newcomer=newcomer.pk, since=newcomer.updated_at)
+    if not rows:
+        return None
+    computed_at, ranking, waiting_for_room, entries, shown = rows[0]  # the newcomer is its key
+    return SuggestionList(
+        newcomer_id=newcomer.pk,
+        computed_at=computed_at,
+        ranking=ranking,
+        waiting_for_room=waiting_for_room,
+        entries=entries,
+        shown=shown,
     )
-    return next(iter(lists), None)  # one row at most: the newcomer is its key
 
 
-@lru_cache(maxsize=1)
-def _lists_under_current_rules() -> QuerySet[SuggestionList]:
-    """The stored lists newer than the matching settings and ranked the way they say
-    now, compared in the database on every read. Built once per process and narrowed
-    per newcomer (as `_pool_with_room`): never evaluated itself."""
+def _lists_under_current_rules(newcomer: int, since: datetime.datetime):
+    """The newcomer's stored list if computed after `since` and the matching settings,
+    and ranked the way they say now, compared in the database on every read."""
     rules = MatchingSettings.objects.filter(pk=MatchingSettings.singleton_instance_id)
-    return SuggestionList.objects.filter(
-        ranking=Subquery(rules.values("suggestion_ranking")),
-        computed_at__gte=Subquery(rules.values("updated_at")),
-    ).order_by()
+    return (
+        SuggestionList.objects.filter(newcomer_id=newcomer, computed_at__gte=since)
+        .filter(
+            ranking=Subquery(rules.values("suggestion_ranking")),
+            computed_at__gte=Subquery(rules.values("updated_at")),
+        )
+        .values_list("computed_at", "ranking", "waiting_for_room", "entries", "shown")
+    )
+
+
+# Read on every suggestions page and member home: compiled once per process.
+_current_lists = CompiledRows(_lists_under_current_rules)
 
 
 # Suggested mentors as last read with their tags and languages, per process, keyed on
@@ -573,16 +588,29 @@ def warm_mentor_cards() -> int:
     return len(_mentor_cards)
 
 
-@lru_cache(maxsize=1)
 def _pool_with_room() -> QuerySet[Member]:
-    """The mentors in the pool with room, unordered: `still_suggestible` narrows a copy
-    on every suggestions page.
-
-    Built once per process, since building these filters and the places subquery
-    costs more than the query takes to run on a page; never evaluated itself (each
-    `filter` makes a new query, read when it runs). Unordered, as the result follows
-    the suggestions' order, and compiling the members' default ORDER BY costs as much."""
+    """The mentors in the pool with room, unordered: the result follows the
+    suggestions' order."""
     return with_places(mentor_pool()).filter(places_free__gt=0).order_by()
+
+
+def _suggestible(ids: list[int], newcomer: int, since: datetime.datetime | None):
+    """Those of `ids` in the pool with room, not blocked by or blocking `newcomer`, and
+    (with `since`) unchanged after it: (id, updated_at) of each."""
+    with_room = (
+        _pool_with_room()
+        .filter(pk__in=ids)
+        .exclude(pk__in=Block.objects.filter(blocker_id=newcomer).values("blocked_id"))
+        .exclude(pk__in=Block.objects.filter(blocked_id=newcomer).values("blocker_id"))
+    )
+    if since is not None:
+        with_room = with_room.filter(updated_at__lte=since)
+    return with_room.values_list("pk", "updated_at")
+
+
+# Compiled once per process (peerlink.compiled): compiling the pool's rules, the
+# places subquery and the blocks took longer than the query takes to run.
+_suggestible_stamps = CompiledRows(_suggestible)
 
 
 def still_suggestible(
@@ -600,15 +628,7 @@ def still_suggestible(
     and matches counted), and three more for the mentors, tags and languages this
     process has not read since they last changed: only those returned are read.
     """
-    with_room = (
-        _pool_with_room()
-        .filter(pk__in=mentor_ids)
-        .exclude(pk__in=Block.objects.filter(blocker_id=newcomer.pk).values("blocked_id"))
-        .exclude(pk__in=Block.objects.filter(blocked_id=newcomer.pk).values("blocker_id"))
-    )
-    if since is not None:
-        with_room = with_room.filter(updated_at__lte=since)
-    stamps = dict(with_room.values_list("pk", "updated_at"))
+    stamps = dict(_suggestible_stamps.rows(ids=mentor_ids, newcomer=newcomer.pk, since=since))
     kept = [pk for pk in mentor_ids if pk in stamps][:limit]
     cards = _mentor_cards_for({pk: stamps[pk] for pk in kept})
     return [cards[pk] for pk in kept if pk in cards]

@@ -7,6 +7,7 @@ from django.db.models import Count, F
 
 from matching.models import Match
 from members.models import Member
+from peerlink.compiled import CompiledRows
 
 from .models import Conversation, Message, Participant
 from .rules import conversation_is_open
@@ -78,30 +79,30 @@ def messages_after(conversation: Conversation, after: int) -> list[Message] | No
 
 def unread_count(member: Member) -> int:
     """Messages from peers the member has not seen yet, in all their conversations."""
+    return sum(unread_by_match(member).values())
+
+
+def _unread(member: int):
     return (
         Message.objects.filter(
-            conversation__participants__member=member,
+            conversation__participants__member_id=member,
             id__gt=F("conversation__participants__last_read_message_id"),
             is_request_note=False,  # the mentor reads it with the request
         )
-        .exclude(sender=member)
-        .count()
+        .exclude(sender_id=member)
+        .values("conversation__match_id")
+        .annotate(unread=Count("id"))
+        .values_list("conversation__match_id", "unread")
     )
+
+
+# Read on nearly every page (the header's count): compiled once per process.
+_unread_by_match = CompiledRows(_unread)
 
 
 def unread_by_match(member: Member) -> dict[int, int]:
     """{match id: unread messages} for the member's conversations with any unread."""
-    rows = (
-        Message.objects.filter(
-            conversation__participants__member=member,
-            id__gt=F("conversation__participants__last_read_message_id"),
-            is_request_note=False,  # the mentor reads it with the request
-        )
-        .exclude(sender=member)
-        .values("conversation__match_id")
-        .annotate(unread=Count("id"))
-    )
-    return {row["conversation__match_id"]: row["unread"] for row in rows}
+    return dict(_unread_by_match.rows(member=member.pk))
 
 
 def request_notes(matches, member: Member) -> dict[int, str]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Member
+from peerlink.compiled import CompiledRows
 from peerlink.ids import parse_id
 
 from . import scoring
@@ -89,21 +90,22 @@ def status_for(
     dates = RecoveryCheck.objects.filter(member=member).aggregate(last=Max("taken_at"))
     dismissed = Dismissal.objects.filter(member=member).aggregate(last=Max("at"))
     every_days = version.instrument.cadence_days if version else DEFAULT_CADENCE_DAYS
-    due = _offered(member, version, dates["last"], dismissed["last"], now)
+    due = _offered(member, every_days if version else None, dates["last"], dismissed["last"], now)
     return CheckStatus(version, due, dates["last"], dismissed["last"], every_days)
 
 
-def _offered(member, version, last_taken, last_dismissed, now=None) -> bool:
-    """The rule: the check is offered to newcomers, while a version is live, once its
-    cadence has passed since they last took or dismissed it."""
+def _offered(member, every_days, last_taken, last_dismissed, now=None) -> bool:
+    """The rule: the check is offered to newcomers, while a version is live (its
+    instrument's cadence `every_days`; None when none is), once that cadence has passed
+    since they last took or dismissed it."""
     return (
-        version is not None
+        every_days is not None
         and member.is_newcomer
         and scoring.is_due(
             now=now or timezone.now(),
             last_taken=last_taken,
             last_dismissed=last_dismissed,
-            every_days=version.instrument.cadence_days,
+            every_days=every_days,
         )
     )
 
@@ -115,10 +117,8 @@ def offered_to(member: Member | None) -> bool:
     """
     if member is None or member.is_deleted:
         return False
-    version = _live_version_with_latest(member)
-    if version is None:
-        return False
-    return _offered(member, version, version.last_taken, version.last_dismissed)
+    latest = _live_with_latest(member)
+    return latest is not None and _offered(member, *latest)
 
 
 def offered_to_each(members: list[Member], *, now=None) -> set[int]:
@@ -148,38 +148,56 @@ def offered_to_each(members: list[Member], *, now=None) -> set[int]:
         for member in members
         if member is not None
         and member.pk in newcomers
-        and _offered(member, version, taken.get(member.pk), dismissed.get(member.pk), now)
+        and _offered(
+            member,
+            version.instrument.cadence_days,
+            taken.get(member.pk),
+            dismissed.get(member.pk),
+            now,
+        )
     }
 
 
-def _live_version_with_latest(member: Member) -> InstrumentVersion | None:
-    """Return the live version, annotated with when `member` last took the check and
-    last dismissed it (`last_taken`, `last_dismissed`), in one query; None if none is live."""
-    return _newest(
+def _live_versions_with_latest(member: int):
+    """Each live version's (made_live_at, id), its instrument's cadence, and when
+    `member` last took the check and last dismissed it."""
+    return (
         live_versions()
-        .select_related("instrument")
-        .annotate(
-            last_taken=Subquery(
-                RecoveryCheck.objects.filter(member=member)
+        .order_by()
+        .values_list(
+            "made_live_at",
+            "pk",
+            "instrument__cadence_days",
+            Subquery(
+                RecoveryCheck.objects.filter(member_id=member)
                 .order_by("-taken_at")
                 .values("taken_at")[:1]
             ),
-            last_dismissed=Subquery(
-                Dismissal.objects.filter(member=member).order_by("-at").values("at")[:1]
-            ),
+            Subquery(Dismissal.objects.filter(member_id=member).order_by("-at").values("at")[:1]),
         )
     )
 
 
+# Read on every member home: compiled once per process (peerlink.compiled).
+_live_versions_with_latest_rows = CompiledRows(_live_versions_with_latest)
+
+
+def _live_with_latest(member: Member) -> tuple | None:
+    """Return (cadence in days, last taken, last dismissed) for the version members are
+    asked now (the one made live most recently), in one query; None if none is live."""
+    newest = max(_live_versions_with_latest_rows.rows(member=member.pk), default=None)
+    return None if newest is None else newest[2:]
+
+
 def home_summary(member, *, now=None) -> dict:
     """Return what the member's home page shows of the recovery check, in one query."""
-    version = _live_version_with_latest(member)
-    if version is None:
+    latest = _live_with_latest(member)
+    if latest is None:
         return {"available": False, "due": False, "last_taken": None}
     return {
         "available": True,
-        "due": _offered(member, version, version.last_taken, version.last_dismissed, now),
-        "last_taken": version.last_taken,
+        "due": _offered(member, *latest, now),
+        "last_taken": latest[1],
         "check_url": reverse("recovery:check"),
         "trend_url": reverse("recovery:trend"),
     }

@@ -1039,10 +1039,19 @@ def matches_for_newcomer(newcomer: Member) -> list[Match]:
     return matches
 
 
-def inbox_for(mentor: Member) -> QuerySet[Match]:
+def inbox_for(mentor: Member | int) -> QuerySet[Match]:
     """Return the requests waiting for this mentor's answer: the rows the page header
-    counts on every page (`mentor_inbox` reads them for the inbox itself)."""
+    counts on every page (`waiting_count`; `mentor_inbox` reads them for the inbox)."""
     return Match.objects.filter(mentor=mentor, state=MatchState.AWAITING_MENTOR)
+
+
+# Counted for the header of every page a mentor opens: compiled once per process.
+_waiting_ids = CompiledRows(lambda mentor: inbox_for(mentor).order_by().values_list("pk"))
+
+
+def waiting_count(mentor: Member) -> int:
+    """Return how many requests wait for the mentor's answer (`inbox_for`)."""
+    return len(_waiting_ids.rows(mentor=mentor.pk))
 
 
 RECENTLY_ENDED_DAYS = 30

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, new_method_proxy
 
-from matching.selectors import inbox_for
+from matching.selectors import waiting_count
 from messaging.selectors import unread_count
 
 
@@ -45,6 +45,6 @@ def awaiting_requests(request):
         member = getattr(user, "member", None)
         if member is None or not member.is_mentor:
             return 0
-        return inbox_for(member).count()
+        return waiting_count(member)
 
     return {"awaiting_requests": LazyCount(count)}

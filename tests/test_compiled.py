@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from matching import selectors as matching_selectors
 from matching import services
-from matching.models import Block
+from matching.models import Block, Match, MatchState
 from members.models import Member
 from messaging import selectors as messaging_selectors
 from peerlink.compiled import CompiledRows
-from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory
+from tests.factories import ActiveMatchFactory, MentorFactory, NewcomerFactory, OpenRequestFactory
 from tests.messaging.helpers import conversation, read_all, write
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,17 @@ def test_a_stored_list_reads_back_as_stored():
         orm.shown,
     )
     assert stored.entries == orm.entries and isinstance(stored.entries, list)
+
+
+def test_the_header_counts_the_requests_waiting_for_the_mentor():
+    mentor = MentorFactory()
+    assert matching_selectors.waiting_count(mentor) == 0
+    requests = [OpenRequestFactory(mentor=mentor) for _ in range(2)]
+    ActiveMatchFactory(mentor=mentor)
+    assert (
+        matching_selectors.waiting_count(mentor)
+        == 2
+        == matching_selectors.inbox_for(mentor).count()
+    )
+    Match.objects.filter(pk=requests[0].pk).update(state=MatchState.DECLINED)
+    assert matching_selectors.waiting_count(mentor) == 1

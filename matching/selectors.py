@@ -509,15 +509,11 @@ def _current_list(newcomer: Member) -> SuggestionList | None:
     rows = _current_lists.rows(newcomer=newcomer.pk, since=newcomer.updated_at)
     if not rows:
         return None
-    computed_at, ranking, waiting_for_room, entries, shown = rows[0]  # the newcomer is its key
-    return SuggestionList(
-        newcomer_id=newcomer.pk,
-        computed_at=computed_at,
-        ranking=ranking,
-        waiting_for_room=waiting_for_room,
-        entries=entries,
-        shown=shown,
-    )
+    # One row at most: the newcomer is its key.
+    return SuggestionList(newcomer_id=newcomer.pk, **dict(zip(_LIST_FIELDS, rows[0], strict=True)))
+
+
+_LIST_FIELDS = ("computed_at", "ranking", "waiting_for_room", "entries", "shown")
 
 
 def _lists_under_current_rules(newcomer: int, since: datetime.datetime):
@@ -530,7 +526,7 @@ def _lists_under_current_rules(newcomer: int, since: datetime.datetime):
             ranking=Subquery(rules.values("suggestion_ranking")),
             computed_at__gte=Subquery(rules.values("updated_at")),
         )
-        .values_list("computed_at", "ranking", "waiting_for_room", "entries", "shown")
+        .values_list(*_LIST_FIELDS)
     )
 
 

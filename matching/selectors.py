@@ -503,6 +503,10 @@ def suggestions_with_status(newcomer: Member, *, limit: int | None = None) -> Su
     return Suggestions(kept)
 
 
+# What a page reads of a stored list (its newcomer is its key).
+_LIST_FIELDS = ("computed_at", "ranking", "waiting_for_room", "entries", "shown")
+
+
 def _current_list(newcomer: Member) -> SuggestionList | None:
     """Return the newcomer's stored list if it is newer than their profile and the
     matching settings, and was ranked the way the settings say now (one query)."""
@@ -511,9 +515,6 @@ def _current_list(newcomer: Member) -> SuggestionList | None:
         return None
     # One row at most: the newcomer is its key.
     return SuggestionList(newcomer_id=newcomer.pk, **dict(zip(_LIST_FIELDS, rows[0], strict=True)))
-
-
-_LIST_FIELDS = ("computed_at", "ranking", "waiting_for_room", "entries", "shown")
 
 
 def _lists_under_current_rules(newcomer: int, since: datetime.datetime):
